@@ -1,0 +1,3 @@
+module github.com/zkit-go/zkit
+
+go 1.24
