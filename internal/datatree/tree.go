@@ -195,8 +195,11 @@ func (t *Tree) remove(path string) {
 
 // preChange and postChange bracket every change to a node's data or stat
 // so its digest leaves the sum and comes back recomputed.
-func (t *Tree) preChange(path string, n *node)  { t.removeDigest(path, n) }
-func (t *Tree) postChange(path string, n *node) { n.digest = t.nodeDigest(path, n); t.addDigest(path, n) }
+func (t *Tree) preChange(path string, n *node) { t.removeDigest(path, n) }
+func (t *Tree) postChange(path string, n *node) {
+	n.digest = t.nodeDigest(path, n)
+	t.addDigest(path, n)
+}
 
 func (t *Tree) addDigest(path string, n *node) {
 	if !t.cfg.digest || strings.HasPrefix(path, systemSubtree) {
