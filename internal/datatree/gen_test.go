@@ -33,6 +33,10 @@ type gen struct {
 	tree *Tree
 	zxid int64
 	txns []txn
+	// valid restricts the sequence to txns a prep stage would make (no
+	// create of an existing node, no delete of a missing one), for which
+	// replay over a fuzzy snapshot is promised to converge.
+	valid bool
 }
 
 func newGen(t *testing.T, seed uint64, opts ...Option) *gen {
@@ -116,14 +120,16 @@ func (g *gen) createRec(kind int) (proto.OpCode, jute.Record, string, bool) {
 	}
 	path := parent + "/" + name
 	acl := g.acl()
-	if _, exists := g.tree.Lookup(path); exists {
+	if _, exists := g.tree.Lookup(path); exists && g.valid {
+		return 0, nil, "", false
+	} else if exists {
 		// NODEEXISTS. 3.8.6 gives the existing node the txn's ACL,
 		// Debian's 3.8.0 oracle does not: keep the ACL the same.
 		acl, _, _ = g.tree.GetACL(path)
 	}
 	cv := info.Persisted.Cversion + 1
-	if g.rnd.IntN(10) == 0 {
-		cv = -1
+	if g.rnd.IntN(10) == 0 && !g.valid {
+		cv = -1 // CreateTxnV0: "one more than now", not replay-safe
 	}
 	switch kind {
 	case 0:
@@ -146,10 +152,16 @@ func (g *gen) step() {
 	ps := g.paths()
 	switch op := g.rnd.IntN(20); {
 	case op < 6:
-		typ, rec, _, _ := g.createRec(g.rnd.IntN(4))
-		g.emit(session, typ, rec)
+		if typ, rec, _, ok := g.createRec(g.rnd.IntN(4)); ok {
+			g.emit(session, typ, rec)
+		}
 	case op < 8:
 		p := g.pick(ps)
+		if g.valid {
+			if info, ok := g.tree.Lookup(p); !ok || info.NumChildren > 0 {
+				return
+			}
+		}
 		if p == "" || g.rnd.IntN(6) == 0 {
 			p = "/missing/x" // NONODE; the parent is missing too
 			if g.rnd.IntN(2) == 0 {
@@ -191,7 +203,7 @@ func (g *gen) step() {
 	case op < 14:
 		g.emit(session, proto.OpCreateSession, &proto.CreateSessionTxn{TimeOut: 30000})
 		g.emit(session, proto.OpError, &proto.ErrorTxn{Err: proto.ErrBadVersion})
-	case op < 15:
+	case op < 15 && !g.valid:
 		// Replay oddity: create of an existing node (type create only
 		// moves the parent).
 		if p := g.pick(ps); p != "" {
@@ -208,8 +220,8 @@ func (g *gen) step() {
 		for i := 0; i < 1+g.rnd.IntN(3); i++ {
 			// Debian's Java oracle is 3.8.0, which rejects create2 inside a
 			// multi (ZOOKEEPER-4026 came in 3.8.2); unit tests cover it.
-			typ, rec, path, _ := g.createRec([]int{0, 2, 3}[g.rnd.IntN(3)])
-			if seen[path] {
+			typ, rec, path, ok := g.createRec([]int{0, 2, 3}[g.rnd.IntN(3)])
+			if !ok || seen[path] {
 				continue // a second create would differ between 3.8.0 and 3.8.6
 			}
 			seen[path] = true
@@ -229,7 +241,10 @@ func (g *gen) step() {
 				}
 			}
 		}
-		g.emit(session, proto.OpMulti, &proto.MultiTxn{Txns: subs})
+		if len(subs) > 0 {
+			g.emit(session, proto.OpMulti, &proto.MultiTxn{Txns: subs})
+		}
+	case op < 15:
 	default:
 		// Quota bookkeeping on a top-level node.
 		if p := g.pick(ps); p != "" && strings.Count(p, "/") == 1 {
@@ -246,7 +261,12 @@ func (g *gen) step() {
 }
 
 func genTxns(t *testing.T, seed uint64, n int, opts ...Option) ([]txn, *Tree) {
+	return genTxnsMode(t, seed, n, false, opts...)
+}
+
+func genTxnsMode(t *testing.T, seed uint64, n int, valid bool, opts ...Option) ([]txn, *Tree) {
 	g := newGen(t, seed, opts...)
+	g.valid = valid
 	for len(g.txns) < n {
 		g.step()
 	}
