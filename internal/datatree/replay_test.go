@@ -210,12 +210,16 @@ func BenchmarkGetDataParallel(b *testing.B) {
 		hdr := proto.TxnHeader{Zxid: int64(i + 1), Type: proto.OpCreate}
 		tr.ProcessTxn(&hdr, &proto.CreateTxn{Path: fmt.Sprintf("/n%d", i), Data: make([]byte, 100), ACL: proto.OpenACLUnsafe, ParentCVersion: -1})
 	}
+	paths := make([]string, 1000)
+	for i := range paths {
+		paths[i] = fmt.Sprintf("/n%d", i)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		for pb.Next() {
-			if _, _, err := tr.GetData(fmt.Sprintf("/n%d", i%1000)[:0]+"/n7", nil); err != nil {
+			if _, _, err := tr.GetData(paths[i%len(paths)], nil); err != nil {
 				b.Fatal(err)
 			}
 			i++
