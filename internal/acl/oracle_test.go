@@ -31,13 +31,21 @@ const zookeeperJar = "/usr/share/java/zookeeper.jar"
 //	im <id> <expr>  ip matches
 //	pi <s> <radix>  Integer.parseInt, or "!"
 //	mask <s>        s.replaceAll(":.*", ":x")
+//	fix <ids> <acl>         PrepRequestProcessor.fixupACL, or "INVALIDACL"
+//	chk <perm> <ids> <acl>  ZooKeeperServer.checkACL: "ok" or "NOAUTH"
+//	who <ids>               AuthUtil.getClientInfos as scheme,user pairs
 //	set <scheme> <id> ...  ids added to a ConcurrentHashMap-backed set; prints the iteration order as scheme,id pairs
 const aclOracle = `
 import java.io.*;
 import java.nio.charset.StandardCharsets;
 import java.util.*;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Id;
+import org.apache.zookeeper.server.PrepRequestProcessor;
+import org.apache.zookeeper.server.ZooKeeperServer;
+import org.apache.zookeeper.server.util.AuthUtil;
 import org.apache.zookeeper.server.auth.*;
 
 public class AclOracle {
@@ -51,7 +59,20 @@ public class AclOracle {
         for (byte x : s.getBytes(StandardCharsets.UTF_8)) sb.append(String.format("%02x", x & 0xff));
         return sb.toString();
     }
+    static List<Id> ids(String f) {
+        List<Id> l = new ArrayList<>();
+        if (f.equals("-")) return l;
+        for (String p : f.split(";")) { String[] x = p.split(",", -1); l.add(new Id(s(x[0]), s(x[1]))); }
+        return l;
+    }
+    static List<ACL> acls(String f) {
+        List<ACL> l = new ArrayList<>();
+        if (f.equals("-")) return l;
+        for (String p : f.split(";")) { String[] x = p.split(",", -1); l.add(new ACL(Integer.parseInt(x[0]), new Id(s(x[1]), s(x[2])))); }
+        return l;
+    }
     public static void main(String[] args) throws Exception {
+        ZooKeeperServer zks = new ZooKeeperServer();
         DigestAuthenticationProvider dp = new DigestAuthenticationProvider();
         IPAuthenticationProvider ip = new IPAuthenticationProvider();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
@@ -68,6 +89,29 @@ public class AclOracle {
             case "im": out.println(ip.matches(s(f[1]), s(f[2]))); break;
             case "pi": try { out.println(Integer.parseInt(s(f[1]), Integer.parseInt(f[2]))); } catch (NumberFormatException e) { out.println("!"); } break;
             case "mask": out.println(h(s(f[1]).replaceAll(":.*", ":x"))); break;
+            case "fix": {
+                try {
+                    StringBuilder sb = new StringBuilder();
+                    for (ACL a : PrepRequestProcessor.fixupACL("/p", ids(f[1]), acls(f[2])))
+                        sb.append(a.getPerms()).append(',').append(h(a.getId().getScheme())).append(',').append(h(a.getId().getId())).append(';');
+                    out.println(sb);
+                } catch (KeeperException.InvalidACLException e) { out.println("INVALIDACL"); }
+                break;
+            }
+            case "chk": {
+                try {
+                    zks.checkACL(null, acls(f[3]), Integer.parseInt(f[1]), ids(f[2]), "/p", null);
+                    out.println("ok");
+                } catch (KeeperException.NoAuthException e) { out.println("NOAUTH"); }
+                break;
+            }
+            case "who": {
+                StringBuilder sb = new StringBuilder();
+                for (org.apache.zookeeper.data.ClientInfo c : AuthUtil.getClientInfos(ids(f[1])))
+                    sb.append(h(c.getAuthScheme())).append(',').append(h(c.getUser())).append(';');
+                out.println(sb);
+                break;
+            }
             case "set": {
                 Set<Id> set = Collections.newSetFromMap(new ConcurrentHashMap<Id, Boolean>());
                 for (int i = 1; i + 1 < f.length; i += 2) set.add(new Id(s(f[i]), s(f[i+1])));
@@ -221,6 +265,8 @@ func TestAgainstJava(t *testing.T) {
 		})
 	}
 
+	aclCases(rng, &o)
+
 	schemes := []string{"ip", "digest", "super", "world", "x509"}
 	for range 400 {
 		n := 1 + rng.IntN(30)
@@ -244,4 +290,104 @@ func TestAgainstJava(t *testing.T) {
 		})
 	}
 	o.run(t)
+}
+
+func encodeIDs(ids []proto.ID) string {
+	if len(ids) == 0 {
+		return "-"
+	}
+	var parts []string
+	for _, id := range ids {
+		parts = append(parts, hx(id.Scheme)+","+hx(id.ID))
+	}
+	return strings.Join(parts, ";")
+}
+
+func encodeACL(acl []proto.ACL) string {
+	if len(acl) == 0 {
+		return "-"
+	}
+	var parts []string
+	for _, e := range acl {
+		parts = append(parts, fmt.Sprintf("%d,%s,%s", e.Perms, hx(e.ID.Scheme), hx(e.ID.ID)))
+	}
+	return strings.Join(parts, ";")
+}
+
+// aclCases asks Java to fix up and check random ACLs for random sessions.
+func aclCases(rng *rand.Rand, o *oracle) {
+	a, _ := New(Config{})
+	pool := []proto.ID{
+		{Scheme: "world", ID: "anyone"}, {Scheme: "world", ID: "someone"},
+		{Scheme: "auth", ID: ""}, {Scheme: "auth", ID: "x"},
+		{Scheme: "digest", ID: "alice:" + digestOf("alice:pw")}, {Scheme: "digest", ID: "bob:" + digestOf("bob:pw")},
+		{Scheme: "digest", ID: "nocolon"}, {Scheme: "digest", ID: "a:b:"},
+		{Scheme: "ip", ID: "10.1.2.3"}, {Scheme: "ip", ID: "10.0.0.0/8"}, {Scheme: "ip", ID: "10.1.2.3/33"},
+		{Scheme: "ip", ID: "192.168.1.0/24"}, {Scheme: "ip", ID: "::1"},
+		{Scheme: "super", ID: ""}, {Scheme: "sasl", ID: "alice"}, {Scheme: "", ID: ""},
+	}
+	sessionPool := []proto.ID{
+		{Scheme: "ip", ID: "10.1.2.3"}, {Scheme: "ip", ID: "192.168.1.7"},
+		{Scheme: "digest", ID: "alice:" + digestOf("alice:pw")}, {Scheme: "digest", ID: "bob:" + digestOf("bob:pw")},
+		{Scheme: "super", ID: ""}, {Scheme: "x509", ID: "CN=me"},
+	}
+	for range 1500 {
+		var acl []proto.ACL
+		for n := rng.IntN(4); n >= 0; n-- {
+			if rng.IntN(4) == 0 && len(acl) > 0 {
+				acl = append(acl, acl[rng.IntN(len(acl))])
+				continue
+			}
+			acl = append(acl, proto.ACL{Perms: int32(rng.IntN(33)), ID: pool[rng.IntN(len(pool))]})
+		}
+		if rng.IntN(20) == 0 {
+			acl = nil
+		}
+		var ids []proto.ID
+		for n := rng.IntN(4); n > 0; n-- {
+			ids = append(ids, sessionPool[rng.IntN(len(sessionPool))])
+		}
+		ids = NewAuthInfo(ids...).IDs() // the list Java hands a request
+		perm := []int32{proto.PermRead, proto.PermWrite, proto.PermCreate, proto.PermDelete, proto.PermAdmin,
+			proto.PermRead | proto.PermAdmin}[rng.IntN(6)]
+		o.ask("fix "+encodeIDs(ids)+" "+encodeACL(acl), func(t *testing.T, ans string) {
+			got, err := a.FixupACL(acl, ids)
+			if ans == "INVALIDACL" {
+				require.ErrorIs(t, err, proto.ErrInvalidACL, "fixup %v for %v gave %v", acl, ids, got)
+				return
+			}
+			require.NoError(t, err, "fixup %v for %v", acl, ids)
+			require.Equal(t, ans, encodeACL(got)+";")
+		})
+		o.ask(fmt.Sprintf("chk %d %s %s", perm, encodeIDs(ids), encodeACL(acl)), func(t *testing.T, ans string) {
+			err := a.Check(acl, perm, ids)
+			if ans == "ok" {
+				require.NoError(t, err, "check %d on %v for %v", perm, acl, ids)
+			} else {
+				require.ErrorIs(t, err, proto.ErrNoAuth, "check %d on %v for %v", perm, acl, ids)
+			}
+		})
+		o.ask("who "+encodeIDs(ids), func(t *testing.T, ans string) {
+			var want []proto.ClientInfo
+			for _, pair := range strings.Split(strings.TrimSuffix(ans, ";"), ";") {
+				if pair == "" {
+					continue
+				}
+				sch, user, _ := strings.Cut(pair, ",")
+				want = append(want, proto.ClientInfo{AuthScheme: unhx(t, sch), User: unhx(t, user)})
+			}
+			got := a.ClientInfos(ids)
+			if len(want) == 0 {
+				require.Empty(t, got)
+				return
+			}
+			require.Equal(t, want, got)
+		})
+	}
+}
+
+// digestOf returns the base64 part of a digest id.
+func digestOf(userPassword string) string {
+	_, d, _ := strings.Cut(GenerateDigest(userPassword), ":")
+	return d
 }
