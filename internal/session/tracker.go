@@ -193,8 +193,11 @@ func (t *Tracker) Remove(id int64) {
 }
 
 // Expired returns the sessions in every bucket whose time is at or before
-// now, marks them closing and drops those buckets; each session is returned
-// once. It returns nil before NextExpiry. Order: by bucket, then by id.
+// now, marks them closing and drops those buckets, so a session comes back
+// once per bucket it was left in. As in Java, that includes a session
+// already closing (SetClosing does not take it out of its bucket) and one
+// put back into a bucket by Add after it expired; the owner's close must be
+// idempotent. It returns nil before NextExpiry. Order: by bucket, then id.
 func (t *Tracker) Expired(now int64) []Session {
 	t.mu.Lock()
 	defer t.mu.Unlock()
