@@ -23,11 +23,11 @@
 //     replay for each logged txn after the snapshot's zxid. Any error
 //     (a replay error, a log CRC error) is fatal: do not start.
 //     - No snapshot and no logs: a new database (LastZxid 0,
-//       NeedsInitialSnapshot: write snapshot.0 of the empty tree before
-//       serving), or, with NoAutoCreateDB and no initialize file,
-//       LastZxid -1.
+//     NeedsInitialSnapshot: write snapshot.0 of the empty tree before
+//     serving), or, with NoAutoCreateDB and no initialize file,
+//     LastZxid -1.
 //     - Logs without a snapshot: ErrEmptySnapshot unless
-//       TrustEmptySnapshot (zookeeper.snapshot.trust.empty).
+//     TrustEmptySnapshot (zookeeper.snapshot.trust.empty).
 //  3. Read the epoch files (missing: create them from the last zxid's
 //     epoch, as QuorumPeer.loadDataBase does).
 //  4. Create a txnlog.Writer from LogOptions and append from there.
