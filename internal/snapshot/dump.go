@@ -91,7 +91,10 @@ func (t *MemTree) Walk(fn func(path string, data []byte, aclRef int64, stat prot
 }
 
 func (t *MemTree) walk(path string, fn func(string, []byte, int64, proto.StatPersisted) error) error {
-	n := t.Nodes[path]
+	n, ok := t.Nodes[path]
+	if !ok {
+		return fmt.Errorf("snapshot: MemTree lists missing child %s", path)
+	}
 	if err := fn(path, n.Data, n.ACLRef, n.Stat); err != nil {
 		return err
 	}

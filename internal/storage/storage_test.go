@@ -28,6 +28,9 @@ func (a applier) apply(hdr proto.TxnHeader, rec jute.Record) error {
 		a.t.Sessions[hdr.ClientID] = r.TimeOut
 	case *proto.CloseSessionTxn:
 		delete(a.t.Sessions, hdr.ClientID)
+		for _, p := range r.Paths2Delete {
+			_ = a.apply(hdr, &proto.DeleteTxn{Path: p})
+		}
 	case *proto.CreateTxn:
 		if _, ok := a.t.Nodes[r.Path]; ok {
 			return nil
