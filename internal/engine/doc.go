@@ -1,0 +1,35 @@
+// Package engine is the request engine of a zkit server: client
+// connections, the prep stage that turns writes into transactions, the
+// write path that logs them, and the apply loop that changes the tree.
+//
+// The pipeline, one path for standalone and ensemble:
+//
+//		conn reader ──► prep ──► log (group commit) ──► apply ──► conn writer
+//		 per conn       one       one goroutine         one        per conn
+//		                goroutine                       goroutine
+//
+//	  - A connection's reader goroutine decodes requests. Writes go to prep in
+//	    arrival order. Reads run at once when the session has no write in
+//	    flight, otherwise they wait in the connection's queue behind that
+//	    write, so a session always reads its own writes (ZooKeeper's
+//	    per-session FIFO).
+//	  - Prep (one goroutine) validates a write, checks ACLs against the tree
+//	    plus the changes still in flight (ZooKeeper's outstanding changes),
+//	    and builds a deterministic txn with the next zxid, the wall-clock time,
+//	    sequence numbers and the ephemeral owner. A write that fails prep
+//	    still becomes a txn (an error txn) and takes a zxid, as in ZooKeeper.
+//	  - The log stage appends every txn that arrived meanwhile and syncs once
+//	    (group commit). Nothing is applied, and so nothing acknowledged,
+//	    before its txn is durable.
+//	  - Apply (one goroutine) applies txns in zxid order under the tree's
+//	    write lock; watch events are queued on the watchers' connections
+//	    inside that lock, so an event always precedes any reply that reflects
+//	    its change.
+//	  - Each connection's writer goroutine sends, in request order, the
+//	    replies whose requests are done, running waiting reads when their
+//	    turn comes, batching writes to the socket.
+//
+// Lock order: conn.pendMu → Engine.treeMu → conn.outMu. Apply holds treeMu
+// for writing only around one txn; reads hold it for reading while they
+// read the tree and queue their reply.
+package engine

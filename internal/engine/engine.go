@@ -1,0 +1,319 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zkit-go/zkit/internal/acl"
+	"github.com/zkit-go/zkit/internal/datatree"
+	"github.com/zkit-go/zkit/internal/jute"
+	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/session"
+)
+
+// ErrClosed reports use of an engine after Close.
+var ErrClosed = errors.New("engine: closed")
+
+// TxnLog is where the write path makes txns durable. Append buffers a txn;
+// Sync makes every appended txn durable. An error from either is fatal: the
+// engine stops and acknowledges nothing further.
+type TxnLog interface {
+	Append(hdr *proto.TxnHeader, rec jute.Record, digest *proto.TxnDigest) error
+	Sync() error
+}
+
+// MemLog is a TxnLog that keeps nothing: the tree is the only copy. It is
+// the log of a server without durability.
+type MemLog struct{}
+
+func (MemLog) Append(*proto.TxnHeader, jute.Record, *proto.TxnDigest) error { return nil }
+func (MemLog) Sync() error                                                  { return nil }
+
+// Config configures an Engine. Zero durations take ZooKeeper's defaults.
+type Config struct {
+	TickTime               time.Duration
+	MinSessionTimeout      time.Duration
+	MaxSessionTimeout      time.Duration
+	MaxBuffer              int
+	MaxClientCnxns         int
+	FourLetterWords        []string
+	ExtendedTypesEnabled   bool
+	SkipACL                bool
+	SuperDigest            string
+	ServerID               int64
+	ContainerCheckInterval time.Duration
+	ContainerMaxPerMinute  int
+	// Tree and Sessions are the restored state; nil means empty.
+	Tree     *datatree.Tree
+	Sessions map[int64]int32
+	Log      TxnLog
+	Logger   *slog.Logger
+	// Info is shown by the conf four-letter word.
+	Info ServerInfo
+}
+
+// ServerInfo describes the server for the four-letter words.
+type ServerInfo struct {
+	ClientPort int
+	DataDir    string
+	DataLogDir string
+	Version    string
+	ListenAddr string
+}
+
+// Engine serves ZooKeeper clients from one data tree.
+type Engine struct {
+	cfg      Config
+	log      *slog.Logger
+	tree     *datatree.Tree
+	sessions *session.Tracker
+	auth     *acl.Authenticator
+	txnlog   TxnLog
+	fourLW   map[string]bool
+	started  time.Time
+
+	// treeMu orders apply against reads: apply write-locks it around one
+	// txn (and the watch events it fires); reads read-lock it while they
+	// read and queue their reply. See the package doc for the lock order.
+	treeMu sync.RWMutex
+
+	prepCh   chan *request
+	logCh    chan *request
+	applyCh  chan []*request
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+	fatalMu  sync.Mutex
+	fatal    error // guarded by fatalMu; the first fatal storage error
+	done     chan struct{}
+
+	prep prepState // owned by the prep goroutine, outstanding shared with apply
+
+	// connsMu guards conns, bySession and perIP.
+	connsMu   sync.Mutex
+	conns     map[*conn]struct{}
+	bySession map[int64]*conn
+	perIP     map[string]int
+	closed    bool // guarded by connsMu; no new goroutines after Close
+
+	stats stats
+}
+
+// stats are the counters the four-letter words show.
+type stats struct {
+	received     atomic.Int64
+	sent         atomic.Int64
+	outstanding  atomic.Int64
+	latencyMu    sync.Mutex // guards the latency fields
+	latencyMin   int64
+	latencyMax   int64
+	latencySum   int64
+	latencyCount int64
+}
+
+func (s *stats) observe(d time.Duration) {
+	ms := d.Milliseconds()
+	s.latencyMu.Lock()
+	if s.latencyCount == 0 || ms < s.latencyMin {
+		s.latencyMin = ms
+	}
+	if ms > s.latencyMax {
+		s.latencyMax = ms
+	}
+	s.latencySum += ms
+	s.latencyCount++
+	s.latencyMu.Unlock()
+}
+
+func (s *stats) reset() {
+	s.received.Store(0)
+	s.sent.Store(0)
+	s.latencyMu.Lock()
+	s.latencyMin, s.latencyMax, s.latencySum, s.latencyCount = 0, 0, 0, 0
+	s.latencyMu.Unlock()
+}
+
+// New builds an engine over restored state. It starts nothing.
+func New(cfg Config) (*Engine, error) {
+	if cfg.TickTime <= 0 {
+		cfg.TickTime = 3 * time.Second
+	}
+	if cfg.MinSessionTimeout <= 0 {
+		cfg.MinSessionTimeout = 2 * cfg.TickTime
+	}
+	if cfg.MaxSessionTimeout <= 0 {
+		cfg.MaxSessionTimeout = 20 * cfg.TickTime
+	}
+	if cfg.MaxBuffer <= 0 {
+		cfg.MaxBuffer = jute.DefaultMaxBuffer
+	}
+	if cfg.ContainerCheckInterval <= 0 {
+		cfg.ContainerCheckInterval = time.Minute
+	}
+	if cfg.ContainerMaxPerMinute <= 0 {
+		cfg.ContainerMaxPerMinute = 10000
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Log == nil {
+		cfg.Log = MemLog{}
+	}
+	if cfg.Info.Version == "" {
+		cfg.Info.Version = Version
+	}
+	tree := cfg.Tree
+	if tree == nil {
+		tree = datatree.New(datatree.WithExtendedTypes(cfg.ExtendedTypesEnabled))
+	}
+	auth, err := acl.New(acl.Config{SuperDigest: cfg.SuperDigest, SkipACL: cfg.SkipACL, Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	serverID := cfg.ServerID
+	if serverID == 0 {
+		serverID = 1 // ZooKeeper's standalone session tracker uses id 1
+	}
+	now := time.Now().UnixMilli()
+	tracker, err := session.New(session.Config{
+		TickTime: int32(cfg.TickTime.Milliseconds()),
+		ServerID: serverID,
+		IDTimeMs: now,
+		Now:      now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	for id, to := range cfg.Sessions {
+		tracker.Add(id, to, now)
+	}
+	e := &Engine{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		tree:      tree,
+		sessions:  tracker,
+		auth:      auth,
+		txnlog:    cfg.Log,
+		fourLW:    fourLetterWhitelist(cfg.FourLetterWords),
+		prepCh:    make(chan *request, 1024),
+		logCh:     make(chan *request, 1024),
+		applyCh:   make(chan []*request, 64),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
+		conns:     make(map[*conn]struct{}),
+		bySession: make(map[int64]*conn),
+		perIP:     make(map[string]int),
+	}
+	e.prep.init(tree.LastProcessedZxid())
+	return e, nil
+}
+
+// Start starts the pipeline goroutines and serves clients from ln until
+// Close. The engine owns ln.
+func (e *Engine) Start(ln net.Listener) error {
+	e.started = time.Now()
+	if !e.goAttach(e.prepLoop) || !e.goAttach(e.logLoop) || !e.goAttach(e.applyLoop) ||
+		!e.goAttach(e.expiryLoop) || !e.goAttach(e.containerLoop) {
+		return ErrClosed
+	}
+	if !e.goAttach(func() { e.acceptLoop(ln) }) {
+		ln.Close()
+		return ErrClosed
+	}
+	e.goAttach(func() {
+		<-e.stop
+		ln.Close()
+	})
+	return nil
+}
+
+// goAttach runs f on a goroutine the engine owns; it refuses after Close.
+func (e *Engine) goAttach(f func()) bool {
+	e.connsMu.Lock()
+	defer e.connsMu.Unlock()
+	if e.closed {
+		return false
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// Close stops serving and waits for every goroutine the engine started.
+func (e *Engine) Close() error {
+	e.stopOnce.Do(func() {
+		e.connsMu.Lock()
+		e.closed = true
+		conns := make([]*conn, 0, len(e.conns))
+		for c := range e.conns {
+			conns = append(conns, c)
+		}
+		e.connsMu.Unlock()
+		close(e.stop)
+		for _, c := range conns {
+			c.close()
+		}
+		e.wg.Wait()
+		close(e.done)
+	})
+	return e.Err()
+}
+
+// Done is closed once the engine has stopped.
+func (e *Engine) Done() <-chan struct{} { return e.done }
+
+// Err returns the fatal error that stopped the engine, if any.
+func (e *Engine) Err() error {
+	e.fatalMu.Lock()
+	defer e.fatalMu.Unlock()
+	return e.fatal
+}
+
+// fail records a fatal error and stops the engine without waiting for it
+// (the caller may be one of the goroutines Close waits for).
+func (e *Engine) fail(err error) {
+	e.fatalMu.Lock()
+	if e.fatal == nil {
+		e.fatal = err
+		e.log.Error("fatal error, stopping", "err", err)
+	}
+	e.fatalMu.Unlock()
+	go e.Close()
+}
+
+// Tree returns the data tree (for snapshots and tests).
+func (e *Engine) Tree() *datatree.Tree { return e.tree }
+
+// Sessions returns the session tracker.
+func (e *Engine) Sessions() *session.Tracker { return e.sessions }
+
+// LastZxid returns the zxid of the last applied txn.
+func (e *Engine) LastZxid() int64 {
+	e.treeMu.RLock()
+	defer e.treeMu.RUnlock()
+	return e.tree.LastProcessedZxid()
+}
+
+// ExpireSession closes a session as if it had timed out (tests use it).
+func (e *Engine) ExpireSession(id int64) {
+	e.sessions.SetClosing(id)
+	e.submit(&request{sessionID: id, op: proto.OpCloseSession, internal: true})
+}
+
+// submit hands a write to prep. It gives up if the engine stops.
+func (e *Engine) submit(r *request) bool {
+	select {
+	case e.prepCh <- r:
+		return true
+	case <-e.stop:
+		return false
+	}
+}

@@ -1,0 +1,428 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config configures a Server. Build one by hand, start from DefaultConfig,
+// or read a zoo.cfg with ParseConfig. New never modifies the caller's Config.
+type Config struct {
+	// TickTime is ZooKeeper's basic time unit (tickTime, ms in zoo.cfg).
+	TickTime time.Duration
+	// DataDir holds snapshots (DataDir/version-2) and myid.
+	DataDir string
+	// DataLogDir holds the txn log (DataLogDir/version-2); empty means DataDir.
+	DataLogDir string
+	// ClientPort and ClientPortAddress name the client listener; an empty
+	// address listens on every interface, as ZooKeeper does.
+	ClientPort        int
+	ClientPortAddress string
+	// MaxClientCnxns limits connections from one IP address (0: no limit).
+	MaxClientCnxns int
+	// MinSessionTimeout and MaxSessionTimeout bound negotiated session
+	// timeouts; zero means 2 and 20 ticks.
+	MinSessionTimeout time.Duration
+	MaxSessionTimeout time.Duration
+	// JuteMaxBuffer is the largest packet and znode payload accepted
+	// (jute.maxbuffer, default 0xfffff).
+	JuteMaxBuffer int
+	// FourLetterWords lists the four-letter words enabled
+	// (4lw.commands.whitelist); "*" enables all. srvr is always enabled.
+	FourLetterWords []string
+	// ExtendedTypesEnabled allows TTL nodes (extendedTypesEnabled).
+	ExtendedTypesEnabled bool
+	// SuperDigest is "super:<base64 sha1>" for the super user
+	// (DigestAuthenticationProvider.superDigest).
+	SuperDigest string
+	// SkipACL turns off every permission check (skipACL=yes).
+	SkipACL bool
+	// ForceSync, when false, skips fsync on the txn log (forceSync=no).
+	ForceSync bool
+	// SnapCount is the number of txns between snapshots (snapCount).
+	SnapCount int
+	// SnapRetainCount and PurgeInterval configure autopurge
+	// (autopurge.snapRetainCount, autopurge.purgeInterval in hours; 0 = off).
+	SnapRetainCount int
+	PurgeInterval   time.Duration
+	// ContainerCheckInterval is how often empty containers and expired TTL
+	// nodes are looked for (znode.container.checkIntervalMs).
+	ContainerCheckInterval time.Duration
+	// ContainerMaxPerMinute bounds container deletions per minute
+	// (znode.container.maxPerMinute).
+	ContainerMaxPerMinute int
+	// DigestEnabled maintains ZooKeeper's tree digest (digest.enabled).
+	DigestEnabled bool
+	// ServerID is this member's id (dataDir/myid); 0 for a standalone server.
+	ServerID int64
+	// Servers lists the ensemble (server.N lines); empty for standalone.
+	Servers []QuorumServer
+	// InitLimit and SyncLimit are in ticks (initLimit, syncLimit).
+	InitLimit int
+	SyncLimit int
+	// PeerType is "participant" or "observer" (peerType).
+	PeerType string
+	// Properties holds every key of the zoo.cfg, known or not, as ZooKeeper
+	// turns unknown keys into zookeeper.* system properties.
+	Properties map[string]string
+
+	// Logger receives the server's logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Listen opens listeners; nil means net.Listen. Tests use it to
+	// interpose on the network.
+	Listen func(network, address string) (net.Listener, error)
+	// Dial opens connections to other members; nil means a net.Dialer.
+	Dial func(network, address string, timeout time.Duration) (net.Conn, error)
+}
+
+// QuorumServer is one server.N line of zoo.cfg.
+type QuorumServer struct {
+	ID            int64
+	Host          string
+	QuorumPort    int
+	ElectionPort  int
+	Observer      bool
+	ClientAddress string // host:port, or "" when the line has none
+}
+
+// DefaultConfig is the embedded configuration `zkit server` uses without a
+// zoo.cfg: standalone on 127.0.0.1:2181, data under ./data, tickTime 2000,
+// and every four-letter word enabled (it only listens on loopback).
+func DefaultConfig() Config {
+	return Config{
+		TickTime:               2000 * time.Millisecond,
+		DataDir:                "data",
+		ClientPort:             2181,
+		ClientPortAddress:      "127.0.0.1",
+		MaxClientCnxns:         60,
+		JuteMaxBuffer:          0xfffff,
+		FourLetterWords:        []string{"*"},
+		ForceSync:              true,
+		SnapCount:              100000,
+		SnapRetainCount:        3,
+		ContainerCheckInterval: time.Minute,
+		ContainerMaxPerMinute:  10000,
+		DigestEnabled:          true,
+		InitLimit:              10,
+		SyncLimit:              5,
+		PeerType:               "participant",
+	}
+}
+
+// ConfigError names the zoo.cfg key that holds a bad value.
+type ConfigError struct {
+	Key   string
+	Value string
+	Err   error
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("server: config %s=%q: %v", e.Key, e.Value, e.Err)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// ParseConfig reads a zoo.cfg. Keys keep ZooKeeper's names and meanings;
+// unknown keys are kept in Properties (ZooKeeper makes them system
+// properties); a bad value is a *ConfigError naming the key. A relative
+// dataDir is taken relative to the working directory, as ZooKeeper does.
+// If dataDir/myid exists it sets ServerID.
+func ParseConfig(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("server: %w", err)
+	}
+	defer f.Close()
+	keys, props, err := parseProperties(f)
+	if err != nil {
+		return Config{}, fmt.Errorf("server: %s: %w", path, err)
+	}
+	cfg := DefaultConfig()
+	cfg.DataDir = ""
+	cfg.ClientPort = 0
+	cfg.ClientPortAddress = ""
+	cfg.TickTime = 3000 * time.Millisecond // ZooKeeper's default when the key is absent
+	cfg.FourLetterWords = nil
+	cfg.Properties = props
+	minTimeout, maxTimeout := -1, -1
+	for _, k := range keys {
+		v := strings.TrimSpace(props[k])
+		bad := func(err error) error { return &ConfigError{Key: k, Value: v, Err: err} }
+		var err error
+		switch k {
+		case "tickTime":
+			var ms int
+			if ms, err = parsePositive(v); err == nil {
+				cfg.TickTime = time.Duration(ms) * time.Millisecond
+			}
+		case "dataDir":
+			cfg.DataDir = v
+		case "dataLogDir":
+			cfg.DataLogDir = v
+		case "clientPort":
+			cfg.ClientPort, err = parsePort(v)
+		case "clientPortAddress":
+			cfg.ClientPortAddress = v
+		case "maxClientCnxns":
+			cfg.MaxClientCnxns, err = parseNonNegative(v)
+		case "minSessionTimeout":
+			minTimeout, err = strconv.Atoi(v)
+		case "maxSessionTimeout":
+			maxTimeout, err = strconv.Atoi(v)
+		case "jute.maxbuffer":
+			cfg.JuteMaxBuffer, err = parsePositive(v)
+		case "4lw.commands.whitelist":
+			cfg.FourLetterWords = splitList(v)
+		case "extendedTypesEnabled":
+			cfg.ExtendedTypesEnabled, err = parseBool(v)
+		case "DigestAuthenticationProvider.superDigest":
+			if !strings.Contains(v, ":") {
+				err = errors.New(`want "super:<base64 sha1 digest>"`)
+			}
+			cfg.SuperDigest = v
+		case "skipACL":
+			cfg.SkipACL = v == "yes" || v == "true"
+		case "forceSync":
+			cfg.ForceSync = v != "no"
+		case "snapCount":
+			cfg.SnapCount, err = parsePositive(v)
+		case "autopurge.snapRetainCount":
+			cfg.SnapRetainCount, err = strconv.Atoi(v)
+			if err == nil && cfg.SnapRetainCount < 3 {
+				cfg.SnapRetainCount = 3 // ZooKeeper's minimum
+			}
+		case "autopurge.purgeInterval":
+			var h int
+			if h, err = strconv.Atoi(v); err == nil {
+				cfg.PurgeInterval = time.Duration(max(h, 0)) * time.Hour
+			}
+		case "znode.container.checkIntervalMs":
+			var ms int
+			if ms, err = parsePositive(v); err == nil {
+				cfg.ContainerCheckInterval = time.Duration(ms) * time.Millisecond
+			}
+		case "znode.container.maxPerMinute":
+			cfg.ContainerMaxPerMinute, err = parsePositive(v)
+		case "digest.enabled":
+			cfg.DigestEnabled, err = parseBool(v)
+		case "initLimit":
+			cfg.InitLimit, err = parsePositive(v)
+		case "syncLimit":
+			cfg.SyncLimit, err = parsePositive(v)
+		case "peerType":
+			switch strings.ToLower(v) {
+			case "participant", "observer":
+				cfg.PeerType = strings.ToLower(v)
+			default:
+				err = errors.New("want participant or observer")
+			}
+		case "electionAlg":
+			if v != "3" {
+				err = errors.New("only 3 is supported")
+			}
+		default:
+			if strings.HasPrefix(k, "server.") {
+				var qs QuorumServer
+				if qs, err = parseQuorumServer(k, v); err == nil {
+					cfg.Servers = append(cfg.Servers, qs)
+				}
+			}
+		}
+		if err != nil {
+			return Config{}, bad(err)
+		}
+	}
+	if cfg.DataDir == "" {
+		return Config{}, errors.New("server: config: dataDir is not set")
+	}
+	if cfg.ClientPort == 0 && cfg.ClientPortAddress != "" {
+		return Config{}, errors.New("server: config: clientPortAddress is set but clientPort is not set")
+	}
+	if minTimeout != -1 {
+		cfg.MinSessionTimeout = time.Duration(minTimeout) * time.Millisecond
+	}
+	if maxTimeout != -1 {
+		cfg.MaxSessionTimeout = time.Duration(maxTimeout) * time.Millisecond
+	}
+	if b, err := os.ReadFile(filepath.Join(cfg.DataDir, "myid")); err == nil {
+		line := strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
+		id, err := strconv.ParseInt(line, 10, 64)
+		if err != nil {
+			return Config{}, fmt.Errorf("server: config: %s/myid: %q is not a server id", cfg.DataDir, line)
+		}
+		cfg.ServerID = id
+	}
+	return cfg, nil
+}
+
+// parseQuorumServer parses "host:quorumPort:electionPort[:participant|:observer][;[clientHost:]clientPort]".
+func parseQuorumServer(key, v string) (QuorumServer, error) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(key, "server."), 10, 64)
+	if err != nil || id < 0 {
+		return QuorumServer{}, errors.New("the server id after 'server.' must be a non-negative number")
+	}
+	qs := QuorumServer{ID: id}
+	addr, client, hasClient := strings.Cut(v, ";")
+	parts := splitHostPorts(addr)
+	if len(parts) < 3 || len(parts) > 4 {
+		return QuorumServer{}, errors.New("want host:quorumPort:electionPort[:participant|observer][;[clientHost:]clientPort]")
+	}
+	qs.Host = parts[0]
+	if qs.QuorumPort, err = parsePort(parts[1]); err != nil {
+		return QuorumServer{}, fmt.Errorf("quorum port: %w", err)
+	}
+	if qs.ElectionPort, err = parsePort(parts[2]); err != nil {
+		return QuorumServer{}, fmt.Errorf("election port: %w", err)
+	}
+	if len(parts) == 4 {
+		switch strings.ToLower(parts[3]) {
+		case "participant":
+		case "observer":
+			qs.Observer = true
+		default:
+			return QuorumServer{}, fmt.Errorf("unknown role %q", parts[3])
+		}
+	}
+	if hasClient {
+		client = strings.TrimSpace(client)
+		host, port := "0.0.0.0", client
+		if h, p, err := net.SplitHostPort(client); err == nil {
+			host, port = h, p
+		}
+		if _, err := parsePort(port); err != nil {
+			return QuorumServer{}, fmt.Errorf("client port: %w", err)
+		}
+		qs.ClientAddress = net.JoinHostPort(host, port)
+	}
+	return qs, nil
+}
+
+// splitHostPorts splits on ':' outside IPv6 brackets.
+func splitHostPorts(s string) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i, c := range s {
+		switch c {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case ':':
+			if depth == 0 {
+				parts = append(parts, strings.Trim(s[start:i], "[]"))
+				start = i + 1
+			}
+		}
+	}
+	return append(parts, strings.Trim(s[start:], "[]"))
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "true", "yes":
+		return true, nil
+	case "false", "no":
+		return false, nil
+	}
+	return false, errors.New("want true or false")
+}
+
+func parsePositive(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, errors.New("want a positive integer")
+	}
+	return n, nil
+}
+
+func parseNonNegative(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, errors.New("want a non-negative integer")
+	}
+	return n, nil
+}
+
+func parsePort(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 65535 {
+		return 0, errors.New("want a port number 0-65535")
+	}
+	return n, nil
+}
+
+// withDefaults returns a copy of c with zero values filled in and checks
+// the combination.
+func (c Config) withDefaults() (Config, error) {
+	d := DefaultConfig()
+	if c.TickTime <= 0 {
+		c.TickTime = d.TickTime
+	}
+	if c.MinSessionTimeout <= 0 {
+		c.MinSessionTimeout = 2 * c.TickTime
+	}
+	if c.MaxSessionTimeout <= 0 {
+		c.MaxSessionTimeout = 20 * c.TickTime
+	}
+	if c.MinSessionTimeout > c.MaxSessionTimeout {
+		return c, fmt.Errorf("server: config: minSessionTimeout %v must not be larger than maxSessionTimeout %v",
+			c.MinSessionTimeout, c.MaxSessionTimeout)
+	}
+	if c.JuteMaxBuffer <= 0 {
+		c.JuteMaxBuffer = d.JuteMaxBuffer
+	}
+	if c.SnapCount <= 0 {
+		c.SnapCount = d.SnapCount
+	}
+	if c.SnapRetainCount < 3 {
+		c.SnapRetainCount = 3
+	}
+	if c.ContainerCheckInterval <= 0 {
+		c.ContainerCheckInterval = d.ContainerCheckInterval
+	}
+	if c.ContainerMaxPerMinute <= 0 {
+		c.ContainerMaxPerMinute = d.ContainerMaxPerMinute
+	}
+	if c.DataDir == "" {
+		return c, errors.New("server: config: dataDir is not set")
+	}
+	if c.DataLogDir == "" {
+		c.DataLogDir = c.DataDir
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Listen == nil {
+		c.Listen = net.Listen
+	}
+	if c.Dial == nil {
+		c.Dial = func(network, address string, timeout time.Duration) (net.Conn, error) {
+			return net.DialTimeout(network, address, timeout)
+		}
+	}
+	props := make(map[string]string, len(c.Properties))
+	for k, v := range c.Properties {
+		props[k] = v
+	}
+	c.Properties = props
+	c.FourLetterWords = append([]string(nil), c.FourLetterWords...)
+	c.Servers = append([]QuorumServer(nil), c.Servers...)
+	return c, nil
+}

@@ -1,0 +1,16 @@
+// Package server is zkit's embeddable ZooKeeper server.
+//
+//	cfg, err := server.ParseConfig("zoo.cfg") // or server.DefaultConfig(), or by hand
+//	s, err := server.New(cfg)                 // validates; starts nothing
+//	err = s.Start()                           // binds and starts serving
+//	<-s.Ready()                               // serving
+//	defer s.Close()                           // idempotent; waits for every goroutine
+//
+// The server speaks ZooKeeper's client protocol, so go-zookeeper/zk, the
+// Java zkCli.sh, the C client and kazoo use it unchanged. zoo.cfg keys keep
+// ZooKeeper's names and meanings; see Config.
+//
+// Durability: this version keeps the tree in memory behind the engine's
+// txn-log interface (engine.TxnLog); the on-disk txn log and snapshots in
+// ZooKeeper's format plug in there.
+package server
