@@ -1,3 +1,8 @@
 module github.com/zkit-go/zkit
 
 go 1.24
+
+require (
+	github.com/stretchr/testify v1.12.1 // indirect
+	go.uber.org/goleak v1.3.0 // indirect
+)
