@@ -71,6 +71,7 @@ type Conn struct {
 	auths   []*call // auth calls awaiting their -4 reply
 	err     error   // why the connection ended
 
+	byUser    atomic.Bool // Close or Drop was called: the final event says Closed
 	failOnce  sync.Once
 	closeOnce sync.Once
 	closeErr  error
@@ -246,6 +247,7 @@ func (c *Conn) fail(cause error) {
 // close the connection but keep the session.
 func (c *Conn) Close() error {
 	c.closeOnce.Do(func() {
+		c.byUser.Store(true)
 		select {
 		case <-c.closing:
 		default:
@@ -269,6 +271,7 @@ func (c *Conn) Close() error {
 // resume it.
 func (c *Conn) Drop() {
 	c.closeOnce.Do(func() {
+		c.byUser.Store(true)
 		c.fail(errors.New("client: dropped"))
 		c.wg.Wait()
 	})
@@ -295,11 +298,16 @@ func (c *Conn) reader(br *bufio.Reader) {
 	}
 }
 
-// sessionEvent tells a listener that the connection is gone, if the
-// events channel has room.
+// sessionEvent tells a listener that the connection is gone (state
+// Closed after Close or Drop, Disconnected otherwise), if the events
+// channel has room.
 func (c *Conn) sessionEvent() {
+	state := proto.StateDisconnected
+	if c.byUser.Load() {
+		state = proto.StateClosed
+	}
 	select {
-	case c.events <- Event{Type: proto.EventNone, State: proto.StateDisconnected}:
+	case c.events <- Event{Type: proto.EventNone, State: state}:
 	default:
 	}
 }
