@@ -377,3 +377,52 @@ func TestGoldenReconnect(t *testing.T) {
 		PersistentRecursiveWatches: []string{"/rc"},
 	}, sw2[0].rec)
 }
+
+func TestGoldenClient(t *testing.T) {
+	frames := decodeGolden(t, "client.txt")
+
+	multis := find(frames, 'S', proto.OpMulti)
+	require.Len(t, multis, 2)
+	ok := multis[0].rec.(*proto.MultiResponse).Results
+	require.Len(t, ok, 7)
+	// Debian's 3.8.0 answers a create2 sub-op as create (ZOOKEEPER-4026
+	// changed that in 3.8.1); container and TTL creates answer as create2.
+	wantTypes := []proto.OpCode{proto.OpCreate, proto.OpCreate, proto.OpCreate2, proto.OpCreate2, proto.OpSetData, proto.OpCheck, proto.OpDelete}
+	for i, r := range ok {
+		assert.Equal(t, wantTypes[i], r.Type, "result %d", i)
+	}
+	assert.Equal(t, "/cl/c", ok[2].Record.(*proto.Create2Response).Path)
+
+	// A failed multi: header OK; results error 0, the failing code, then -2.
+	assert.Equal(t, proto.OK, multis[1].repHdr.Err)
+	assert.Equal(t, []proto.MultiResult{
+		{Type: proto.OpError, Err: proto.OK},
+		{Type: proto.OpError, Err: proto.ErrBadVersion},
+		{Type: proto.OpError, Err: proto.ErrRuntimeInconsistency},
+	}, multis[1].rec.(*proto.MultiResponse).Results)
+	assert.Greater(t, multis[1].repHdr.Zxid, multis[0].repHdr.Zxid, "a failed multi takes a zxid")
+
+	mr := find(frames, 'S', proto.OpMultiRead)
+	require.Len(t, mr, 1)
+	res := mr[0].rec.(*proto.MultiResponse).Results
+	require.Len(t, res, 3)
+	assert.Equal(t, []byte("a2"), res[0].Record.(*proto.GetDataResponse).Data)
+	assert.Equal(t, proto.OpGetChildren, res[1].Type)
+	assert.Equal(t, proto.MultiResult{Type: proto.OpError, Err: proto.ErrNoNode}, res[2])
+
+	cw := find(frames, 'S', proto.OpCheckWatches)
+	require.Len(t, cw, 2)
+	assert.Equal(t, proto.ErrNoWatcher, cw[0].repHdr.Err)
+	assert.Equal(t, proto.OK, cw[1].repHdr.Err)
+
+	// setWatches with the C client's xid -8 is echoed, and fires the data
+	// watch on a node changed after relativeZxid before replying.
+	sw := find(frames, 'S', proto.OpSetWatches)
+	require.Len(t, sw, 1)
+	assert.Equal(t, proto.XidSetWatches, sw[0].repHdr.Xid)
+
+	ping := find(frames, 'S', proto.OpPing)
+	require.Len(t, ping, 1)
+	assert.Equal(t, proto.XidPing, ping[0].repHdr.Xid)
+	assert.Positive(t, ping[0].repHdr.Zxid, "ping replies carry the last processed zxid")
+}

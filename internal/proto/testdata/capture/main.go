@@ -26,6 +26,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/binary"
@@ -43,6 +44,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zkit-go/zkit/internal/client"
 	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
 )
@@ -434,7 +436,90 @@ func run() error {
 		}
 		log.Printf("%s: %d frames", sc.name, len(frames))
 	}
+	if err := clientScript(ln.Addr().String()); err != nil {
+		return fmt.Errorf("client script: %w", err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	frames := rec.take()
+	var b strings.Builder
+	b.WriteString("# client: zkit's internal/client driving what zkCli cannot send (multi with every op, failed multi,\n")
+	b.WriteString("# multiRead, create2, getChildren, checkWatches, removeWatches, setWatches with xid -8, setWatches2, ping);\n")
+	b.WriteString("# the server's replies are Java's. See clientScript in testdata/capture/main.go for the calls.\n")
+	b.WriteString("# <conn> <C|S> <label> <hex body>\n")
+	for i, l := range labels(frames) {
+		f := frames[i]
+		fmt.Fprintf(&b, "%d %c %s %s\n", f.conn, f.dir, l, hex.EncodeToString(f.body))
+	}
+	if err := os.WriteFile(filepath.Join(*outDir, "client.txt"), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	log.Printf("client: %d frames", len(frames))
 	return nil
+}
+
+// clientScript drives our own client through the proxy for the opcodes
+// and shapes zkCli.sh cannot produce. Errors the server is expected to
+// return are ignored; anything else stops the capture.
+func clientScript(addr string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	open := proto.OpenACLUnsafe
+	must := func(err error) {
+		if err != nil {
+			log.Printf("client script: %v", err)
+		}
+	}
+	_, _, err = c.Create2(ctx, "/cl", []byte("root"), proto.FlagPersistent, open)
+	must(err)
+	_, _, err = c.Create2(ctx, "/cl/s-", nil, proto.FlagPersistentSequential, open)
+	must(err)
+	_, err = c.Multi(ctx,
+		client.CreateOp("/cl/a", []byte("a"), 0, open),
+		client.Create2Op("/cl/b", nil, 0, open),
+		proto.MultiOp{Type: proto.OpCreateContainer, Record: &proto.CreateRequest{Path: "/cl/c", ACL: open, Flags: proto.FlagContainer}},
+		proto.MultiOp{Type: proto.OpCreateTTL, Record: &proto.CreateTTLRequest{Path: "/cl/t", ACL: open, Flags: proto.FlagPersistentWithTTL, TTL: 60000}},
+		client.SetDataOp("/cl/a", []byte("a2"), 0),
+		client.CheckOp("/cl/a", 1),
+		client.DeleteOp("/cl/b", -1),
+	)
+	must(err)
+	_, err = c.Multi(ctx, client.CreateOp("/cl/x", nil, 0, open), client.CheckOp("/cl/a", 7), client.DeleteOp("/cl/a", -1))
+	var me *client.MultiError
+	if !errors.As(err, &me) {
+		return fmt.Errorf("failed multi: %v", err)
+	}
+	_, err = c.MultiRead(ctx, client.GetDataOp("/cl/a"), client.GetChildrenOp("/cl"), client.GetDataOp("/cl/none"))
+	must(err)
+	if err := c.CheckWatches(ctx, "/cl/a", proto.WatcherData); !errors.Is(err, proto.ErrNoWatcher) {
+		return fmt.Errorf("checkWatches: %v", err)
+	}
+	_, _, err = c.GetData(ctx, "/cl/a", true)
+	must(err)
+	must(c.CheckWatches(ctx, "/cl/a", proto.WatcherData))
+	must(c.RemoveWatches(ctx, "/cl/a", proto.WatcherData))
+	_, err = c.GetChildren(ctx, "/cl", true)
+	must(err)
+	_, err = c.Create(ctx, "/cl/k", nil, proto.FlagEphemeral, open)
+	must(err)
+	_, err = c.DoXid(ctx, proto.XidSetWatches, proto.OpSetWatches, &proto.SetWatches{
+		RelativeZxid: 1, DataWatches: []string{"/cl/a"}, ExistWatches: []string{"/cl/none"}, ChildWatches: []string{},
+	}, nil)
+	must(err)
+	must(c.SetWatches2(ctx, proto.SetWatches2{
+		RelativeZxid: c.LastZxid(), DataWatches: []string{}, ExistWatches: []string{}, ChildWatches: []string{"/cl"},
+		PersistentWatches: []string{"/cl/a"}, PersistentRecursiveWatches: []string{"/cl"},
+	}))
+	_, err = c.GetAllChildrenNumber(ctx, "/cl")
+	must(err)
+	must(c.Ping(ctx))
+	_, _, err = c.GetConfig(ctx, false)
+	must(err)
+	return c.Close()
 }
 
 func main() {
