@@ -1,0 +1,106 @@
+package clienttest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// JavaJar is where Debian's zookeeper package puts the server jar.
+const JavaJar = "/usr/share/java/zookeeper.jar"
+
+// ErrNoJava reports that Java ZooKeeper is not installed.
+var ErrNoJava = errors.New("clienttest: java zookeeper not installed (apt-get install -y zookeeper)")
+
+// JavaServer is a standalone Java ZooKeeper 3.8 run as an oracle.
+type JavaServer struct {
+	Addr string
+	cmd  *exec.Cmd
+	dir  string
+	log  *os.File
+}
+
+// StartJavaServer starts a standalone Java ZooKeeper on a free loopback
+// port with a fresh dataDir under dir, tickTime 2000 (session timeouts
+// 4s–40s), TTL nodes enabled, every four-letter word allowed, and extra
+// zoo.cfg lines. It returns ErrNoJava when the jar is absent.
+func StartJavaServer(dir string, extra ...string) (*JavaServer, error) {
+	if _, err := os.Stat(JavaJar); err != nil {
+		return nil, ErrNoJava
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		return nil, err
+	}
+	cfg := fmt.Sprintf("tickTime=2000\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\n"+
+		"admin.enableServer=false\n4lw.commands.whitelist=*\nextendedTypesEnabled=true\n%s\n",
+		data, port, strings.Join(extra, "\n"))
+	cfgPath := filepath.Join(dir, "zoo.cfg")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		return nil, err
+	}
+	logf, err := os.Create(filepath.Join(dir, "server.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("java", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+		"-cp", JavaJar+":/usr/share/java/slf4j-simple.jar",
+		"org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)
+	cmd.Stdout, cmd.Stderr = logf, logf // files: no copying goroutines
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, err
+	}
+	s := &JavaServer{Addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd, dir: dir, log: logf}
+	deadline := time.Now().Add(Scale(60 * time.Second))
+	// ruok answers before the server serves; srvr reports a Mode once it does.
+	for !strings.Contains(FourLetter(s.Addr, "srvr"), "Mode:") {
+		if time.Now().After(deadline) {
+			s.Stop()
+			return nil, fmt.Errorf("clienttest: java zookeeper did not start; see %s", logf.Name())
+		}
+		time.Sleep(100 * time.Millisecond) // polling the server's port, not synchronising goroutines
+	}
+	return s, nil
+}
+
+// Stop kills the server and waits for it.
+func (s *JavaServer) Stop() {
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+	s.log.Close()
+}
+
+// FourLetter sends a four-letter word and returns the answer ("" on error).
+func FourLetter(addr, word string) string {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(Scale(5 * time.Second)))
+	if _, err := c.Write([]byte(word)); err != nil {
+		return ""
+	}
+	b, _ := io.ReadAll(c)
+	return string(b)
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
