@@ -369,6 +369,11 @@ func (c *conn) handshake(frame []byte) bool {
 		c.pendMu.Unlock()
 		return !c.closed()
 	}
+	// As ZooKeeper, a resume first drops the session's current connection
+	// on this server, even when the password then turns out wrong.
+	if old := e.connForSession(req.SessionID); old != nil && old != c {
+		old.close()
+	}
 	valid := session.CheckPasswd(req.SessionID, req.Passwd) &&
 		e.sessions.Touch(req.SessionID, time.Now().UnixMilli())
 	if !valid {
