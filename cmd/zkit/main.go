@@ -2,6 +2,8 @@
 // tools around it.
 //
 //	zkit server [zoo.cfg]   serve (standalone on 127.0.0.1:2181 with ./data without a zoo.cfg)
+//
+// Each subcommand lives in its own file and registers itself.
 package main
 
 import (
@@ -12,35 +14,68 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
 	"syscall"
 
 	"github.com/zkit-go/zkit/server"
 )
 
-const usage = `usage: zkit <command> [arguments]
-
-commands:
-  server [zoo.cfg]   run a ZooKeeper-compatible server; without a zoo.cfg it
-                     serves standalone on 127.0.0.1:2181 with its data in ./data
-`
-
-func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+// command is one zkit subcommand. Each lives in its own file and adds
+// itself to commands in an init function.
+type command struct {
+	name    string
+	summary string // one line for the usage text
+	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+// commands is the subcommand table, filled by each command's file.
+var commands = map[string]command{}
+
+func register(c command) { commands[c.name] = c }
+
+func init() {
+	register(command{
+		name:    "server",
+		summary: "server [zoo.cfg]   run a ZooKeeper-compatible server; without a zoo.cfg it\n                     serves standalone on 127.0.0.1:2181 with its data in ./data",
+		run: func(args []string, _ io.Reader, _, stderr io.Writer) int {
+			return runServer(args, stderr)
+		},
+	})
+}
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: zkit <command> [arguments]\n\ncommands:\n")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %s\n", commands[n].summary)
+	}
+	return b.String()
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return 2
 	}
+	if c, ok := commands[args[0]]; ok {
+		return c.run(args[1:], stdin, stdout, stderr)
+	}
 	switch args[0] {
-	case "server":
-		return runServer(args[1:], stderr)
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
 		return 0
 	}
-	fmt.Fprintf(stderr, "zkit: unknown command %q\n\n%s", args[0], usage)
+	fmt.Fprintf(stderr, "zkit: unknown command %q\n\n%s", args[0], usage())
 	return 2
 }
 
