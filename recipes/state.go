@@ -75,15 +75,23 @@ func (s *Session) Done() <-chan struct{} { return s.done }
 
 // notifier calls listeners with values, in the order posted, on one
 // goroutine (run), never while holding its lock. Post never blocks.
+// A listener sees only values posted after it was added.
 type notifier[T any] struct {
-	mu        sync.Mutex // guards queue, listeners and nextID
-	queue     []T
+	mu        sync.Mutex // guards queue, listeners and posted
+	queue     []posted[T]
 	listeners []*listener[T]
+	posted    uint64        // values posted so far
 	wake      chan struct{} // capacity 1: "queue may be non-empty"
+}
+
+type posted[T any] struct {
+	seq uint64
+	v   T
 }
 
 type listener[T any] struct {
 	fn      func(T)
+	from    uint64 // first seq this listener sees
 	removed atomic.Bool
 }
 
@@ -96,6 +104,7 @@ func newNotifier[T any]() *notifier[T] {
 func (n *notifier[T]) add(fn func(T)) (remove func()) {
 	l := &listener[T]{fn: fn}
 	n.mu.Lock()
+	l.from = n.posted + 1
 	n.listeners = append(n.listeners, l)
 	n.mu.Unlock()
 	return func() {
@@ -113,7 +122,8 @@ func (n *notifier[T]) add(fn func(T)) (remove func()) {
 
 func (n *notifier[T]) post(v T) {
 	n.mu.Lock()
-	n.queue = append(n.queue, v)
+	n.posted++
+	n.queue = append(n.queue, posted[T]{n.posted, v})
 	n.mu.Unlock()
 	select {
 	case n.wake <- struct{}{}:
@@ -137,8 +147,7 @@ func (n *notifier[T]) run(stop <-chan struct{}) {
 				break
 			}
 			v := n.queue[0]
-			var zero T
-			n.queue[0] = zero
+			n.queue[0] = posted[T]{}
 			n.queue = n.queue[1:]
 			ls := append([]*listener[T](nil), n.listeners...)
 			n.mu.Unlock()
@@ -148,8 +157,8 @@ func (n *notifier[T]) run(stop <-chan struct{}) {
 					return
 				default:
 				}
-				if !l.removed.Load() {
-					l.fn(v)
+				if !l.removed.Load() && v.seq >= l.from {
+					l.fn(v.v)
 				}
 			}
 		}
