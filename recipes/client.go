@@ -134,7 +134,7 @@ type Client struct {
 	servers []string
 	ns      string // "/app" for namespace "app", "" for none
 
-	closing   chan struct{} // closed by Close
+	closing   chan struct{}   // closed by Close
 	bg        context.Context // cancelled by Close; for background work
 	cancelBG  context.CancelFunc
 	closeOnce sync.Once

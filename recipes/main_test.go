@@ -49,6 +49,18 @@ func eventually(t testing.TB, timeout time.Duration, cond func() bool, format st
 	}
 }
 
+// eventuallyMsg is eventually with a message built at failure time.
+func eventuallyMsg(t testing.TB, timeout time.Duration, cond func() bool, msg func() string) {
+	t.Helper()
+	deadline := time.Now().Add(scaled(timeout))
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v: %s", scaled(timeout), msg())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func testCtx(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), scaled(d))
 	t.Cleanup(cancel)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/go-zookeeper/zk"
 	"github.com/google/uuid"
 )
@@ -166,6 +168,28 @@ func ensureParents(conn *zk.Conn, fp string, c *Client) error {
 	return nil
 }
 
+// deleteProtected deletes the child of parent carrying id, if there is one.
+func (c *Client) deleteProtected(ctx context.Context, parent, id string) error {
+	var found string
+	err := c.retry(ctx, "find protected", false, func(conn *zk.Conn, _ bool) error {
+		var err error
+		found, err = findProtected(conn, parent, id)
+		return err
+	}, nil)
+	if errors.Is(err, zk.ErrNoNode) || (err == nil && found == "") {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	err = c.deleteFull(ctx, found, -1)
+	if err == nil || errors.Is(err, zk.ErrNoNode) {
+		c.log.Info("deleted orphaned protected node", "path", found)
+		return nil
+	}
+	return err
+}
+
 // findProtected returns the full path of the child of parent carrying id.
 func findProtected(conn *zk.Conn, parent, id string) (string, error) {
 	kids, _, err := conn.Children(parent)
@@ -194,20 +218,28 @@ func (c *Client) cleanupProtected(parent string, ids []string, last <-chan struc
 			}
 		}
 		ctx := c.bg
+		b := DefaultRetry().NewBackOff()
 		for _, id := range ids {
-			var found string
-			err := c.retry(ctx, "find protected", false, func(conn *zk.Conn, _ bool) error {
-				var err error
-				found, err = findProtected(conn, parent, id)
-				return err
-			}, nil)
-			if err != nil || found == "" {
-				continue
-			}
-			if err := c.deleteFull(ctx, found, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
-				c.log.Warn("cannot delete orphaned protected node", "path", found, "err", err)
-			} else {
-				c.log.Info("deleted orphaned protected node", "path", found)
+			for {
+				err := c.deleteProtected(ctx, parent, id)
+				if err == nil || !(isRetryable(err) || errors.Is(err, ErrRetriesExhausted)) {
+					if err != nil {
+						c.log.Warn("cannot delete orphaned protected node", "parent", parent, "id", id, "err", err)
+					}
+					break
+				}
+				d := b.NextBackOff()
+				if d == backoff.Stop {
+					c.log.Warn("gave up deleting orphaned protected node", "parent", parent, "id", id, "err", err)
+					break
+				}
+				t := time.NewTimer(d)
+				select {
+				case <-t.C:
+				case <-c.closing:
+					t.Stop()
+					return
+				}
 			}
 		}
 	})
