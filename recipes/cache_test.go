@@ -234,6 +234,7 @@ func TestCachesConvergeUnderFaults(t *testing.T) {
 	writer := connect(t, s.DirectServers(), WithNamespace("converge"))
 	c := connect(t, s.Servers(), WithNamespace("converge"), WithSessionTimeout(scaled(3*time.Second)))
 	ctx := testCtx(t, 120*time.Second)
+	states := recordStates(c)
 	require.NoError(t, writer.EnsurePath(ctx, "/tree"))
 
 	nc := NewNodeCache(c, "/tree/a")
@@ -301,6 +302,9 @@ func TestCachesConvergeUnderFaults(t *testing.T) {
 		time.Sleep(time.Duration(100+rng.Intn(200)) * time.Millisecond) // pace the faults
 	}
 	require.NoError(t, <-churnDone)
+	states.waitFor(t, 30*time.Second, Reconnected)
+	assert.Contains(t, states.get(), Lost, "the faults include a lost session")
+	assert.Greater(t, c.Session().Epoch, uint64(1))
 
 	eventuallyMsg(t, 60*time.Second, func() bool {
 		truth, err := readTree(ctx, writer, "/tree")
