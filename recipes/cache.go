@@ -95,7 +95,7 @@ func (b *cacheBase) start(apply func(WatchResult), arm func(w *Watcher) error) e
 	b.mu.Unlock()
 	if !b.c.goTracked(func() {
 		defer close(b.listenDone)
-		b.events.run(b.stop)
+		b.events.run(b.stop, b.c.closing) // a closed client ends its caches too
 	}) {
 		close(b.listenDone)
 		return ErrClosed

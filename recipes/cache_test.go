@@ -359,3 +359,27 @@ func TestCachesConvergeUnderFaults(t *testing.T) {
 		assert.Empty(t, bad, "%s cache events", name)
 	}
 }
+
+// Closing the client first ends its caches and Watchers as well; their
+// Close still works afterwards.
+func TestClientCloseEndsCaches(t *testing.T) {
+	s := startTestServer(t)
+	c := connect(t, s.Servers(), WithNamespace("close-order"))
+	tc := NewTreeCache(c, "/t")
+	require.NoError(t, tc.Start())
+	waitInit(t, tc.Initialized())
+	w, err := c.NewWatcher(func(WatchResult) {})
+	require.NoError(t, err)
+	require.NoError(t, w.Add("/x", WatchExists))
+
+	closed := make(chan struct{})
+	go func() { c.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(scaled(20 * time.Second)):
+		t.Fatal("client Close hangs with open caches")
+	}
+	require.NoError(t, tc.Close())
+	w.Close()
+	assert.ErrorIs(t, NewTreeCache(c, "/t").Start(), ErrClosed)
+}

@@ -220,7 +220,7 @@ func Connect(ctx context.Context, servers []string, opts ...Option) (*Client, er
 	}
 	c.rec = rec
 	c.goTracked(c.run)
-	c.goTracked(func() { c.states.run(c.closing) })
+	c.goTracked(func() { c.states.run(c.closing, nil) })
 	c.startDrain(rec)
 
 	select {

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
+	"os/signal"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -95,7 +97,8 @@ func ExampleClient_CreateProtected() {
 
 // A Watcher keeps a watch armed across events, reconnects and new sessions.
 func ExampleClient_NewWatcher() {
-	ctx := context.Background()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
 	c, err := recipes.Connect(ctx, []string{"127.0.0.1:2181"})
 	if err != nil {
 		log.Fatal(err)
@@ -116,7 +119,7 @@ func ExampleClient_NewWatcher() {
 	if err := w.Add("/config/feature-flag", recipes.WatchData); err != nil {
 		log.Fatal(err)
 	}
-	time.Sleep(time.Minute)
+	<-ctx.Done() // watch until interrupted
 }
 
 func ExampleNewTreeCache() {

@@ -128,7 +128,7 @@ func (c *Client) CreateProtected(ctx context.Context, path string, data []byte, 
 	if err != nil {
 		if isRetryable(err) || errors.Is(err, ErrRetriesExhausted) || errors.Is(err, context.Canceled) ||
 			errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrAmbiguous) {
-			c.cleanupProtected(parent, ids, last)
+			c.cleanupProtected(parent, &ids, last)
 		}
 		return "", err
 	}
@@ -207,8 +207,9 @@ func findProtected(conn *zk.Conn, parent, id string) (string, error) {
 
 // cleanupProtected deletes, in the background, nodes that a failed
 // protected create may have left. It first waits for the last attempt to
-// finish, so a create still on its way cannot land after the search.
-func (c *Client) cleanupProtected(parent string, ids []string, last <-chan struct{}) {
+// finish, so a create still on its way cannot land after the search; only
+// then does it read idsp, which that attempt may still extend.
+func (c *Client) cleanupProtected(parent string, idsp *[]string, last <-chan struct{}) {
 	c.goTracked(func() {
 		if last != nil {
 			select {
@@ -217,6 +218,7 @@ func (c *Client) cleanupProtected(parent string, ids []string, last <-chan struc
 				return
 			}
 		}
+		ids := *idsp
 		ctx := c.bg
 		b := DefaultRetry().NewBackOff()
 		for _, id := range ids {

@@ -131,12 +131,14 @@ func (n *notifier[T]) post(v T) {
 	}
 }
 
-// run delivers posted values until stop is closed. Values still queued at
-// stop are dropped.
-func (n *notifier[T]) run(stop <-chan struct{}) {
+// run delivers posted values until stop or also (which may be nil) is
+// closed. Values still queued then are dropped.
+func (n *notifier[T]) run(stop, also <-chan struct{}) {
 	for {
 		select {
 		case <-stop:
+			return
+		case <-also:
 			return
 		case <-n.wake:
 		}
@@ -154,6 +156,8 @@ func (n *notifier[T]) run(stop <-chan struct{}) {
 			for _, l := range ls {
 				select {
 				case <-stop:
+					return
+				case <-also:
 					return
 				default:
 				}
