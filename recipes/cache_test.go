@@ -87,7 +87,7 @@ func waitInit(t testing.TB, ch <-chan struct{}) {
 
 func TestNodeCacheEvents(t *testing.T) {
 	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace("nodecache"))
+	c := connect(t, s.Servers(), WithNamespace(testNS(t, "nodecache")))
 	ctx := testCtx(t, 30*time.Second)
 	nc := NewNodeCache(c, "/n")
 	el := recordEvents(nc)
@@ -111,7 +111,7 @@ func TestNodeCacheEvents(t *testing.T) {
 
 func TestChildrenCacheEvents(t *testing.T) {
 	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace("childrencache"))
+	c := connect(t, s.Servers(), WithNamespace(testNS(t, "childrencache")))
 	ctx := testCtx(t, 30*time.Second)
 	_, err := c.CreateWithParents(ctx, "/p/a", []byte("a"), zk.FlagPersistent, nil)
 	require.NoError(t, err)
@@ -141,7 +141,7 @@ func TestChildrenCacheEvents(t *testing.T) {
 
 func TestTreeCacheEvents(t *testing.T) {
 	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace("treecache"))
+	c := connect(t, s.Servers(), WithNamespace(testNS(t, "treecache")))
 	ctx := testCtx(t, 30*time.Second)
 	tc := NewTreeCache(c, "/t")
 	el := recordEvents(tc)
@@ -231,8 +231,8 @@ func testSeed(t *testing.T) int64 {
 func TestCachesConvergeUnderFaults(t *testing.T) {
 	rng := rand.New(rand.NewSource(testSeed(t)))
 	s := startTestServer(t)
-	writer := connect(t, s.DirectServers(), WithNamespace("converge"))
-	c := connect(t, s.Servers(), WithNamespace("converge"), WithSessionTimeout(scaled(3*time.Second)))
+	writer := connect(t, s.DirectServers(), WithNamespace(testNS(t, "converge")))
+	c := connect(t, s.Servers(), WithNamespace(testNS(t, "converge")), WithSessionTimeout(scaled(3*time.Second)))
 	ctx := testCtx(t, 120*time.Second)
 	states := recordStates(c)
 	require.NoError(t, writer.EnsurePath(ctx, "/tree"))
@@ -364,7 +364,7 @@ func TestCachesConvergeUnderFaults(t *testing.T) {
 // Close still works afterwards.
 func TestClientCloseEndsCaches(t *testing.T) {
 	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace("close-order"))
+	c := connect(t, s.Servers(), WithNamespace(testNS(t, "close-order")))
 	tc := NewTreeCache(c, "/t")
 	require.NoError(t, tc.Start())
 	waitInit(t, tc.Initialized())

@@ -13,7 +13,7 @@ import (
 
 func TestOperations(t *testing.T) {
 	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace("ops/ns"))
+	c := connect(t, s.Servers(), WithNamespace(testNS(t, "ops/ns")))
 	ctx := testCtx(t, 30*time.Second)
 	assert.Equal(t, Connected, c.State())
 
@@ -48,14 +48,14 @@ func TestOperations(t *testing.T) {
 
 	// The namespace is a real chroot on the server.
 	direct := connect(t, s.DirectServers())
-	data, _, err = direct.Get(ctx, "/ops/ns/a")
+	data, _, err = direct.Get(ctx, "/"+testNS(t, "ops/ns")+"/a")
 	require.NoError(t, err)
 	assert.Equal(t, []byte("2"), data)
 
 	// Watches carry client paths.
 	_, _, ch, err := c.GetW(ctx, "/a")
 	require.NoError(t, err)
-	_, err = direct.Set(ctx, "/ops/ns/a", []byte("3"), -1)
+	_, err = direct.Set(ctx, "/"+testNS(t, "ops/ns")+"/a", []byte("3"), -1)
 	require.NoError(t, err)
 	select {
 	case ev := <-ch:
@@ -115,7 +115,7 @@ func TestOperations(t *testing.T) {
 
 func TestEnsurePathMakesContainers(t *testing.T) {
 	s := startTestServer(t)
-	c := connect(t, s.Servers())
+	c := connect(t, s.Servers(), WithNamespace(testNS(t, "containers")))
 	ctx := testCtx(t, 30*time.Second)
 	require.NoError(t, c.EnsurePath(ctx, "/ensure/a/b/c"))
 	require.NoError(t, c.EnsurePath(ctx, "/ensure/a/b/c"), "idempotent")
@@ -142,14 +142,14 @@ func TestAuthDigest(t *testing.T) {
 	s := startTestServer(t)
 	ctx := testCtx(t, 30*time.Second)
 	owner := connect(t, s.Servers(), WithAuth("digest", []byte("alice:secret")),
-		WithDefaultACL(zk.AuthACL(zk.PermAll)), WithNamespace("auth"))
+		WithDefaultACL(zk.AuthACL(zk.PermAll)), WithNamespace(testNS(t, "auth")))
 	_, err := owner.Create(ctx, "/private", []byte("x"), zk.FlagPersistent, nil)
 	require.NoError(t, err)
 	data, _, err := owner.Get(ctx, "/private")
 	require.NoError(t, err)
 	assert.Equal(t, []byte("x"), data)
 
-	other := connect(t, s.Servers(), WithNamespace("auth"))
+	other := connect(t, s.Servers(), WithNamespace(testNS(t, "auth")))
 	_, _, err = other.Get(ctx, "/private")
 	assert.ErrorIs(t, err, zk.ErrNoAuth)
 
@@ -308,7 +308,7 @@ func TestRetryGivesUp(t *testing.T) {
 // a persistent node and recognised as ours for an ephemeral one.
 func TestRetriedCreateAfterLostReply(t *testing.T) {
 	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace("lostreply"))
+	c := connect(t, s.Servers(), WithNamespace(testNS(t, "lostreply")))
 	ctx := testCtx(t, 30*time.Second)
 	require.NoError(t, c.EnsurePath(ctx, "/"))
 

@@ -74,6 +74,35 @@ func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("test", t.Name())
 }
 
+var namespaces struct {
+	mu   sync.Mutex
+	next int
+	m    map[testing.TB]map[string]string
+}
+
+// testNS returns a namespace unique to this test run (tests share a
+// server, also across -count repeats), the same for every call with the
+// same t and base.
+func testNS(t testing.TB, base string) string {
+	namespaces.mu.Lock()
+	defer namespaces.mu.Unlock()
+	if namespaces.m == nil {
+		namespaces.m = map[testing.TB]map[string]string{}
+	}
+	m := namespaces.m[t]
+	if m == nil {
+		m = map[string]string{}
+		namespaces.m[t] = m
+	}
+	if ns, ok := m[base]; ok {
+		return ns
+	}
+	namespaces.next++
+	ns := fmt.Sprintf("%s-%d-%d", base, os.Getpid(), namespaces.next)
+	m[base] = ns
+	return ns
+}
+
 // connect makes a client closed at the end of the test.
 func connect(t testing.TB, servers []string, opts ...Option) *Client {
 	t.Helper()

@@ -34,7 +34,7 @@ func TestProtectedNamesMatchCurator(t *testing.T) {
 // find our node rather than make a second one.
 func TestProtectedCreateFindsNodeAfterLostReply(t *testing.T) {
 	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace("protected"))
+	c := connect(t, s.Servers(), WithNamespace(testNS(t, "protected")))
 	ctx := testCtx(t, 30*time.Second)
 	states := recordStates(c)
 	require.NoError(t, c.EnsurePath(ctx, "/locks"))
@@ -62,10 +62,10 @@ func TestProtectedCreateFindsNodeAfterLostReply(t *testing.T) {
 // client removes the node the lost attempt made, in the background.
 func TestProtectedCreateCleansUpAfterFailure(t *testing.T) {
 	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace("protected-cleanup"), WithRetry(NoRetry()))
+	c := connect(t, s.Servers(), WithNamespace(testNS(t, "protected-cleanup")), WithRetry(NoRetry()))
 	ctx := testCtx(t, 30*time.Second)
 	require.NoError(t, c.EnsurePath(ctx, "/locks"))
-	observer := connect(t, s.DirectServers(), WithNamespace("protected-cleanup"))
+	observer := connect(t, s.DirectServers(), WithNamespace(testNS(t, "protected-cleanup")))
 
 	s.proxy.dropNextReply(1)
 	_, err := c.CreateProtected(ctx, "/locks/lock-", nil, zk.FlagEphemeralSequential, nil)
@@ -78,7 +78,7 @@ func TestProtectedCreateCleansUpAfterFailure(t *testing.T) {
 
 func TestProtectedCreateMakesParents(t *testing.T) {
 	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace("protected-parents"))
+	c := connect(t, s.Servers(), WithNamespace(testNS(t, "protected-parents")))
 	ctx := testCtx(t, 30*time.Second)
 	p, err := c.CreateProtected(ctx, "/a/b/node", nil, zk.FlagPersistent, nil)
 	require.NoError(t, err)

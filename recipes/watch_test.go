@@ -42,8 +42,8 @@ func (l *watchLog) lastData() string {
 // which the node changes, and a session expiry.
 func TestWatcherStaysArmed(t *testing.T) {
 	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace("watcher"), WithSessionTimeout(scaled(8*time.Second)))
-	writer := connect(t, s.DirectServers(), WithNamespace("watcher"))
+	c := connect(t, s.Servers(), WithNamespace(testNS(t, "watcher")), WithSessionTimeout(scaled(8*time.Second)))
+	writer := connect(t, s.DirectServers(), WithNamespace(testNS(t, "watcher")))
 	ctx := testCtx(t, 60*time.Second)
 	states := recordStates(c)
 
@@ -103,7 +103,7 @@ func TestWatcherStaysArmed(t *testing.T) {
 
 func TestWatcherChildren(t *testing.T) {
 	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace("watcher-children"))
+	c := connect(t, s.Servers(), WithNamespace(testNS(t, "watcher-children")))
 	ctx := testCtx(t, 30*time.Second)
 	var log watchLog
 	w, err := c.NewWatcher(log.add)
