@@ -349,7 +349,6 @@ func TestListenerRemove(t *testing.T) {
 }
 
 func TestConnectHonoursContext(t *testing.T) {
-	skipWithoutJava(t)
 	p := startProxy(t, "127.0.0.1:1") // nothing listens there
 	p.setDown(true)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
