@@ -96,8 +96,8 @@ type Message struct {
 
 // Decision is the outcome of a round.
 type Decision struct {
-	Vote        // Leader, Zxid, ElectionEpoch (the round decided), PeerEpoch
-	Role  State // Leading, Following or Observing for this peer
+	Vote       // Leader, Zxid, ElectionEpoch (the round decided), PeerEpoch
+	Role State // Leading, Following or Observing for this peer
 }
 
 // Ready is what the caller must do after Step/Tick: send Messages (no
@@ -198,7 +198,6 @@ func (e *Election) Start(lastLoggedZxid, currentEpoch int64) {
 	e.decision = nil
 	e.sendNotifications()
 }
-
 
 // UpdatePeerEpoch refreshes the reported vote once the peer has synced with
 // its leader, so late joiners see the same vote from everyone (ZOOKEEPER-1732).
