@@ -524,3 +524,6 @@ func (l *Leader) Advance() {
 	}
 	l.tryCommit()
 }
+
+// Outstanding is the number of proposals not yet committed.
+func (l *Leader) Outstanding() int { return len(l.outstanding) }
