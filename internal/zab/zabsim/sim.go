@@ -479,6 +479,7 @@ func (s *Sim) established(m *member, z int64) {
 			s.violate("two leaders for epoch %d: %d and %d", ep, other, m.id)
 		}
 		s.epochLdr[ep] = m.id
+		m.el.UpdatePeerEpoch(ep) // as Leader.lead does (ZOOKEEPER-1732)
 		s.Stats["leader"]++
 		// No committed txn may be missing from the new leader's history.
 		have := map[int64][]byte{}
