@@ -51,7 +51,7 @@ func seedCount() int {
 	if testing.Short() {
 		return 20
 	}
-	return 150
+	return 100
 }
 
 func TestSimSeeds(t *testing.T) {
