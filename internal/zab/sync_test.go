@@ -1,6 +1,7 @@
 package zab
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -92,7 +93,7 @@ func FuzzDecodeTouches(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ts, err := DecodeTouches(b)
 		if err == nil {
-			assert.Equal(t, b, append([]byte(nil), EncodeTouches(ts)...)[:len(b)])
+			assert.True(t, bytes.Equal(b, EncodeTouches(ts)), "round trip")
 		}
 	})
 }
