@@ -54,6 +54,8 @@ type conn struct {
 	outMu sync.Mutex
 	out   []outFrame
 
+	revalidated chan bool // capacity 1: a learner's answer from the leader
+
 	wake      chan struct{} // capacity 1: the writer has work
 	quit      chan struct{} // closed by close
 	closeOnce sync.Once
@@ -118,6 +120,8 @@ func (e *Engine) newConn(nc net.Conn) {
 		est:    time.Now(),
 		wake:   make(chan struct{}, 1),
 		quit:   make(chan struct{}),
+
+		revalidated: make(chan bool, 1),
 	}
 	if id, ok := acl.ConnectionID(nc.RemoteAddr()); ok {
 		c.authInfo = acl.NewAuthInfo(id)
@@ -358,8 +362,21 @@ func (c *conn) handshake(frame []byte) bool {
 		c.pending = append(c.pending, r)
 		e.stats.outstanding.Add(1)
 		c.pendMu.Unlock()
-		if !e.submit(r) {
-			return false
+		switch {
+		case e.cfg.Role.learner():
+			e.addWaiting(r)
+			var body jute.Encoder
+			body.Int(int32(timeout))
+			e.cfg.Quorum.Forward(forwardData(id, 0, proto.OpCreateSession, body.Bytes()), nil)
+		case e.cfg.Role == RoleLeader:
+			e.addWaiting(r)
+			if !e.submit(r) {
+				return false
+			}
+		default:
+			if !e.submit(r) {
+				return false
+			}
 		}
 		// Read nothing more until the session exists, as ZooKeeper does.
 		c.pendMu.Lock()
@@ -374,8 +391,12 @@ func (c *conn) handshake(frame []byte) bool {
 	if old := e.connForSession(req.SessionID); old != nil && old != c {
 		old.close()
 	}
-	valid := session.CheckPasswd(req.SessionID, req.Passwd) &&
-		e.sessions.Touch(req.SessionID, time.Now().UnixMilli())
+	valid := session.CheckPasswd(req.SessionID, req.Passwd)
+	if valid && e.cfg.Role.learner() {
+		valid = c.revalidate(req.SessionID, int32(timeout))
+	} else if valid {
+		valid = e.sessions.Touch(req.SessionID, time.Now().UnixMilli())
+	}
 	if !valid {
 		e.log.Info("invalid session, probably expired", "session", hex(req.SessionID), "remote", c.remote)
 		c.push(connectResponse(0, 0, req.HasReadOnly, true))
@@ -384,6 +405,24 @@ func (c *conn) handshake(frame []byte) bool {
 	e.attach(c, req.SessionID)
 	c.push(connectResponse(req.SessionID, int32(timeout), req.HasReadOnly, false))
 	return true
+}
+
+// revalidate asks the leader whether a resumed session lives, as a
+// learner must: only the leader knows every session.
+func (c *conn) revalidate(id int64, timeout int32) bool {
+	e := c.e
+	e.waitMu.Lock()
+	e.revalidating[id] = append(e.revalidating[id], c)
+	e.waitMu.Unlock()
+	e.cfg.Quorum.Revalidate(id, timeout)
+	select {
+	case valid := <-c.revalidated:
+		return valid
+	case <-c.quit:
+		return false
+	case <-time.After(time.Duration(timeout) * time.Millisecond):
+		return false
+	}
 }
 
 // connectResponse builds the handshake reply. An invalid session gets a
@@ -415,7 +454,10 @@ func (c *conn) handlePacket(frame []byte) error {
 	}
 	now := time.Now()
 	id := c.sessionID.Load()
-	if !e.sessions.Touch(id, now.UnixMilli()) {
+	if e.cfg.Role.learner() {
+		// Only the leader expires sessions; a learner reports activity.
+		e.cfg.Quorum.Touch(id, c.timeout.Load())
+	} else if !e.sessions.Touch(id, now.UnixMilli()) {
 		// The session expired or is closing: drop the connection, the
 		// client learns of the expiry when it reconnects.
 		return errSessionGone
@@ -451,10 +493,15 @@ func (c *conn) handlePacket(frame []byte) error {
 		received:  now,
 	}
 	kind := opKindOf(h.Type)
+	forwardSync := h.Type == proto.OpSync && e.cfg.Role.learner()
+	if forwardSync {
+		kind = kindWrite
+	}
 	if kind == kindUnknown {
 		c.push(outFrame{hdr: proto.ReplyHeader{Xid: h.Xid, Zxid: e.LastZxid(), Err: proto.ErrUnimplemented}, closeAfter: true})
 		return errDrain
 	}
+	bodyStart := d.Offset()
 	r.rec, r.decodeErr = decodeRequest(h.Type, d)
 	c.stats.lastCxid.Store(h.Xid)
 	c.stats.lastOp.Store(opAbbrev(h.Type))
@@ -478,8 +525,27 @@ func (c *conn) handlePacket(frame []byte) error {
 	e.stats.outstanding.Add(1)
 	c.pendMu.Unlock()
 	if kind == kindWrite {
-		if !e.submit(r) {
-			return ErrClosed
+		switch {
+		case forwardSync:
+			// The leader answers a sync once every write before it is
+			// committed; this member then has applied them too.
+			e.waitMu.Lock()
+			e.syncs = append(e.syncs, r)
+			e.waitMu.Unlock()
+			e.cfg.Quorum.Forward(forwardData(id, h.Xid, h.Type, frame[bodyStart:]), r.authInfo)
+		case e.cfg.Role.learner():
+			e.addWaiting(r)
+			body := append([]byte(nil), frame[bodyStart:]...)
+			e.cfg.Quorum.Forward(forwardData(id, h.Xid, h.Type, body), r.authInfo)
+		case e.cfg.Role == RoleLeader:
+			e.addWaiting(r)
+			if !e.submit(r) {
+				return ErrClosed
+			}
+		default:
+			if !e.submit(r) {
+				return ErrClosed
+			}
 		}
 		return nil
 	}

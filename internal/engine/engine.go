@@ -55,6 +55,13 @@ type Config struct {
 	Logger   *slog.Logger
 	// Info is shown by the conf four-letter word.
 	Info ServerInfo
+
+	// Role and Quorum make the engine an ensemble member's (see Quorum);
+	// the zero Role is a standalone server. ZxidFloor is where a new
+	// leader's zxids start (its epoch << 32).
+	Role      Role
+	Quorum    Quorum
+	ZxidFloor int64
 }
 
 // ServerInfo describes the server for the four-letter words.
@@ -93,6 +100,13 @@ type Engine struct {
 	done     chan struct{}
 
 	prep prepState // owned by the prep goroutine, outstanding shared with apply
+
+	// waitMu guards waiting, revalidating and syncs: an ensemble member's
+	// requests waiting for the leader.
+	waitMu       sync.Mutex
+	waiting      map[waitKey]*request
+	revalidating map[int64][]*conn
+	syncs        []*request
 
 	// committed holds the sessions whose createSession txn has been
 	// applied (and not their closeSession): what a snapshot records.
@@ -218,7 +232,9 @@ func New(cfg Config) (*Engine, error) {
 	for id, to := range cfg.Sessions {
 		e.committed[id] = to
 	}
-	e.prep.init(tree.LastProcessedZxid())
+	e.waiting = make(map[waitKey]*request)
+	e.revalidating = make(map[int64][]*conn)
+	e.prep.init(max(tree.LastProcessedZxid(), cfg.ZxidFloor))
 	return e, nil
 }
 

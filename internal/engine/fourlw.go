@@ -188,7 +188,7 @@ func (e *Engine) writeServerStats(b *strings.Builder, withClients bool) {
 }
 
 // Mode is the server's role as srvr reports it.
-func (e *Engine) Mode() string { return "standalone" }
+func (e *Engine) Mode() string { return e.cfg.Role.String() }
 
 func (e *Engine) writeConf(b *strings.Builder) {
 	i := e.cfg.Info
