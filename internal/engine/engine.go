@@ -12,6 +12,7 @@ import (
 	"github.com/zkit-go/zkit/internal/acl"
 	"github.com/zkit-go/zkit/internal/datatree"
 	"github.com/zkit-go/zkit/internal/jute"
+	"github.com/zkit-go/zkit/internal/metrics"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/session"
 )
@@ -101,7 +102,9 @@ type Engine struct {
 	perIP     map[string]int
 	closed    bool // guarded by connsMu; no new goroutines after Close
 
-	stats stats
+	stats     stats
+	metrics   *metrics.Registry
+	traceMask atomic.Int64
 }
 
 // stats are the counters the four-letter words show.
@@ -114,6 +117,16 @@ type stats struct {
 	latencyMax   int64
 	latencySum   int64
 	latencyCount int64
+
+	resp       bufferStats // response sizes
+	authFailed atomic.Int64
+
+	// Registered in the metrics registry by registerMetrics.
+	connRequests  *metrics.Counter
+	bytesReceived *metrics.Counter
+	responseBytes *metrics.Counter
+	readLatency   *metrics.Summary
+	updateLatency *metrics.Summary
 }
 
 func (s *stats) observe(d time.Duration) {
@@ -133,6 +146,8 @@ func (s *stats) observe(d time.Duration) {
 func (s *stats) reset() {
 	s.received.Store(0)
 	s.sent.Store(0)
+	s.resp.reset()
+	s.authFailed.Store(0)
 	s.latencyMu.Lock()
 	s.latencyMin, s.latencyMax, s.latencySum, s.latencyCount = 0, 0, 0, 0
 	s.latencyMu.Unlock()
@@ -210,6 +225,10 @@ func New(cfg Config) (*Engine, error) {
 		perIP:     make(map[string]int),
 	}
 	e.prep.init(tree.LastProcessedZxid())
+	e.metrics = metrics.New()
+	e.registerMetrics()
+	e.stats.resp.reset()
+	e.traceMask.Store(defaultTraceMask)
 	return e, nil
 }
 

@@ -385,3 +385,16 @@ func JavaDouble(v float64) string {
 	n, _ := strconv.Atoi(exp)
 	return mant + "E" + strconv.Itoa(n)
 }
+
+// Reset zeroes every counter and summary (srst, as ZooKeeper's
+// ServerMetrics.resetAll); gauges read live state and are untouched.
+func (r *Registry) Reset() {
+	for _, e := range r.snapshotEntries() {
+		switch e.kind {
+		case kindCounter:
+			e.counter.v.Store(0)
+		case kindSummary:
+			e.summary.Reset()
+		}
+	}
+}
