@@ -137,6 +137,7 @@ func (e *Engine) newConn(nc net.Conn) {
 	}
 	if max := e.cfg.MaxClientCnxns; max > 0 && e.perIP[ip] >= max {
 		e.connsMu.Unlock()
+		e.stats.connectionRejected.Inc()
 		e.log.Warn("too many connections", "ip", ip, "max", max)
 		nc.Close()
 		return
@@ -253,6 +254,7 @@ func (c *conn) readFrame(r *bufio.Reader, buf []byte) ([]byte, error) {
 	}
 	n := int32(binary.BigEndian.Uint32(lenBuf[:]))
 	if n < 0 || int(n) > c.e.cfg.MaxBuffer {
+		c.e.stats.largeRequestsRejected.Inc()
 		return nil, errFrameLength
 	}
 	if cap(buf) < int(n) {

@@ -127,6 +127,14 @@ type stats struct {
 	responseBytes *metrics.Counter
 	readLatency   *metrics.Summary
 	updateLatency *metrics.Summary
+	fsyncTime     *metrics.Summary
+	syncBatch     *metrics.Summary
+	syncQueued    *metrics.Counter
+	prepQueued    *metrics.Counter
+
+	staleSessionsExpired  *metrics.Counter
+	largeRequestsRejected *metrics.Counter
+	connectionRejected    *metrics.Counter
 }
 
 func (s *stats) observe(d time.Duration) {
@@ -331,6 +339,7 @@ func (e *Engine) ExpireSession(id int64) {
 func (e *Engine) submit(r *request) bool {
 	select {
 	case e.prepCh <- r:
+		e.stats.prepQueued.Inc()
 		return true
 	case <-e.stop:
 		return false

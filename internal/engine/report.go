@@ -276,4 +276,12 @@ func (e *Engine) registerMetrics() {
 	e.stats.responseBytes = m.Counter("response_bytes")
 	e.stats.readLatency = m.Summary("readlatency", metrics.Advanced)
 	e.stats.updateLatency = m.Summary("updatelatency", metrics.Advanced)
+	e.stats.fsyncTime = m.Summary("fsynctime", metrics.Basic)
+	e.stats.syncBatch = m.Summary("sync_processor_batch_size", metrics.Basic)
+	e.stats.syncQueued = m.Counter("sync_processor_request_queued")
+	e.stats.prepQueued = m.Counter("prep_processor_request_queued")
+	e.stats.staleSessionsExpired = m.Counter("stale_sessions_expired")
+	e.stats.largeRequestsRejected = m.Counter("large_requests_rejected")
+	e.stats.connectionRejected = m.Counter("connection_rejected")
+	m.Gauge("digest_mismatches_count", func() metrics.Value { return i(e.tree.DigestMismatches()) })
 }
