@@ -30,15 +30,23 @@ type Server struct {
 	cfg    Config
 	engine *engine.Engine
 
-	mu      sync.Mutex // guards started, addr and ln
+	mu      sync.Mutex // guards started, addr and ops
 	started bool
 	addr    net.Addr
 	ready   chan struct{}
+
+	opsCfg    opsConfig   // admin and metrics endpoints, from Properties
+	ops       *opsServers // running endpoints; nil before Start
+	closeOnce sync.Once
 }
 
 // New validates cfg and prepares a server; it binds nothing.
 func New(cfg Config) (*Server, error) {
 	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	oc, err := parseOpsConfig(c.Properties)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +79,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: c, engine: e, ready: make(chan struct{})}, nil
+	return &Server{cfg: c, engine: e, ready: make(chan struct{}), opsCfg: oc}, nil
 }
 
 // Start binds the client port and starts serving.
@@ -89,6 +97,12 @@ func (s *Server) Start() error {
 	if err := s.engine.Start(ln); err != nil {
 		return err
 	}
+	ops, err := startOps(s.cfg, s.opsCfg, s.engine)
+	if err != nil {
+		s.engine.Close()
+		return err
+	}
+	s.ops = ops
 	s.started = true
 	s.addr = ln.Addr()
 	s.cfg.Logger.Info("serving", "addr", s.addr.String(), "mode", string(RoleStandalone))
@@ -111,7 +125,15 @@ func (s *Server) Role() Role { return Role(s.engine.Mode()) }
 
 // Close stops the server and waits for all its goroutines. It is
 // idempotent and returns the fatal error that stopped the server, if any.
-func (s *Server) Close() error { return s.engine.Close() }
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		ops := s.ops
+		s.mu.Unlock()
+		ops.close()
+	})
+	return s.engine.Close()
+}
 
 // Done is closed when the server has stopped, by Close or by a fatal error.
 func (s *Server) Done() <-chan struct{} { return s.engine.Done() }
