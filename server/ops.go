@@ -28,7 +28,7 @@ const PrometheusProvider = "org.apache.zookeeper.metrics.prometheus.PrometheusMe
 
 // metricsProviders that export nothing (ZooKeeper's default and null).
 var silentProviders = map[string]bool{
-	"":  true,
+	"": true,
 	"org.apache.zookeeper.metrics.impl.DefaultMetricsProvider": true,
 	"org.apache.zookeeper.metrics.impl.NullMetricsProvider":    true,
 }

@@ -86,7 +86,7 @@ func (h *Histogram) Quantile(q float64) time.Duration {
 	if h.n == 0 {
 		return 0
 	}
-	rank := uint64(q*float64(h.n)+0.5) // 1-based rank, rounded
+	rank := uint64(q*float64(h.n) + 0.5) // 1-based rank, rounded
 	rank = max(rank, 1)
 	var seen uint64
 	for i, c := range h.counts {
