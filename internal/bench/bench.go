@@ -129,9 +129,10 @@ func (r *run) take() bool {
 		return false
 	}
 	if r.cfg.Count > 0 {
+		// Exhausting the count does not end the run: the ops already
+		// claimed finish first, and the run ends when every loop returns.
 		if n := r.ops.Add(1); n > r.cfg.Count {
 			r.ops.Add(-1)
-			r.end()
 			return false
 		}
 		return true
@@ -214,7 +215,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			histMu.Unlock()
 		}()
 	}
-	// The clock: ends the run at Duration or ctx, reports progress.
+	// The run ends when every loop has returned (Count reached) ...
+	go func() {
+		wg.Wait()
+		r.end()
+	}()
+	// ... or at Duration or ctx. The clock also reports progress.
 	var clockWG sync.WaitGroup
 	clockWG.Add(1)
 	go func() {
@@ -383,6 +389,10 @@ type watchWorkload struct {
 	// armed counts watchers that have re-armed since the last write.
 	armed   atomic.Int64
 	rearmed chan struct{} // a watcher re-armed (capacity: one per watcher)
+	// watchers counts running watcher loops; watchersDone is closed when
+	// the last returns, so the writer stops waiting for re-arms.
+	watchers     sync.WaitGroup
+	watchersDone chan struct{}
 }
 
 func (w *watchWorkload) setup(ctx context.Context, r *run, admin *client.Conn, conns []*client.Conn) error {
@@ -392,6 +402,7 @@ func (w *watchWorkload) setup(ctx context.Context, r *run, admin *client.Conn, c
 	}
 	w.writer = admin
 	w.rearmed = make(chan struct{}, len(conns))
+	w.watchersDone = make(chan struct{})
 	for _, c := range conns {
 		if _, _, err := c.GetData(ctx, w.path, true); err != nil {
 			return err
@@ -404,8 +415,14 @@ func (w *watchWorkload) setup(ctx context.Context, r *run, admin *client.Conn, c
 func (w *watchWorkload) loops(r *run, conns []*client.Conn) []func(context.Context, *Histogram) error {
 	var out []func(context.Context, *Histogram) error
 	n := int64(len(conns))
+	w.watchers.Add(len(conns))
+	go func() {
+		w.watchers.Wait()
+		close(w.watchersDone)
+	}()
 	for _, c := range conns {
 		out = append(out, func(ctx context.Context, h *Histogram) error {
+			defer w.watchers.Done()
 			for {
 				select {
 				case <-ctx.Done():
@@ -445,6 +462,8 @@ func (w *watchWorkload) loops(r *run, conns []*client.Conn) []func(context.Conte
 			for i := int64(0); i < n; i++ {
 				select {
 				case <-w.rearmed:
+				case <-w.watchersDone:
+					return nil
 				case <-ctx.Done():
 					return nil
 				}
