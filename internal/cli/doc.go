@@ -1,0 +1,61 @@
+// Package cli is `zkit cli`, a clone of ZooKeeper 3.8's zkCli.sh
+// (org.apache.zookeeper.ZooKeeperMain and org.apache.zookeeper.cli):
+// the same commands, flags, usage strings, output, error messages and
+// exit codes, so scripts written against zkCli.sh work unchanged.
+//
+// # Modes
+//
+//	zkit cli [-server host:port[,host:port]/chroot] [-timeout ms] [-r] [cmd args...]
+//
+// With a command, the shell runs it and exits with zkCli's exit code
+// (0 on success, 1 for a failed command, 127 for an unknown one). As in
+// Java, the connection is only made when the command first needs the
+// server, so argument errors print without the "WATCHER::" block of the
+// connection event.
+//
+// Without one it reads commands from stdin. On a terminal (Linux) it
+// edits lines itself in raw mode (arrows, backspace, ^A/^E, history with
+// up/down; see editor) and prints the prompt "[zk: host:port(STATE) n] ";
+// otherwise it reads plain lines and prints no prompt, as Debian's zkCli
+// does without JLine ("JLine support is disabled").
+//
+// # Session
+//
+// session plays the part of Java's ZooKeeper handle over client.Conn
+// (which has one connection and no reconnect): it connects in the
+// background, shows CONNECTING/CONNECTED/CLOSED/AUTH_FAILED in the
+// prompt, and after a connection loss resumes the same session on the
+// next server of the connect string, re-sending addauth identities and
+// re-registering watches with setWatches2 relative to the last zxid
+// seen. An expired session is CLOSED: commands then print "Not
+// connected", as zkCli does, until `connect`.
+//
+// The chroot of the connect string is prepended to every path sent and
+// stripped from paths in replies and watch events. Like Java,
+// getEphemerals and config do not apply it.
+//
+// Every watch set by a command goes to one default watcher that prints
+//
+//	(blank line)
+//	WATCHER::
+//	(blank line)
+//	WatchedEvent state:SyncConnected type:NodeDataChanged path:/a
+//
+// unless `printwatches off`. The client keeps Java's per-path watch
+// tables, so it delivers a notification only for a watch it holds and
+// reports removed watches as DataWatchRemoved/ChildWatchRemoved events.
+//
+// # Output formats
+//
+// Stat fields print as StatPrinter does (zxids in hex, times as
+// java.util.Date.toString in the local zone); getAcl prints each id as
+// the jute record's toString ("'world,'anyone" and a newline) then
+// ": perms" in cdrwa order; ACL arguments are scheme:id:perms lists
+// separated by commas. Errors print on stderr with CliWrapperException's
+// messages ("Node does not exist: /a", "Insufficient permission : /a")
+// or KeeperException's ("KeeperErrorCode = No such watcher for /a").
+//
+// Not implemented: setquota, listquota, delquota and reconfig (they are
+// listed in the usage and fail with a message), -client-configuration
+// (accepted, ignored), and JLine's tab completion.
+package cli
