@@ -392,7 +392,14 @@ func (s *session) authFailed() {
 
 // close ends the session (closeSession if connected) and stops
 // reconnecting; with event it reports state Closed as Java's close does.
-func (s *session) close(event bool) {
+func (s *session) close(event bool) { s.shut(event, false) }
+
+// abandon stops the client without ending the session, which lives on
+// at the server until it times out: what a Java client does when its
+// process exits without close.
+func (s *session) abandon() { s.shut(false, true) }
+
+func (s *session) shut(event, drop bool) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -402,7 +409,10 @@ func (s *session) close(event bool) {
 	conn := s.conn
 	wasAlive := s.state.alive()
 	s.mu.Unlock()
-	if conn != nil {
+	switch {
+	case conn != nil && drop:
+		conn.Drop()
+	case conn != nil:
 		_ = conn.Close()
 	}
 	close(s.stop)

@@ -126,10 +126,20 @@ func (sh *Shell) Connect(server string, now bool) error {
 	return nil
 }
 
-// Close ends the session quietly.
+// Close ends the session quietly (quit).
 func (sh *Shell) Close() {
 	if sh.sess != nil {
 		sh.sess.close(false)
+	}
+}
+
+// Abandon stops the client but leaves the session to time out at the
+// server, as zkCli does when it exits at the end of input or after a
+// one-shot command: its ephemeral nodes outlive the process for the
+// session timeout.
+func (sh *Shell) Abandon() {
+	if sh.sess != nil {
+		sh.sess.abandon()
 	}
 }
 
@@ -336,7 +346,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Exception in thread \"main\" java.lang.IllegalArgumentException: %v\n", err)
 		return 1
 	}
-	defer sh.Close()
+	defer func() {
+		if sh.quit {
+			sh.Close()
+		} else {
+			sh.Abandon()
+		}
+	}()
 	if cmd != nil {
 		sh.process(cmd)
 		return sh.exitCode
