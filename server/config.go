@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/zkit-go/zkit/internal/vfs"
 )
 
 // Config configures a Server. Build one by hand, start from DefaultConfig,
@@ -72,6 +74,11 @@ type Config struct {
 	// Properties holds every key of the zoo.cfg, known or not, as ZooKeeper
 	// turns unknown keys into zookeeper.* system properties.
 	Properties map[string]string
+
+	// FS is the filesystem the data and log directories live on; nil means
+	// the operating system's. Tests inside the module use it to simulate
+	// crashes that lose unsynced bytes and to inject write errors.
+	FS vfs.FS
 
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger

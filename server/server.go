@@ -6,9 +6,14 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 
+	"github.com/zkit-go/zkit/internal/datatree"
 	"github.com/zkit-go/zkit/internal/engine"
+	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/snapshot"
+	"github.com/zkit-go/zkit/internal/zkdb"
 )
 
 // Role is a server's part in its ensemble.
@@ -29,6 +34,7 @@ var ErrStarted = errors.New("server: already started")
 type Server struct {
 	cfg    Config
 	engine *engine.Engine
+	db     *zkdb.DB
 
 	mu      sync.Mutex // guards started, addr and ln
 	started bool
@@ -45,10 +51,43 @@ func New(cfg Config) (*Server, error) {
 	if len(c.Servers) > 1 {
 		return nil, errors.New("server: ensembles (more than one server.N line) are not supported yet")
 	}
-	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("server: dataDir: %w", err)
+	if c.FS == nil {
+		if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("server: dataDir: %w", err)
+		}
+	}
+	treeOpts := []datatree.Option{
+		datatree.WithExtendedTypes(c.ExtendedTypesEnabled),
+		datatree.WithDigest(c.DigestEnabled),
+	}
+	preAlloc, err := propInt(c.Properties, "preAllocSize", 0)
+	if err != nil {
+		return nil, err
+	}
+	snapSizeKB, err := propInt(c.Properties, "snapSizeLimitInKb", 0)
+	if err != nil {
+		return nil, err
+	}
+	db, err := zkdb.Open(zkdb.Config{
+		FS:                 c.FS,
+		DataDir:            c.DataDir,
+		DataLogDir:         c.DataLogDir,
+		NoSync:             !c.ForceSync,
+		SnapCount:          c.SnapCount,
+		SnapSizeLimit:      int64(snapSizeKB) * 1024,
+		Compression:        c.Properties["snapshot.compression.method"],
+		PreAllocSize:       int64(preAlloc) * 1024,
+		TrustEmptySnapshot: strings.EqualFold(c.Properties["snapshot.trust.empty"], "true"),
+		TreeOptions:        treeOpts,
+		Logger:             c.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
 	}
 	e, err := engine.New(engine.Config{
+		Tree:                   db.Tree,
+		Sessions:               db.Sessions,
+		Log:                    db,
 		TickTime:               c.TickTime,
 		MinSessionTimeout:      c.MinSessionTimeout,
 		MaxSessionTimeout:      c.MaxSessionTimeout,
@@ -69,9 +108,10 @@ func New(cfg Config) (*Server, error) {
 		},
 	})
 	if err != nil {
+		db.Close()
 		return nil, err
 	}
-	return &Server{cfg: c, engine: e, ready: make(chan struct{})}, nil
+	return &Server{cfg: c, engine: e, db: db, ready: make(chan struct{})}, nil
 }
 
 // Start binds the client port and starts serving.
@@ -89,12 +129,16 @@ func (s *Server) Start() error {
 	if err := s.engine.Start(ln); err != nil {
 		return err
 	}
+	s.db.StartSnapshotter(s.snapshotSource, s.cfg.PurgeInterval, s.cfg.SnapRetainCount)
 	s.started = true
 	s.addr = ln.Addr()
 	s.cfg.Logger.Info("serving", "addr", s.addr.String(), "mode", string(RoleStandalone))
 	close(s.ready)
 	return nil
 }
+
+// Config returns the server's configuration, with defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
 
 // Ready is closed once the server serves clients.
 func (s *Server) Ready() <-chan struct{} { return s.ready }
@@ -111,7 +155,58 @@ func (s *Server) Role() Role { return Role(s.engine.Mode()) }
 
 // Close stops the server and waits for all its goroutines. It is
 // idempotent and returns the fatal error that stopped the server, if any.
-func (s *Server) Close() error { return s.engine.Close() }
+func (s *Server) Close() error {
+	err := s.engine.Close()
+	if cerr := s.db.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("server: closing txn log: %w", cerr)
+	}
+	return err
+}
+
+// snapshotSource is what a snapshot writes: the committed sessions and the
+// applied tree, walked fuzzily while writes go on; the tree digest is read
+// after the walk, as ZooKeeper writes it after the nodes.
+func (s *Server) snapshotSource() (*snapshot.Source, int64) {
+	sessions, zxid := s.engine.SnapshotState()
+	tree := s.engine.Tree()
+	digest := &snapshot.ZxidDigest{}
+	src := &snapshot.Source{Sessions: sessions}
+	if s.cfg.DigestEnabled {
+		src.Digest = digest
+	}
+	src.Tree = digestAfterWalk{Tree: zkdb.SnapshotTree(tree), tree: tree, digest: digest}
+	return src, zxid
+}
+
+type digestAfterWalk struct {
+	snapshot.Tree
+	tree   *datatree.Tree
+	digest *snapshot.ZxidDigest
+}
+
+func (d digestAfterWalk) Walk(fn func(path string, data []byte, aclRef int64, stat proto.StatPersisted) error) error {
+	if err := d.Tree.Walk(fn); err != nil {
+		return err
+	}
+	zd := d.tree.LastZxidDigest()
+	*d.digest = snapshot.ZxidDigest{Zxid: zd.Zxid, Version: zd.Version, Digest: zd.Digest}
+	return nil
+}
+
+// TakeSnapshot writes a snapshot now and returns its file name.
+func (s *Server) TakeSnapshot() (string, error) { return s.db.TakeSnapshot() }
+
+func propInt(props map[string]string, key string, def int) (int, error) {
+	v, ok := props[key]
+	if !ok {
+		return def, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 {
+		return 0, &ConfigError{Key: key, Value: v, Err: errors.New("want a non-negative integer")}
+	}
+	return n, nil
+}
 
 // Done is closed when the server has stopped, by Close or by a fatal error.
 func (s *Server) Done() <-chan struct{} { return s.engine.Done() }

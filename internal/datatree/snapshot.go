@@ -150,3 +150,6 @@ func (l *Loader) Finish() (*Tree, error) {
 	l.err = errors.New("datatree: loader already finished")
 	return t, nil
 }
+
+// HasRoot reports whether the root node has been added.
+func (l *Loader) HasRoot() bool { return l.haveRoot }

@@ -69,6 +69,14 @@ func (e *Engine) applyLoop() {
 func (e *Engine) apply(r *request) {
 	e.treeMu.Lock()
 	res := e.tree.ProcessTxn(&r.hdr, r.txn)
+	switch r.hdr.Type {
+	case proto.OpCreateSession:
+		if cs, ok := r.txn.(*proto.CreateSessionTxn); ok {
+			e.committed[r.hdr.ClientID] = cs.TimeOut
+		}
+	case proto.OpCloseSession:
+		delete(e.committed, r.hdr.ClientID)
+	}
 	e.treeMu.Unlock()
 	e.prep.applied(r.hdr.Zxid)
 	switch r.hdr.Type {

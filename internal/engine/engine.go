@@ -94,6 +94,11 @@ type Engine struct {
 
 	prep prepState // owned by the prep goroutine, outstanding shared with apply
 
+	// committed holds the sessions whose createSession txn has been
+	// applied (and not their closeSession): what a snapshot records.
+	// Guarded by treeMu.
+	committed map[int64]int32
+
 	// connsMu guards conns, bySession and perIP.
 	connsMu   sync.Mutex
 	conns     map[*conn]struct{}
@@ -209,6 +214,10 @@ func New(cfg Config) (*Engine, error) {
 		bySession: make(map[int64]*conn),
 		perIP:     make(map[string]int),
 	}
+	e.committed = make(map[int64]int32, len(cfg.Sessions))
+	for id, to := range cfg.Sessions {
+		e.committed[id] = to
+	}
 	e.prep.init(tree.LastProcessedZxid())
 	return e, nil
 }
@@ -294,6 +303,19 @@ func (e *Engine) Tree() *datatree.Tree { return e.tree }
 
 // Sessions returns the session tracker.
 func (e *Engine) Sessions() *session.Tracker { return e.sessions }
+
+// SnapshotState returns the committed sessions and the zxid of the last
+// applied txn, consistently; a snapshot records these, then walks the tree
+// (fuzzily) while writes go on.
+func (e *Engine) SnapshotState() (sessions map[int64]int32, zxid int64) {
+	e.treeMu.RLock()
+	defer e.treeMu.RUnlock()
+	sessions = make(map[int64]int32, len(e.committed))
+	for id, to := range e.committed {
+		sessions[id] = to
+	}
+	return sessions, e.tree.LastProcessedZxid()
+}
 
 // LastZxid returns the zxid of the last applied txn.
 func (e *Engine) LastZxid() int64 {
