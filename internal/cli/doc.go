@@ -13,6 +13,11 @@
 // server, so argument errors print without the "WATCHER::" block of the
 // connection event.
 //
+// Like zkCli, the shell ends its session (closeSession) only on `quit`
+// or `close`. After a one-shot command or at the end of input it just
+// drops the connection, and the session, with its ephemeral nodes, lives
+// on at the server until its timeout (-timeout, 30s by default).
+//
 // Without one it reads commands from stdin. On a terminal (Linux) it
 // edits lines itself in raw mode (arrows, backspace, ^A/^E, history with
 // up/down; see editor) and prints the prompt "[zk: host:port(STATE) n] ";
@@ -55,7 +60,11 @@
 // messages ("Node does not exist: /a", "Insufficient permission : /a")
 // or KeeperException's ("KeeperErrorCode = No such watcher for /a").
 //
-// Not implemented: setquota, listquota, delquota and reconfig (they are
-// listed in the usage and fail with a message), -client-configuration
-// (accepted, ignored), and JLine's tab completion.
+// Differences from Java kept on purpose: setquota, listquota, delquota
+// and reconfig are listed in the usage but fail with a message; version
+// prints "zkit"; -client-configuration is accepted and ignored; there is
+// no tab completion; a bad number (set -v x) prints Java's uncaught
+// NumberFormatException line but the interactive shell goes on instead of
+// dying; removed-watch events print before the command returns rather
+// than from a separate event thread.
 package cli

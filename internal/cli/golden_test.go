@@ -157,3 +157,63 @@ func TestOneShotVersusJava(t *testing.T) {
 			transcript(st.args, out, errs, zrc), "command %v", st.args)
 	}
 }
+
+// interactiveScript has no watches, so its output order does not depend
+// on when Java's event thread runs.
+const interactiveScript = `ls /
+create /a x
+create /a y
+
+get /a
+stat /nope
+history
+redo 0
+redo 99
+redo 6
+printwatches
+printwatches off
+printwatches
+foo
+getAcl /a
+set -v 7 /a z
+close
+ls /
+`
+
+// TestInteractiveVersusJava pipes the same script into Java's zkCli.sh
+// and into zkit cli (each against a fresh zkit server) and compares
+// stdout, stderr and the exit code.
+func TestInteractiveVersusJava(t *testing.T) {
+	if _, err := os.Stat(zkCliPath); err != nil {
+		t.Skipf("Java zkCli.sh not installed (%s): apt-get install -y zookeeper", zkCliPath)
+	}
+	if testing.Short() {
+		t.Skip("starts a JVM; skipped in -short")
+	}
+	t.Setenv("TZ", "UTC")
+	javaSrv := zktesting.StartServer(t)
+	zkitSrv := zktesting.StartServer(t)
+
+	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(60*time.Second))
+	defer cancel()
+	cmd := exec.CommandContext(ctx, zkCliPath, "-server", javaSrv.Addr())
+	cmd.Stdin = strings.NewReader(interactiveScript)
+	var jout, jerr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &jout, &jerr
+	err := cmd.Run()
+	rc := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		rc = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	var out, errb bytes.Buffer
+	zrc := Main([]string{"-server", zkitSrv.Addr()}, strings.NewReader(interactiveScript), &out, &errb)
+
+	strip := func(s string) string {
+		return strings.ReplaceAll(normalize(s), javaSrv.Addr(), "ADDR")
+	}
+	assert.Equal(t, strip(jout.String()), strings.ReplaceAll(normalize(out.String()), zkitSrv.Addr(), "ADDR"))
+	assert.Equal(t, strip(jerr.String()), normalize(errb.String()))
+	assert.Equal(t, rc, zrc)
+}
