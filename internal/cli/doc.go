@@ -65,6 +65,7 @@
 // prints "zkit"; -client-configuration is accepted and ignored; there is
 // no tab completion; a bad number (set -v x) prints Java's uncaught
 // NumberFormatException line but the interactive shell goes on instead of
-// dying; removed-watch events print before the command returns rather
-// than from a separate event thread.
+// dying; the events a command causes (and removed-watch events) are
+// printed before the next command runs, where Java's event thread may
+// print them a little later.
 package cli

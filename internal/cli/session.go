@@ -180,8 +180,9 @@ type session struct {
 	onEvent  func(Event)
 
 	startOnce sync.Once
-	stop      chan struct{} // closed by close to end the run loop
-	done      chan struct{} // closed when the run loop has exited
+	stop      chan struct{}      // closed by close to end the run loop
+	flushReq  chan chan struct{} // flush requests, served by the run loop
+	done      chan struct{}      // closed when the run loop has exited
 
 	// mu guards everything below.
 	mu        sync.Mutex
@@ -199,7 +200,7 @@ type session struct {
 func newSession(cs connectString, timeout time.Duration, readOnly bool, onEvent func(Event)) *session {
 	return &session{
 		cs: cs, timeout: timeout, readOnly: readOnly, onEvent: onEvent,
-		stop: make(chan struct{}), done: make(chan struct{}),
+		stop: make(chan struct{}), done: make(chan struct{}), flushReq: make(chan chan struct{}),
 		changed: make(chan struct{}), watches: newWatchSet(),
 	}
 }
@@ -361,17 +362,65 @@ func (s *session) serve(conn *client.Conn) {
 	s.setStateLocked(st)
 	s.mu.Unlock()
 	s.onEvent(Event{Type: proto.EventNone, State: evState, NoPath: true})
-	for ev := range conn.Events() {
-		if ev.Type == proto.EventNone {
-			continue // the connection's own end-of-connection event
+	events := conn.Events()
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			s.deliver(ev)
+		case done := <-s.flushReq:
+			// Everything queued now arrived before the reply the shell
+			// just got: deliver it before the shell goes on.
+			for drained := false; !drained; {
+				select {
+				case ev, ok := <-events:
+					if !ok {
+						close(done)
+						return
+					}
+					s.deliver(ev)
+				default:
+					drained = true
+				}
+			}
+			close(done)
 		}
-		e := Event{Type: ev.Type, State: ev.State, Path: s.clientPath(ev.Path)}
-		s.mu.Lock()
-		deliver := s.watches.materialize(e)
-		s.mu.Unlock()
-		if deliver {
-			s.onEvent(e)
-		}
+	}
+}
+
+// deliver hands a notification to onEvent if a watch of ours wanted it.
+func (s *session) deliver(ev client.Event) {
+	if ev.Type == proto.EventNone {
+		return // the connection's own end-of-connection event
+	}
+	e := Event{Type: ev.Type, State: ev.State, Path: s.clientPath(ev.Path)}
+	s.mu.Lock()
+	want := s.watches.materialize(e)
+	s.mu.Unlock()
+	if want {
+		s.onEvent(e)
+	}
+}
+
+// flush returns once every notification received so far has been
+// delivered. ZooKeeper sends a watch's notification before the reply to
+// the request that fired it, so after flush the events a command caused
+// are printed: output order no longer depends on goroutine scheduling.
+func (s *session) flush() {
+	s.mu.Lock()
+	conn := s.conn
+	s.mu.Unlock()
+	if conn == nil {
+		return
+	}
+	done := make(chan struct{})
+	select {
+	case s.flushReq <- done:
+		<-done
+	case <-conn.Done():
+	case <-s.stop:
 	}
 }
 

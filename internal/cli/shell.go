@@ -182,6 +182,9 @@ func (sh *Shell) HistoryLines() []string {
 // process runs one command and records its exit code (processCmd).
 func (sh *Shell) process(tokens []string) {
 	err := sh.processZK(tokens)
+	if sh.sess != nil {
+		sh.sess.flush()
+	}
 	if sh.quit {
 		return // zkCli exits with the code of the command before quit
 	}
