@@ -475,4 +475,3 @@ func TestDamagedFiles(t *testing.T) {
 		})
 	}
 }
-
