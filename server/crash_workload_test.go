@@ -27,13 +27,15 @@ import (
 
 // progress is a copy of the workload's counters at one moment.
 type progress struct {
+	prefix      string
 	ackedCreate []int // per client: highest k whose create was acknowledged (-1: none)
 	ackedSet    []int // per client: highest k whose setData was acknowledged
 	sent        []int // per client: highest k any request was sent for
 }
 
 type workload struct {
-	n int
+	n      int
+	prefix string // the clients' nodes are <prefix>0..<prefix><n-1>
 	// mu guards ackedCreate, ackedSet and sent.
 	mu          sync.Mutex
 	ackedCreate []int
@@ -45,12 +47,17 @@ type workload struct {
 
 // setupWorkload creates /w0../w<n-1> (data "-1") through c.
 func setupWorkload(t *testing.T, c *client.Conn, n int) *workload {
+	return setupWorkloadAt(t, c, n, "/w")
+}
+
+// setupWorkloadAt is setupWorkload with node names <prefix><i>.
+func setupWorkloadAt(t *testing.T, c *client.Conn, n int, prefix string) *workload {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(30*time.Second))
 	defer cancel()
-	w := &workload{n: n}
+	w := &workload{n: n, prefix: prefix}
 	for i := 0; i < n; i++ {
-		_, err := c.Create(ctx, fmt.Sprintf("/w%d", i), []byte("-1"), proto.FlagPersistent, proto.OpenACLUnsafe)
+		_, err := c.Create(ctx, fmt.Sprintf("%s%d", prefix, i), []byte("-1"), proto.FlagPersistent, proto.OpenACLUnsafe)
 		require.NoError(t, err)
 		w.ackedCreate = append(w.ackedCreate, -1)
 		w.ackedSet = append(w.ackedSet, -1)
@@ -78,14 +85,14 @@ func (w *workload) start(conns []*client.Conn, stop <-chan struct{}) {
 				w.mu.Lock()
 				w.sent[i] = k
 				w.mu.Unlock()
-				if _, err := c.Create(ctx, fmt.Sprintf("/w%d/n%d", i, k), []byte(strconv.Itoa(k)), proto.FlagPersistent, proto.OpenACLUnsafe); err != nil {
+				if _, err := c.Create(ctx, fmt.Sprintf("%s%d/n%d", w.prefix, i, k), []byte(strconv.Itoa(k)), proto.FlagPersistent, proto.OpenACLUnsafe); err != nil {
 					w.fail(i, err)
 					return
 				}
 				w.mu.Lock()
 				w.ackedCreate[i] = k
 				w.mu.Unlock()
-				if _, err := c.SetData(ctx, fmt.Sprintf("/w%d", i), []byte(strconv.Itoa(k)), -1); err != nil {
+				if _, err := c.SetData(ctx, fmt.Sprintf("%s%d", w.prefix, i), []byte(strconv.Itoa(k)), -1); err != nil {
 					w.fail(i, err)
 					return
 				}
@@ -116,7 +123,7 @@ func (w *workload) wait() []error {
 func (w *workload) acked() progress {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return progress{ackedCreate: slices.Clone(w.ackedCreate), ackedSet: slices.Clone(w.ackedSet)}
+	return progress{prefix: w.prefix, ackedCreate: slices.Clone(w.ackedCreate), ackedSet: slices.Clone(w.ackedSet)}
 }
 
 // sentNow returns the sent counters now. Take it after a crash point:
@@ -144,7 +151,7 @@ func verify(t *testing.T, c *client.Conn, p progress, what string) {
 	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(60*time.Second))
 	defer cancel()
 	for i := range p.ackedCreate {
-		path := fmt.Sprintf("/w%d", i)
+		path := fmt.Sprintf("%s%d", p.prefix, i)
 		data, st, err := c.GetData(ctx, path, false)
 		if !assert.NoError(t, err, "%s: %s", what, path) {
 			continue
