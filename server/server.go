@@ -36,15 +36,23 @@ type Server struct {
 	engine *engine.Engine
 	db     *zkdb.DB
 
-	mu      sync.Mutex // guards started, addr and ln
+	mu      sync.Mutex // guards started, addr and ops
 	started bool
 	addr    net.Addr
 	ready   chan struct{}
+
+	opsCfg    opsConfig   // admin and metrics endpoints, from Properties
+	ops       *opsServers // running endpoints; nil before Start
+	closeOnce sync.Once
 }
 
 // New validates cfg and prepares a server; it binds nothing.
 func New(cfg Config) (*Server, error) {
 	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	oc, err := parseOpsConfig(c.Properties)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +119,7 @@ func New(cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Server{cfg: c, engine: e, db: db, ready: make(chan struct{})}, nil
+	return &Server{cfg: c, engine: e, db: db, ready: make(chan struct{}), opsCfg: oc}, nil
 }
 
 // Start binds the client port and starts serving.
@@ -129,6 +137,12 @@ func (s *Server) Start() error {
 	if err := s.engine.Start(ln); err != nil {
 		return err
 	}
+	ops, err := startOps(s.cfg, s.opsCfg, s.engine)
+	if err != nil {
+		s.engine.Close()
+		return err
+	}
+	s.ops = ops
 	s.db.StartSnapshotter(s.snapshotSource, s.cfg.PurgeInterval, s.cfg.SnapRetainCount)
 	s.started = true
 	s.addr = ln.Addr()
@@ -156,6 +170,12 @@ func (s *Server) Role() Role { return Role(s.engine.Mode()) }
 // Close stops the server and waits for all its goroutines. It is
 // idempotent and returns the fatal error that stopped the server, if any.
 func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		ops := s.ops
+		s.mu.Unlock()
+		ops.close()
+	})
 	err := s.engine.Close()
 	if cerr := s.db.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("server: closing txn log: %w", cerr)

@@ -3,7 +3,9 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
 )
 
@@ -40,10 +42,14 @@ func (e *Engine) logLoop() {
 				return
 			}
 		}
+		syncStart := time.Now()
 		if err := e.txnlog.Sync(); err != nil {
 			e.fail(fmt.Errorf("engine: txn log sync: %w", err))
 			return
 		}
+		e.stats.fsyncTime.Observe(time.Since(syncStart).Milliseconds())
+		e.stats.syncBatch.Observe(int64(len(batch)))
+		e.stats.syncQueued.Add(int64(len(batch)))
 		select {
 		case e.applyCh <- batch:
 		case <-e.stop:
@@ -67,28 +73,43 @@ func (e *Engine) applyLoop() {
 }
 
 func (e *Engine) apply(r *request) {
+	e.applyTxn(&r.hdr, r.txn, r)
+}
+
+// applyTxn applies one committed txn and completes the local request that
+// asked for it, if any (r may be nil: another member's client, or an
+// internal request such as an expiry).
+func (e *Engine) applyTxn(hdr *proto.TxnHeader, txn jute.Record, r *request) {
 	e.treeMu.Lock()
-	res := e.tree.ProcessTxn(&r.hdr, r.txn)
-	switch r.hdr.Type {
+	res := e.tree.ProcessTxn(hdr, txn)
+	switch hdr.Type {
 	case proto.OpCreateSession:
-		if cs, ok := r.txn.(*proto.CreateSessionTxn); ok {
-			e.committed[r.hdr.ClientID] = cs.TimeOut
+		if cs, ok := txn.(*proto.CreateSessionTxn); ok {
+			e.committed[hdr.ClientID] = cs.TimeOut
+			if e.cfg.Role != RoleStandalone {
+				e.sessions.Add(hdr.ClientID, cs.TimeOut, time.Now().UnixMilli())
+			}
 		}
 	case proto.OpCloseSession:
-		delete(e.committed, r.hdr.ClientID)
+		delete(e.committed, hdr.ClientID)
 	}
 	e.treeMu.Unlock()
-	e.prep.applied(r.hdr.Zxid)
-	switch r.hdr.Type {
-	case proto.OpCloseSession:
-		e.sessions.Remove(r.sessionID)
-		if r.conn == nil {
-			// An expiry: drop the connection still holding the session.
-			if c := e.connForSession(r.sessionID); c != nil {
+	e.prep.applied(hdr.Zxid)
+	if hdr.Type == proto.OpCloseSession {
+		e.sessions.Remove(hdr.ClientID)
+		if r == nil || r.conn == nil {
+			// An expiry (or a close asked for elsewhere): drop the
+			// connection still holding the session.
+			if c := e.connForSession(hdr.ClientID); c != nil {
 				c.close()
 			}
 		}
 	}
+	if r == nil {
+		return
+	}
+	r.hdr = *hdr
+	r.txn = txn
 	r.result = res
 	if r.conn != nil {
 		r.conn.complete(r)

@@ -28,6 +28,7 @@ type outFrame struct {
 	isRaw      bool
 	closeAfter bool // close the connection once this frame is written
 	started    time.Time
+	update     bool // the reply of a write: its latency counts as updatelatency
 }
 
 // conn is one client connection. Its reader goroutine decodes requests;
@@ -53,6 +54,9 @@ type conn struct {
 	// outMu guards out and closing: frames ready to write, in order.
 	outMu sync.Mutex
 	out   []outFrame
+
+	revalidated chan bool   // capacity 1: a learner's answer from the leader
+	fourLetter  atomic.Bool // the connection serves a four-letter word
 
 	wake      chan struct{} // capacity 1: the writer has work
 	quit      chan struct{} // closed by close
@@ -118,6 +122,8 @@ func (e *Engine) newConn(nc net.Conn) {
 		est:    time.Now(),
 		wake:   make(chan struct{}, 1),
 		quit:   make(chan struct{}),
+
+		revalidated: make(chan bool, 1),
 	}
 	if id, ok := acl.ConnectionID(nc.RemoteAddr()); ok {
 		c.authInfo = acl.NewAuthInfo(id)
@@ -134,6 +140,7 @@ func (e *Engine) newConn(nc net.Conn) {
 	}
 	if max := e.cfg.MaxClientCnxns; max > 0 && e.perIP[ip] >= max {
 		e.connsMu.Unlock()
+		e.stats.connectionRejected.Inc()
 		e.log.Warn("too many connections", "ip", ip, "max", max)
 		nc.Close()
 		return
@@ -250,6 +257,7 @@ func (c *conn) readFrame(r *bufio.Reader, buf []byte) ([]byte, error) {
 	}
 	n := int32(binary.BigEndian.Uint32(lenBuf[:]))
 	if n < 0 || int(n) > c.e.cfg.MaxBuffer {
+		c.e.stats.largeRequestsRejected.Inc()
 		return nil, errFrameLength
 	}
 	if cap(buf) < int(n) {
@@ -259,6 +267,7 @@ func (c *conn) readFrame(r *bufio.Reader, buf []byte) ([]byte, error) {
 	if _, err := io.ReadFull(r, buf); err != nil {
 		return nil, err
 	}
+	c.e.stats.bytesReceived.Add(int64(n) + 4)
 	return buf, nil
 }
 
@@ -298,6 +307,10 @@ func (c *conn) readLoop() {
 	if err != nil {
 		return
 	}
+	// The connect request counts as a received packet, as in ZooKeeper.
+	c.e.stats.connRequests.Inc()
+	c.e.stats.received.Add(1)
+	c.stats.received.Add(1)
 	if !c.handshake(frame) {
 		return
 	}
@@ -358,8 +371,21 @@ func (c *conn) handshake(frame []byte) bool {
 		c.pending = append(c.pending, r)
 		e.stats.outstanding.Add(1)
 		c.pendMu.Unlock()
-		if !e.submit(r) {
-			return false
+		switch {
+		case e.cfg.Role.learner():
+			e.addWaiting(r)
+			var body jute.Encoder
+			body.Int(int32(timeout))
+			e.cfg.Quorum.Forward(forwardData(id, 0, proto.OpCreateSession, body.Bytes()), nil)
+		case e.cfg.Role == RoleLeader:
+			e.addWaiting(r)
+			if !e.submit(r) {
+				return false
+			}
+		default:
+			if !e.submit(r) {
+				return false
+			}
 		}
 		// Read nothing more until the session exists, as ZooKeeper does.
 		c.pendMu.Lock()
@@ -374,8 +400,12 @@ func (c *conn) handshake(frame []byte) bool {
 	if old := e.connForSession(req.SessionID); old != nil && old != c {
 		old.close()
 	}
-	valid := session.CheckPasswd(req.SessionID, req.Passwd) &&
-		e.sessions.Touch(req.SessionID, time.Now().UnixMilli())
+	valid := session.CheckPasswd(req.SessionID, req.Passwd)
+	if valid && e.cfg.Role.learner() {
+		valid = c.revalidate(req.SessionID, int32(timeout))
+	} else if valid {
+		valid = e.sessions.Touch(req.SessionID, time.Now().UnixMilli())
+	}
 	if !valid {
 		e.log.Info("invalid session, probably expired", "session", hex(req.SessionID), "remote", c.remote)
 		c.push(connectResponse(0, 0, req.HasReadOnly, true))
@@ -384,6 +414,24 @@ func (c *conn) handshake(frame []byte) bool {
 	e.attach(c, req.SessionID)
 	c.push(connectResponse(req.SessionID, int32(timeout), req.HasReadOnly, false))
 	return true
+}
+
+// revalidate asks the leader whether a resumed session lives, as a
+// learner must: only the leader knows every session.
+func (c *conn) revalidate(id int64, timeout int32) bool {
+	e := c.e
+	e.waitMu.Lock()
+	e.revalidating[id] = append(e.revalidating[id], c)
+	e.waitMu.Unlock()
+	e.cfg.Quorum.Revalidate(id, timeout)
+	select {
+	case valid := <-c.revalidated:
+		return valid
+	case <-c.quit:
+		return false
+	case <-time.After(time.Duration(timeout) * time.Millisecond):
+		return false
+	}
 }
 
 // connectResponse builds the handshake reply. An invalid session gets a
@@ -415,7 +463,10 @@ func (c *conn) handlePacket(frame []byte) error {
 	}
 	now := time.Now()
 	id := c.sessionID.Load()
-	if !e.sessions.Touch(id, now.UnixMilli()) {
+	if e.cfg.Role.learner() {
+		// Only the leader expires sessions; a learner reports activity.
+		e.cfg.Quorum.Touch(id, c.timeout.Load())
+	} else if !e.sessions.Touch(id, now.UnixMilli()) {
 		// The session expired or is closing: drop the connection, the
 		// client learns of the expiry when it reconnects.
 		return errSessionGone
@@ -430,6 +481,7 @@ func (c *conn) handlePacket(frame []byte) error {
 			return d.Err()
 		}
 		if err := e.auth.AddAuth(c.authInfo, ap.Scheme, ap.Auth, c.nc.RemoteAddr()); err != nil {
+			e.stats.authFailed.Add(1)
 			e.log.Info("authentication failed", "scheme", ap.Scheme, "session", hex(id), "remote", c.remote)
 			c.push(outFrame{hdr: proto.ReplyHeader{Xid: h.Xid, Err: proto.ErrAuthFailed}, closeAfter: true})
 			return errDrain
@@ -451,10 +503,15 @@ func (c *conn) handlePacket(frame []byte) error {
 		received:  now,
 	}
 	kind := opKindOf(h.Type)
+	forwardSync := h.Type == proto.OpSync && e.cfg.Role.learner()
+	if forwardSync {
+		kind = kindWrite
+	}
 	if kind == kindUnknown {
 		c.push(outFrame{hdr: proto.ReplyHeader{Xid: h.Xid, Zxid: e.LastZxid(), Err: proto.ErrUnimplemented}, closeAfter: true})
 		return errDrain
 	}
+	bodyStart := d.Offset()
 	r.rec, r.decodeErr = decodeRequest(h.Type, d)
 	c.stats.lastCxid.Store(h.Xid)
 	c.stats.lastOp.Store(opAbbrev(h.Type))
@@ -478,8 +535,27 @@ func (c *conn) handlePacket(frame []byte) error {
 	e.stats.outstanding.Add(1)
 	c.pendMu.Unlock()
 	if kind == kindWrite {
-		if !e.submit(r) {
-			return ErrClosed
+		switch {
+		case forwardSync:
+			// The leader answers a sync once every write before it is
+			// committed; this member then has applied them too.
+			e.waitMu.Lock()
+			e.syncs = append(e.syncs, r)
+			e.waitMu.Unlock()
+			e.cfg.Quorum.Forward(forwardData(id, h.Xid, h.Type, frame[bodyStart:]), r.authInfo)
+		case e.cfg.Role.learner():
+			e.addWaiting(r)
+			body := append([]byte(nil), frame[bodyStart:]...)
+			e.cfg.Quorum.Forward(forwardData(id, h.Xid, h.Type, body), r.authInfo)
+		case e.cfg.Role == RoleLeader:
+			e.addWaiting(r)
+			if !e.submit(r) {
+				return ErrClosed
+			}
+		default:
+			if !e.submit(r) {
+				return ErrClosed
+			}
 		}
 		return nil
 	}
@@ -571,12 +647,20 @@ func (c *conn) writeLoop() {
 			if _, err := w.Write(b); err != nil {
 				return
 			}
-			c.e.stats.sent.Add(1)
+			st := &c.e.stats
+			st.sent.Add(1)
 			c.stats.sent.Add(1)
+			st.resp.observe(int64(len(b) - 4))
+			st.responseBytes.Add(int64(len(b)))
 			if !f.started.IsZero() {
 				lat := time.Since(f.started)
-				c.e.stats.observe(lat)
+				st.observe(lat)
 				c.observe(lat, f.hdr.Zxid)
+				if f.update {
+					st.updateLatency.Observe(lat.Milliseconds())
+				} else {
+					st.readLatency.Observe(lat.Milliseconds())
+				}
 			}
 			if f.closeAfter {
 				closeAfter = true

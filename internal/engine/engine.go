@@ -12,6 +12,7 @@ import (
 	"github.com/zkit-go/zkit/internal/acl"
 	"github.com/zkit-go/zkit/internal/datatree"
 	"github.com/zkit-go/zkit/internal/jute"
+	"github.com/zkit-go/zkit/internal/metrics"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/session"
 )
@@ -55,6 +56,13 @@ type Config struct {
 	Logger   *slog.Logger
 	// Info is shown by the conf four-letter word.
 	Info ServerInfo
+
+	// Role and Quorum make the engine an ensemble member's (see Quorum);
+	// the zero Role is a standalone server. ZxidFloor is where a new
+	// leader's zxids start (its epoch << 32).
+	Role      Role
+	Quorum    Quorum
+	ZxidFloor int64
 }
 
 // ServerInfo describes the server for the four-letter words.
@@ -94,6 +102,13 @@ type Engine struct {
 
 	prep prepState // owned by the prep goroutine, outstanding shared with apply
 
+	// waitMu guards waiting, revalidating and syncs: an ensemble member's
+	// requests waiting for the leader.
+	waitMu       sync.Mutex
+	waiting      map[waitKey]*request
+	revalidating map[int64][]*conn
+	syncs        []*request
+
 	// committed holds the sessions whose createSession txn has been
 	// applied (and not their closeSession): what a snapshot records.
 	// Guarded by treeMu.
@@ -106,7 +121,9 @@ type Engine struct {
 	perIP     map[string]int
 	closed    bool // guarded by connsMu; no new goroutines after Close
 
-	stats stats
+	stats     stats
+	metrics   *metrics.Registry
+	traceMask atomic.Int64
 }
 
 // stats are the counters the four-letter words show.
@@ -119,6 +136,24 @@ type stats struct {
 	latencyMax   int64
 	latencySum   int64
 	latencyCount int64
+
+	resp       bufferStats // response sizes
+	authFailed atomic.Int64
+
+	// Registered in the metrics registry by registerMetrics.
+	connRequests  *metrics.Counter
+	bytesReceived *metrics.Counter
+	responseBytes *metrics.Counter
+	readLatency   *metrics.Summary
+	updateLatency *metrics.Summary
+	fsyncTime     *metrics.Summary
+	syncBatch     *metrics.Summary
+	syncQueued    *metrics.Counter
+	prepQueued    *metrics.Counter
+
+	staleSessionsExpired  *metrics.Counter
+	largeRequestsRejected *metrics.Counter
+	connectionRejected    *metrics.Counter
 }
 
 func (s *stats) observe(d time.Duration) {
@@ -138,6 +173,8 @@ func (s *stats) observe(d time.Duration) {
 func (s *stats) reset() {
 	s.received.Store(0)
 	s.sent.Store(0)
+	s.resp.reset()
+	s.authFailed.Store(0)
 	s.latencyMu.Lock()
 	s.latencyMin, s.latencyMax, s.latencySum, s.latencyCount = 0, 0, 0, 0
 	s.latencyMu.Unlock()
@@ -218,7 +255,13 @@ func New(cfg Config) (*Engine, error) {
 	for id, to := range cfg.Sessions {
 		e.committed[id] = to
 	}
-	e.prep.init(tree.LastProcessedZxid())
+	e.waiting = make(map[waitKey]*request)
+	e.revalidating = make(map[int64][]*conn)
+	e.prep.init(max(tree.LastProcessedZxid(), cfg.ZxidFloor))
+	e.metrics = metrics.New()
+	e.registerMetrics()
+	e.stats.resp.reset()
+	e.traceMask.Store(defaultTraceMask)
 	return e, nil
 }
 
@@ -334,6 +377,7 @@ func (e *Engine) ExpireSession(id int64) {
 func (e *Engine) submit(r *request) bool {
 	select {
 	case e.prepCh <- r:
+		e.stats.prepQueued.Inc()
 		return true
 	case <-e.stop:
 		return false

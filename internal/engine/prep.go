@@ -124,6 +124,12 @@ func (e *Engine) prepLoop() {
 		select {
 		case r := <-e.prepCh:
 			e.prepRequest(r)
+			if e.cfg.Role == RoleLeader {
+				var enc jute.Encoder
+				proto.EncodeTxnEntry(&enc, &r.hdr, r.txn, nil)
+				e.cfg.Quorum.Propose(r.hdr.Zxid, enc.Bytes())
+				continue
+			}
 			select {
 			case e.logCh <- r:
 			case <-e.stop:
@@ -294,6 +300,8 @@ func (e *Engine) prepOp(r *request, op proto.OpCode, rec jute.Record, zxid int64
 		}
 		return &proto.CheckVersionTxn{Path: req.Path, Version: v}, nil
 	case proto.OpCreateSession:
+		// A session created on a learner reaches the leader's tracker here.
+		e.sessions.Add(r.sessionID, r.connect.timeout, time.Now().UnixMilli())
 		return &proto.CreateSessionTxn{TimeOut: r.connect.timeout}, nil
 	case proto.OpCloseSession:
 		return e.prepCloseSession(r, zxid), nil

@@ -298,7 +298,7 @@ func (e *Engine) writeReply(r *request) outFrame {
 		// results carry the errors.
 		hdr.Err = proto.OK
 	}
-	f := outFrame{hdr: hdr, started: r.received}
+	f := outFrame{hdr: hdr, started: r.received, update: true}
 	if r.hdr.Type == proto.OpMulti {
 		f.body = multiResponse(res)
 		return f
@@ -319,6 +319,10 @@ func (e *Engine) writeReply(r *request) outFrame {
 		f.body = multiResponse(res)
 	case proto.OpCloseSession:
 		f.closeAfter = true
+	case proto.OpSync:
+		// A learner's sync, answered by the leader.
+		f.hdr.Zxid = e.LastZxid()
+		f.body = &proto.SyncResponse{Path: r.rec.(*proto.PathRequest).Path}
 	}
 	return f
 }

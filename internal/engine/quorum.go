@@ -1,0 +1,200 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/zkit-go/zkit/internal/jute"
+	"github.com/zkit-go/zkit/internal/proto"
+)
+
+// Role is the engine's part in its ensemble.
+type Role int
+
+// Roles.
+const (
+	RoleStandalone Role = iota
+	RoleLeader
+	RoleFollower
+	RoleObserver
+)
+
+func (r Role) String() string {
+	switch r {
+	case RoleLeader:
+		return "leader"
+	case RoleFollower:
+		return "follower"
+	case RoleObserver:
+		return "observer"
+	}
+	return "standalone"
+}
+
+func (r Role) learner() bool { return r == RoleFollower || r == RoleObserver }
+
+// Quorum is an ensemble member's write path, implemented by the peer
+// driver that owns the Zab core. Its methods queue work for the driver's
+// goroutine and must not block for long.
+//
+// In an ensemble the engine does not log or apply by itself: the leader's
+// prep hands each txn to Propose, learners Forward client writes to the
+// leader, and the driver calls Commit with every txn a quorum has made
+// durable, in zxid order, on every member. A member completes its own
+// clients' requests when their txns commit, matched by (session, cxid).
+type Quorum interface {
+	// Propose (leader) hands a prepped txn, encoded as a txn log entry
+	// (TxnHeader, record), to Zab. zxids arrive in order.
+	Propose(zxid int64, entry []byte)
+	// Forward (learner) sends a client request to the leader: the REQUEST
+	// packet's data (long session, int cxid, int type, request body).
+	Forward(data []byte, auth []proto.ID)
+	// Revalidate (learner) asks the leader whether a session lives; the
+	// driver answers with Engine.Revalidated.
+	Revalidate(sessionID int64, timeout int32)
+	// Touch (learner) records activity on a session for the next PING.
+	Touch(sessionID int64, timeout int32)
+}
+
+// waitKey names a request by the session and cxid its txn will carry.
+type waitKey struct {
+	session int64
+	cxid    int32
+}
+
+// StartServing starts an ensemble member's engine; the peer that owns the
+// client listener hands it connections with ServeConn.
+func (e *Engine) StartServing() error {
+	if e.cfg.Role == RoleStandalone || e.cfg.Quorum == nil {
+		return errors.New("engine: StartServing needs an ensemble role and a Quorum")
+	}
+	e.started = time.Now()
+	if e.cfg.Role == RoleLeader {
+		if !e.goAttach(e.prepLoop) || !e.goAttach(e.expiryLoop) || !e.goAttach(e.containerLoop) {
+			return ErrClosed
+		}
+	}
+	return nil
+}
+
+// ServeConn serves one client connection accepted by the caller.
+func (e *Engine) ServeConn(nc net.Conn) { e.newConn(nc) }
+
+// Role returns the engine's role.
+func (e *Engine) Role() Role { return e.cfg.Role }
+
+// Commit applies txns a quorum has made durable, in zxid order. It is
+// called by the peer driver's goroutine. A txn that does not decode is a
+// fatal error: the log and the tree would part ways.
+func (e *Engine) Commit(entries [][]byte) error {
+	for _, b := range entries {
+		hdr, rec, _, err := proto.DecodeTxnEntry(b)
+		if err != nil {
+			return fmt.Errorf("engine: committed txn does not decode: %w", err)
+		}
+		e.applyTxn(&hdr, rec, e.takeWaiting(hdr.ClientID, hdr.Cxid))
+	}
+	return nil
+}
+
+func (e *Engine) addWaiting(r *request) {
+	e.waitMu.Lock()
+	e.waiting[waitKey{r.sessionID, r.cxid}] = r
+	e.waitMu.Unlock()
+}
+
+func (e *Engine) takeWaiting(session int64, cxid int32) *request {
+	e.waitMu.Lock()
+	defer e.waitMu.Unlock()
+	k := waitKey{session, cxid}
+	r := e.waiting[k]
+	delete(e.waiting, k)
+	return r
+}
+
+// SubmitForwarded (leader) preps a request a learner forwarded. It reports
+// a sync, which the driver answers itself (Zab's SYNC) instead.
+func (e *Engine) SubmitForwarded(data []byte, auth []proto.ID) (isSync bool, err error) {
+	d := jute.NewDecoder(data)
+	d.SetMaxLength(e.cfg.MaxBuffer)
+	sid, cxid, op := d.Long(), d.Int(), proto.OpCode(d.Int())
+	if d.Err() != nil {
+		return false, fmt.Errorf("engine: forwarded request: %w", d.Err())
+	}
+	if op == proto.OpSync {
+		return true, nil
+	}
+	r := &request{sessionID: sid, cxid: cxid, op: op, authInfo: auth, received: time.Now()}
+	switch op {
+	case proto.OpCreateSession:
+		r.connect = &connectState{timeout: d.Int()}
+		if d.Err() != nil {
+			return false, fmt.Errorf("engine: forwarded createSession: %w", d.Err())
+		}
+	case proto.OpCloseSession:
+	default:
+		if opKindOf(op) != kindWrite {
+			return false, fmt.Errorf("engine: forwarded request of type %v", op)
+		}
+		r.rec, r.decodeErr = decodeRequest(op, d)
+	}
+	e.submit(r)
+	return false, nil
+}
+
+// forwardData builds a REQUEST packet's data.
+func forwardData(sid int64, cxid int32, op proto.OpCode, body []byte) []byte {
+	var enc jute.Encoder
+	enc.Long(sid)
+	enc.Int(cxid)
+	enc.Int(int32(op))
+	enc.Raw(body)
+	return enc.Bytes()
+}
+
+// RevalidateSession (leader) answers a learner's REVALIDATE: whether the
+// session lives, touching it if so.
+func (e *Engine) RevalidateSession(id int64, timeout int32) bool {
+	return e.sessions.Touch(id, time.Now().UnixMilli())
+}
+
+// TouchSessions (leader) records the session activity learners reported.
+func (e *Engine) TouchSessions(ids []int64, timeouts []int32) {
+	now := time.Now().UnixMilli()
+	for i, id := range ids {
+		e.sessions.TouchTimeout(id, timeouts[i], now)
+	}
+}
+
+// Revalidated (learner) is the leader's answer about a session a client
+// resumed on this member.
+func (e *Engine) Revalidated(id int64, valid bool) {
+	e.waitMu.Lock()
+	conns := e.revalidating[id]
+	delete(e.revalidating, id)
+	e.waitMu.Unlock()
+	for _, c := range conns {
+		select {
+		case c.revalidated <- valid:
+		default:
+		}
+	}
+}
+
+// SyncsDone (learner) completes the oldest n client syncs: the leader has
+// answered them, so every write before them is applied here.
+func (e *Engine) SyncsDone(n int) {
+	for ; n > 0; n-- {
+		e.waitMu.Lock()
+		if len(e.syncs) == 0 {
+			e.waitMu.Unlock()
+			return
+		}
+		r := e.syncs[0]
+		e.syncs = e.syncs[1:]
+		e.waitMu.Unlock()
+		r.conn.complete(r)
+	}
+}

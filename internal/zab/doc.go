@@ -1,0 +1,77 @@
+// Package zab is ZooKeeper's atomic broadcast (Zab 1.0 as ZooKeeper 3.8
+// implements it) as two deterministic state machines: Leader (Leader.java
+// plus LearnerHandler) and Learner (Learner, Follower, Observer). Neither
+// has goroutines, clocks or I/O: packets and ticks go in; messages to send,
+// entries and epochs to persist, and commits to apply come out in a Ready,
+// the shape of etcd-io/raft's Step/Ready/Advance.
+//
+// # Phases and packets (QuorumPacket{type, zxid, data, authinfo})
+//
+//	learner                                   leader
+//	FOLLOWERINFO(acceptedEpoch<<32, LearnerInfo) ──►  epoch = max(acceptedEpochs of a quorum)+1
+//	                                         ◄──  LEADERINFO(epoch<<32, int 0x10000)
+//	ACKEPOCH(lastLoggedZxid, int currentEpoch|-1) ──►  quorum → currentEpoch = epoch
+//	                                         ◄──  DIFF | TRUNC | SNAP (+snapshot stream),
+//	                                              PROPOSAL+COMMIT…, outstanding PROPOSALs,
+//	                                              NEWLEADER(epoch<<32, config text)
+//	ACK(epoch<<32)  (after making sync durable) ──►  quorum → established
+//	                                         ◄──  UPTODATE(-1)
+//	broadcast: PROPOSAL(z) ◄──, ACK(z) ──►, COMMIT(z) ◄── (INFORM(z, txn) to observers),
+//	           PING both ways (learner's reply carries session touches: long id, int timeout),
+//	           REQUEST ──► (forwarded client requests), REVALIDATE both ways, SYNC ◄──.
+//
+// PlanSync chooses DIFF / TRUNC / TRUNC+DIFF / SNAP exactly as
+// LearnerHandler.syncFollower does from the leader's in-memory committed log
+// (CommitLogCount entries) and, optionally, older logged history.
+//
+// # The caller's loop (the driver)
+//
+// One goroutine owns a core. It calls Step for each decoded packet, Tick
+// once per tickTime, Propose/Sync/RevalidateReply on the leader and
+// Forward/Revalidate/Touch on a learner. Then, while HasReady:
+//
+//  1. rd := Ready().
+//  2. Persist, in this order, and stop the server if any step fails:
+//     a. HasSnapshot: write the snapshot received after SNAP (held in memory
+//     since the SNAP packet; the driver reads the stream and checks
+//     "BenWasHere" before it calls Step with the SNAP packet) as
+//     snapshot.<SnapshotZxid>, fsync it.
+//     b. HasTruncate: truncate the txn log to TruncateTo (keep ≤), then
+//     reload the in-memory tree from disk (it may hold truncated txns).
+//     c. Entries: append to the txn log and fsync (group commit is fine).
+//     d. HasAcceptedEpoch / HasCurrentEpoch: write the epoch files
+//     atomically (tmp + rename), after the log is durable.
+//  3. Apply Committed in order to the data tree (they are durable already).
+//     This is before sending so a SNAP message streams a tree that holds
+//     exactly the commits up to its zxid.
+//  4. Send Messages in order on each peer's connection (a Snapshot message:
+//     the SNAP packet, then the snapshot body, then "BenWasHere"). Close the
+//     connections in Disconnect. Hand Requests to prep, Touches to the session
+//     tracker, answer Revalidations, complete Syncs pending client syncs.
+//  5. Established: start serving; update the election's reported vote
+//     (election.UpdatePeerEpoch with the new epoch) on leader and learner.
+//  6. Done != nil: the role is over; close its connections and go LOOKING.
+//     Otherwise call Advance.
+//
+// Advance is what tells the leader that its own proposals and its
+// currentEpoch are durable; only then do they count as its own ACKs.
+//
+// # What is durable before which ACK
+//
+//   - A learner ACKs PROPOSAL(z) only after z is fsync'd (same Ready).
+//   - A learner ACKs NEWLEADER only after, in one Ready: the truncation or
+//     snapshot, every proposal it received during sync, then currentEpoch.
+//     This designs out the sync-phase data-loss bugs ZOOKEEPER-3911, 4394,
+//     4643, 4646 and 4785, where a learner acknowledged NEWLEADER (or wrote
+//     currentEpoch) while synced txns were still only in memory or queued.
+//     The leader counts a NEWLEADER ACK only from a learner it has sent the
+//     full sync and NEWLEADER to, so every counted ACK stands for a durable
+//     copy of the leader's history.
+//   - A learner writes acceptedEpoch before sending ACKEPOCH; the leader
+//     writes acceptedEpoch before LEADERINFO and currentEpoch before
+//     counting itself towards the NEWLEADER quorum.
+//
+// Zxid epochs are the high 32 bits; a leader whose counter reaches
+// 0xffffffff ends its role (ErrZxidExhausted) to force a new epoch.
+// Reconfiguration (COMMITANDACTIVATE, INFORMANDACTIVATE) is not handled.
+package zab
