@@ -45,7 +45,7 @@ func memConfig(fs vfs.FS) server.Config {
 	cfg.ClientPort = 0
 	cfg.MaxClientCnxns = 0
 	cfg.SnapCount = 64
-	cfg.Properties = map[string]string{"preAllocSize": "16"} // KiB
+	cfg.Properties["preAllocSize"] = "16" // KiB
 	cfg.Logger = quietLogger()
 	return cfg
 }

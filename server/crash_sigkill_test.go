@@ -93,7 +93,7 @@ func TestSIGKILL(t *testing.T) {
 	_, port, _ := net.SplitHostPort(addr)
 	cfgPath := filepath.Join(dir, "zoo.cfg")
 	require.NoError(t, os.WriteFile(cfgPath, []byte(fmt.Sprintf(
-		"tickTime=2000\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\nmaxClientCnxns=0\nsnapCount=500\n",
+		"tickTime=2000\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\nmaxClientCnxns=0\nsnapCount=500\nadmin.enableServer=false\n",
 		filepath.Join(dir, "data"), port)), 0o644))
 	logPath := filepath.Join(dir, "server.log")
 	seed := uint64(time.Now().UnixNano())
