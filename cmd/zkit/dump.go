@@ -21,12 +21,12 @@ import (
 func init() {
 	register(command{
 		name:    "log",
-		summary: "log dump <log file>          print a txn log as ZooKeeper's TxnLogToolkit does",
+		summary: "log dump <file>    print a txn log as ZooKeeper's TxnLogToolkit does",
 		run:     runLog,
 	})
 	register(command{
 		name:    "snap",
-		summary: "snap dump [-d] <snapshot>    print a snapshot as ZooKeeper's SnapshotFormatter does\n                     (-d: node data in base64 instead of its length)",
+		summary: "snap dump [-d] <file>\n                     print a snapshot as ZooKeeper's SnapshotFormatter does\n                     (-d: node data in base64 instead of its length)",
 		run:     runSnap,
 	})
 }
