@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"time"
 	"sync"
+	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/google/uuid"
