@@ -97,13 +97,13 @@ type Discovery struct {
 	c    *recipes.Client
 	base string
 
-	ctx    context.Context // cancelled by Close
-	cancel context.CancelFunc
-	wake   chan struct{} // capacity 1: re-register
-	done   chan struct{} // closed when the re-register goroutine ends
+	ctx      context.Context // cancelled by Close
+	cancel   context.CancelFunc
+	wake     chan struct{} // capacity 1: re-register
+	done     chan struct{} // closed when the re-register goroutine ends
 	unlisten func()
 
-	mu         sync.Mutex // guards registered and closed
+	mu         sync.Mutex          // guards registered and closed
 	registered map[string]Instance // by id
 	closed     bool
 }
