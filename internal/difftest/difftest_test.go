@@ -3,6 +3,7 @@ package difftest
 import (
 	"context"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -50,4 +51,25 @@ func TestDifferential(t *testing.T) {
 	for _, sc := range Scenarios() {
 		t.Run(sc.Name, func(t *testing.T) { checkScenario(t, ctx, p, sc) })
 	}
+}
+
+// TestDifferentialRandom runs seeded random scenarios. ZKIT_DIFFTEST_SEEDS
+// sets how many (default 4) and ZKIT_DIFFTEST_STEPS their length (default
+// 300); a failing seed reruns alone with -run TestDifferentialRandom/random-<seed>.
+func TestDifferentialRandom(t *testing.T) {
+	p := StartPair(t)
+	ctx, cancel := context.WithTimeout(context.Background(), scale(5*time.Minute))
+	defer cancel()
+	seeds, steps := envInt("ZKIT_DIFFTEST_SEEDS", 4), envInt("ZKIT_DIFFTEST_STEPS", 300)
+	for seed := range uint64(seeds) {
+		sc := Random(seed+1, steps)
+		t.Run(sc.Name, func(t *testing.T) { checkScenario(t, ctx, p, sc) })
+	}
+}
+
+func envInt(key string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(key)); err == nil && n > 0 {
+		return n
+	}
+	return def
 }
