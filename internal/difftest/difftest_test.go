@@ -48,9 +48,11 @@ func TestDifferential(t *testing.T) {
 	p := StartPair(t)
 	ctx, cancel := context.WithTimeout(context.Background(), scale(5*time.Minute))
 	defer cancel()
+	t.Run("4lw", func(t *testing.T) { checkFourLetterWords(t, p) })
 	for _, sc := range Scenarios() {
 		t.Run(sc.Name, func(t *testing.T) { checkScenario(t, ctx, p, sc) })
 	}
+	t.Run("4lw-counters", func(t *testing.T) { checkCounters(t, p) })
 }
 
 // TestDifferentialRandom runs seeded random scenarios. ZKIT_DIFFTEST_SEEDS
