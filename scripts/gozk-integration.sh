@@ -106,11 +106,23 @@ java)
 	;;
 esac
 
+# Tests that start a 3-server ensemble: zkit has no ensemble yet, and one
+# of them panics on a failed start, which aborts the whole run. Against
+# zkit they are skipped (listed, so the report can classify them) unless
+# GOZK_ENSEMBLE=1.
+ensemble=$(awk '/^func Test/{name=$2} /StartTestCluster\(t, [2-9]/{print name}' "$work"/gozk/*_test.go |
+	sed 's/(.*//' | sort -u | paste -sd'|')
+skipargs=()
+if [ "$target" = zkit ] && [ "${GOZK_ENSEMBLE:-}" != 1 ] && [ -n "$ensemble" ]; then
+	echo "skipping ensemble tests: ${ensemble//|/ }"
+	skipargs=(-skip "^($ensemble)\$")
+fi
+
 out=${GOZK_OUT:-$work/gozk-$target.log}
 echo "go-zookeeper/zk $gozkver against $target (ZOOKEEPER_BIN_PATH=$binpath)"
 set +e
 (cd "$work/gozk" && ZOOKEEPER_BIN_PATH=$binpath GOFLAGS=-mod=mod \
-	go test -v -count=1 -timeout 30m "$@" ./... >"$out" 2>&1)
+	go test -v -count=1 -timeout 30m "${skipargs[@]}" "$@" ./... >"$out" 2>&1)
 rc=$?
 set -e
 
