@@ -28,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(cd "$repo" && go build -o "$work/zkit" ./cmd/zkit && go build -o "$work/bench" ./internal/difftest/bench)
+(cd "$repo" && go build -o "$work/zkit-server" ./cmd/zkit && go build -o "$work/bench" ./internal/difftest/bench)
 
 for s in zkit java; do
 	mkdir -p "$work/$s/data"
@@ -44,7 +44,7 @@ admin.enableServer=false
 CFG
 done
 
-"$work/zkit" server "$work/zkit/zoo.cfg" >"$work/zkit.log" 2>&1 &
+"$work/zkit-server" server "$work/zkit/zoo.cfg" >"$work/zkit.log" 2>&1 &
 pids+=($!)
 # shellcheck disable=SC2086
 java $jflags -cp "$jar:/usr/share/java/slf4j-simple.jar" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
@@ -52,7 +52,7 @@ java $jflags -cp "$jar:/usr/share/java/slf4j-simple.jar" -Dorg.slf4j.simpleLogge
 pids+=($!)
 
 # Wait until both answer srvr with a Mode line (polling ports, up to 60 s).
-ready() { exec 3<>"/dev/tcp/127.0.0.1/$1" 2>/dev/null || return 1; printf srvr >&3; grep -q "Mode:" <&3; local r=$?; exec 3>&-; return $r; }
+ready() { { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1; printf srvr >&3; grep -q "Mode:" <&3; local r=$?; exec 3>&-; return $r; }
 for port in "$zport" "$jport"; do
 	for _ in $(seq 600); do ready "$port" && break; sleep 0.1; done
 	ready "$port" || { echo "bench-read: server on $port did not start" >&2; tail "$work"/*.log >&2; exit 1; }
