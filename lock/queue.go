@@ -208,7 +208,7 @@ func (q *queue) acquire(ctx context.Context, try bool) (*node, error) {
 func (q *queue) remove(ctx context.Context, n *node) error {
 	rctx, cancel := sessionContext(context.WithoutCancel(ctx), n.sess)
 	defer cancel()
-	b := time.Duration(50 * time.Millisecond)
+	b := 50 * time.Millisecond
 	for {
 		err := q.c.Delete(rctx, n.path, -1)
 		if err == nil || errors.Is(err, zk.ErrNoNode) {
@@ -292,13 +292,16 @@ func (h *hold) watch(c *recipes.Client) {
 	defer close(h.done)
 	backoff := 50 * time.Millisecond
 	for {
+		// The session's end wins over a stop that comes with it (ctx is
+		// cancelled by both), so a loss is never reported as a stop.
 		select {
 		case <-h.n.sess.Done():
 			close(h.lost)
 			return
-		case <-h.ctx.Done():
-			return
 		default:
+		}
+		if h.ctx.Err() != nil {
+			return
 		}
 		ok, _, ch, err := c.ExistsW(h.ctx, h.n.path)
 		if err != nil {

@@ -20,7 +20,9 @@ type Proxy struct {
 	conns  map[*proxyConn]struct{}
 	down   bool  // refuse new connections, drop bytes on old ones
 	dropOp int32 // opcode whose next reply is dropped (0: none)
-	closed bool
+	// dropDown: after dropping that reply, go down as SetDown(true) does.
+	dropDown bool
+	closed   bool
 }
 
 type proxyConn struct {
@@ -110,11 +112,17 @@ func (p *Proxy) pump(pc *proxyConn, up bool) {
 			xid := int32(binary.BigEndian.Uint32(frame[4:8]))
 			if pc.dropXid != 0 && xid == pc.dropXid {
 				drop = true
+				if p.dropDown {
+					p.down, p.dropDown = true, false
+				}
 			}
 		}
 		p.mu.Unlock()
 		first = false
 		if drop {
+			if p.Down() {
+				p.CutAll()
+			}
 			return // the reply is lost and the connection with it
 		}
 		if down {
@@ -191,6 +199,23 @@ func (p *Proxy) DropNextReply(op int32) {
 	p.mu.Lock()
 	p.dropOp = op
 	p.mu.Unlock()
+}
+
+// DropNextReplyThenDown is DropNextReply, and the proxy then stays down
+// (as after SetDown(true)) until SetDown(false): the client cannot learn
+// what became of its request.
+func (p *Proxy) DropNextReplyThenDown(op int32) {
+	p.mu.Lock()
+	p.dropOp, p.dropDown = op, true
+	p.mu.Unlock()
+}
+
+// Down reports whether the proxy is down (SetDown, Partition or a
+// DropNextReplyThenDown that has happened).
+func (p *Proxy) Down() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.down
 }
 
 // Close stops the proxy and waits for its goroutines.
