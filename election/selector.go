@@ -42,7 +42,8 @@ type Selector struct {
 	closed    bool
 	unlisten  func()
 	queued    bool
-	requeue   bool // Requeue called while leading
+	requeue   bool // Requeue called during a term
+	inTerm    bool // from taking the lock until it is released
 	leading   bool
 	endLead   context.CancelFunc
 	suspended bool
@@ -88,7 +89,7 @@ func (s *Selector) Requeue() bool {
 		s.mu.Unlock()
 		return false
 	}
-	if s.leading {
+	if s.inTerm {
 		s.requeue = true
 	} else {
 		s.queued = true
@@ -208,6 +209,9 @@ func (s *Selector) run(ctx context.Context) {
 			continue
 		}
 		backoff = 50 * time.Millisecond
+		s.mu.Lock()
+		s.inTerm = true
+		s.mu.Unlock()
 		s.lead(ctx, m)
 		// Our node must go before we queue again, or the new node would
 		// wait behind it for ever.
@@ -221,7 +225,7 @@ func (s *Selector) run(ctx context.Context) {
 			}
 		}
 		s.mu.Lock()
-		s.held = nil
+		s.held, s.inTerm = nil, false
 		if !s.cfg.requeue {
 			s.queued, s.requeue = s.requeue, false
 		}
