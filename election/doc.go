@@ -4,21 +4,22 @@
 //   - Latch (Curator's LeaderLatch): join with Start, lead until Close or
 //     until leadership is lost, and learn of changes through Leader,
 //     NotLeader, IsLeader, Await and Listen.
+//
 //   - Selector (Curator's LeaderSelector): run a function while leading;
 //     its ctx is cancelled when leadership ends; optionally queue again.
 //
-//	l := election.NewLatch(c, "/services/indexer/leader", hostname)
-//	if err := l.Start(); err != nil { ... }
-//	defer l.Close(context.Background())
-//	for {
-//		if err := l.Await(ctx); err != nil { return err }
-//		work(l.NotLeader())  // stop when this channel closes
-//	}
+//     l := election.NewLatch(c, "/services/indexer/leader", hostname)
+//     if err := l.Start(); err != nil { ... }
+//     defer l.Close(context.Background())
+//     for {
+//     if err := l.Await(ctx); err != nil { return err }
+//     work(l.NotLeader())  // stop when this channel closes
+//     }
 //
-//	s := election.NewSelector(c, "/services/indexer/leader", hostname,
-//		func(ctx context.Context) { runUntil(ctx) }, election.WithAutoRequeue())
-//	s.Start()
-//	defer s.Close(context.Background())
+//     s := election.NewSelector(c, "/services/indexer/leader", hostname,
+//     func(ctx context.Context) { runUntil(ctx) }, election.WithAutoRequeue())
+//     s.Start()
+//     defer s.Close(context.Background())
 //
 // # Nodes
 //

@@ -17,8 +17,8 @@ import (
 
 // timeline records when each participant believed it led.
 type timeline struct {
-	mu  sync.Mutex // guards ev
-	ev  []change
+	mu sync.Mutex // guards ev
+	ev []change
 }
 
 type change struct {

@@ -21,9 +21,9 @@ import (
 // kind is one lock type under the contract suite. make returns a new
 // contender (its own value: contenders exclude each other) on client c.
 type kind struct {
-	name       string
-	reentrant  bool
-	make       func(c *recipes.Client, path string) lock.Locker
+	name      string
+	reentrant bool
+	make      func(c *recipes.Client, path string) lock.Locker
 }
 
 // semLocker adapts a one-lease Semaphore to Locker.
@@ -61,7 +61,7 @@ func (s *semLocker) Unlock(ctx context.Context) error {
 }
 
 func (s *semLocker) Lost() <-chan struct{} { return s.l.Lost() }
-func (s *semLocker) Token() int64         { return s.l.Token() }
+func (s *semLocker) Token() int64          { return s.l.Token() }
 
 var kinds = []kind{
 	{"Mutex", true, func(c *recipes.Client, p string) lock.Locker { return lock.NewMutex(c, p) }},
