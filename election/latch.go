@@ -82,7 +82,9 @@ func (l *Latch) Start() error {
 		return fmt.Errorf("election: bad path %q", l.path)
 	}
 	l.started = true
-	l.n = newNotifier()
+	if l.n == nil { // Listen may have made it already
+		l.n = newNotifier()
+	}
 	l.unlisten = l.c.Listen(l.onState)
 	go l.run()
 	return nil

@@ -24,6 +24,9 @@ type kind struct {
 	name      string
 	reentrant bool
 	make      func(c *recipes.Client, path string) lock.Locker
+	// queue is the directory under the lock path where waiters line up,
+	// one node each, in arrival order.
+	queue string
 }
 
 // semLocker adapts a one-lease Semaphore to Locker.
@@ -64,12 +67,12 @@ func (s *semLocker) Lost() <-chan struct{} { return s.l.Lost() }
 func (s *semLocker) Token() int64          { return s.l.Token() }
 
 var kinds = []kind{
-	{"Mutex", true, func(c *recipes.Client, p string) lock.Locker { return lock.NewMutex(c, p) }},
-	{"RWMutexWriter", true, func(c *recipes.Client, p string) lock.Locker { return lock.NewRWMutex(c, p).Writer() }},
-	{"Semaphore1", false, func(c *recipes.Client, p string) lock.Locker { return &semLocker{s: lock.NewSemaphore(c, p, 1)} }},
+	{"Mutex", true, func(c *recipes.Client, p string) lock.Locker { return lock.NewMutex(c, p) }, ""},
+	{"RWMutexWriter", true, func(c *recipes.Client, p string) lock.Locker { return lock.NewRWMutex(c, p).Writer() }, ""},
+	{"Semaphore1", false, func(c *recipes.Client, p string) lock.Locker { return &semLocker{s: lock.NewSemaphore(c, p, 1)} }, "/locks"},
 	{"MultiLock", true, func(c *recipes.Client, p string) lock.Locker {
 		return lock.NewMultiLock(lock.NewMutex(c, p+"/a"), lock.NewMutex(c, p+"/b"))
-	}},
+	}, "/a"},
 }
 
 // TestContract runs the same suite against every lock type.
@@ -246,8 +249,15 @@ func testFIFO(t *testing.T, env *rt.Env, k kind) {
 	var order []int
 	var wg sync.WaitGroup
 	const waiters = 4
+	queued := func() int {
+		kids, _, err := s.obs.Children(ctx, s.path+k.queue)
+		if err != nil {
+			return 0
+		}
+		return len(kids)
+	}
 	for i := 0; i < waiters; i++ {
-		before := s.count()
+		before := queued()
 		l := k.make(s.client(), s.path)
 		wg.Add(1)
 		go func() {
@@ -261,7 +271,7 @@ func testFIFO(t *testing.T, env *rt.Env, k kind) {
 			assert.NoError(t, l.Unlock(ctx))
 		}()
 		// Queue the next one only once this one stands in line.
-		rt.Eventually(t, 10*time.Second, func() bool { return s.count() > before }, "waiter %d queued", i)
+		rt.Eventually(t, 10*time.Second, func() bool { return queued() > before }, "waiter %d queued", i)
 	}
 	require.NoError(t, holder.Unlock(ctx))
 	wg.Wait()
