@@ -120,6 +120,9 @@ func DefaultConfig() Config {
 		InitLimit:              10,
 		SyncLimit:              5,
 		PeerType:               "participant",
+		// The embedded configuration runs no AdminServer (ZooKeeper's
+		// default is on, at 0.0.0.0:8080; a zoo.cfg gets that default).
+		Properties: map[string]string{"admin.enableServer": "false"},
 	}
 }
 

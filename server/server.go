@@ -43,9 +43,11 @@ type Server struct {
 	engine *engine.Engine // standalone
 	peer   *quorum.Peer   // ensemble member
 
-	mu        sync.Mutex // guards started and addr
+	mu        sync.Mutex // guards started, addr and ops
 	started   bool
 	addr      net.Addr
+	opsCfg    opsConfig   // admin and metrics endpoints, from Properties
+	ops       *opsServers // running endpoints; nil before Start
 	ready     chan struct{}
 	done      chan struct{} // ensemble: closed by Close
 	closeOnce sync.Once
@@ -56,6 +58,10 @@ type Server struct {
 // nothing.
 func New(cfg Config) (*Server, error) {
 	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	oc, err := parseOpsConfig(c.Properties)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +124,7 @@ func New(cfg Config) (*Server, error) {
 			DataLogDir: c.DataLogDir,
 		},
 	}
-	s := &Server{cfg: c, db: db, ready: make(chan struct{}), done: make(chan struct{})}
+	s := &Server{cfg: c, db: db, ready: make(chan struct{}), done: make(chan struct{}), opsCfg: oc}
 	if ensemble {
 		members := make([]quorum.Member, len(c.Servers))
 		for i, qs := range c.Servers {
@@ -220,6 +226,12 @@ func (s *Server) Start() error {
 	if err := s.engine.Start(ln); err != nil {
 		return err
 	}
+	ops, err := startOps(s.cfg, s.opsCfg, s.engine)
+	if err != nil {
+		s.engine.Close()
+		return err
+	}
+	s.ops = ops
 	s.db.StartSnapshotter(s.snapshotSource, s.cfg.PurgeInterval, s.cfg.SnapRetainCount)
 	s.started = true
 	s.addr = ln.Addr()
@@ -257,6 +269,10 @@ func (s *Server) Role() Role {
 // idempotent and returns the fatal error that stopped the server, if any.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		ops := s.ops
+		s.mu.Unlock()
+		ops.close()
 		var err error
 		if s.peer != nil {
 			err = s.peer.Close()

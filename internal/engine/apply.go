@@ -42,10 +42,14 @@ func (e *Engine) logLoop() {
 				return
 			}
 		}
+		syncStart := time.Now()
 		if err := e.txnlog.Sync(); err != nil {
 			e.fail(fmt.Errorf("engine: txn log sync: %w", err))
 			return
 		}
+		e.stats.fsyncTime.Observe(time.Since(syncStart).Milliseconds())
+		e.stats.syncBatch.Observe(int64(len(batch)))
+		e.stats.syncQueued.Add(int64(len(batch)))
 		select {
 		case e.applyCh <- batch:
 		case <-e.stop:

@@ -28,6 +28,7 @@ type outFrame struct {
 	isRaw      bool
 	closeAfter bool // close the connection once this frame is written
 	started    time.Time
+	update     bool // the reply of a write: its latency counts as updatelatency
 }
 
 // conn is one client connection. Its reader goroutine decodes requests;
@@ -54,7 +55,8 @@ type conn struct {
 	outMu sync.Mutex
 	out   []outFrame
 
-	revalidated chan bool // capacity 1: a learner's answer from the leader
+	revalidated chan bool   // capacity 1: a learner's answer from the leader
+	fourLetter  atomic.Bool // the connection serves a four-letter word
 
 	wake      chan struct{} // capacity 1: the writer has work
 	quit      chan struct{} // closed by close
@@ -138,6 +140,7 @@ func (e *Engine) newConn(nc net.Conn) {
 	}
 	if max := e.cfg.MaxClientCnxns; max > 0 && e.perIP[ip] >= max {
 		e.connsMu.Unlock()
+		e.stats.connectionRejected.Inc()
 		e.log.Warn("too many connections", "ip", ip, "max", max)
 		nc.Close()
 		return
@@ -254,6 +257,7 @@ func (c *conn) readFrame(r *bufio.Reader, buf []byte) ([]byte, error) {
 	}
 	n := int32(binary.BigEndian.Uint32(lenBuf[:]))
 	if n < 0 || int(n) > c.e.cfg.MaxBuffer {
+		c.e.stats.largeRequestsRejected.Inc()
 		return nil, errFrameLength
 	}
 	if cap(buf) < int(n) {
@@ -263,6 +267,7 @@ func (c *conn) readFrame(r *bufio.Reader, buf []byte) ([]byte, error) {
 	if _, err := io.ReadFull(r, buf); err != nil {
 		return nil, err
 	}
+	c.e.stats.bytesReceived.Add(int64(n) + 4)
 	return buf, nil
 }
 
@@ -302,6 +307,10 @@ func (c *conn) readLoop() {
 	if err != nil {
 		return
 	}
+	// The connect request counts as a received packet, as in ZooKeeper.
+	c.e.stats.connRequests.Inc()
+	c.e.stats.received.Add(1)
+	c.stats.received.Add(1)
 	if !c.handshake(frame) {
 		return
 	}
@@ -472,6 +481,7 @@ func (c *conn) handlePacket(frame []byte) error {
 			return d.Err()
 		}
 		if err := e.auth.AddAuth(c.authInfo, ap.Scheme, ap.Auth, c.nc.RemoteAddr()); err != nil {
+			e.stats.authFailed.Add(1)
 			e.log.Info("authentication failed", "scheme", ap.Scheme, "session", hex(id), "remote", c.remote)
 			c.push(outFrame{hdr: proto.ReplyHeader{Xid: h.Xid, Err: proto.ErrAuthFailed}, closeAfter: true})
 			return errDrain
@@ -637,12 +647,20 @@ func (c *conn) writeLoop() {
 			if _, err := w.Write(b); err != nil {
 				return
 			}
-			c.e.stats.sent.Add(1)
+			st := &c.e.stats
+			st.sent.Add(1)
 			c.stats.sent.Add(1)
+			st.resp.observe(int64(len(b) - 4))
+			st.responseBytes.Add(int64(len(b)))
 			if !f.started.IsZero() {
 				lat := time.Since(f.started)
-				c.e.stats.observe(lat)
+				st.observe(lat)
 				c.observe(lat, f.hdr.Zxid)
+				if f.update {
+					st.updateLatency.Observe(lat.Milliseconds())
+				} else {
+					st.readLatency.Observe(lat.Milliseconds())
+				}
 			}
 			if f.closeAfter {
 				closeAfter = true

@@ -32,4 +32,16 @@
 // Lock order: conn.pendMu → Engine.treeMu → conn.outMu. Apply holds treeMu
 // for writing only around one txn; reads hold it for reading while they
 // read the tree and queue their reply.
+//
+// # Observability
+//
+// Each Engine owns a metrics.Registry (Metrics) holding ZooKeeper's server
+// gauges (znode_count, packets_received, num_alive_connections, ...) and
+// summaries (readlatency, updatelatency, fsynctime, ...). The four-letter
+// words (fourlw.go), the AdminServer (package admin) and the Prometheus
+// endpoint read the same numbers through Stats, Connections, the watch and
+// session accessors and the registry (report.go), so the three never
+// disagree. The texts follow ZooKeeper 3.8 byte for byte where values
+// allow; srst resets the server counters and every registry counter and
+// summary, as ZooKeeper's ServerMetrics.resetAll does.
 package engine

@@ -12,6 +12,7 @@ import (
 	"github.com/zkit-go/zkit/internal/acl"
 	"github.com/zkit-go/zkit/internal/datatree"
 	"github.com/zkit-go/zkit/internal/jute"
+	"github.com/zkit-go/zkit/internal/metrics"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/session"
 )
@@ -120,7 +121,9 @@ type Engine struct {
 	perIP     map[string]int
 	closed    bool // guarded by connsMu; no new goroutines after Close
 
-	stats stats
+	stats     stats
+	metrics   *metrics.Registry
+	traceMask atomic.Int64
 }
 
 // stats are the counters the four-letter words show.
@@ -133,6 +136,24 @@ type stats struct {
 	latencyMax   int64
 	latencySum   int64
 	latencyCount int64
+
+	resp       bufferStats // response sizes
+	authFailed atomic.Int64
+
+	// Registered in the metrics registry by registerMetrics.
+	connRequests  *metrics.Counter
+	bytesReceived *metrics.Counter
+	responseBytes *metrics.Counter
+	readLatency   *metrics.Summary
+	updateLatency *metrics.Summary
+	fsyncTime     *metrics.Summary
+	syncBatch     *metrics.Summary
+	syncQueued    *metrics.Counter
+	prepQueued    *metrics.Counter
+
+	staleSessionsExpired  *metrics.Counter
+	largeRequestsRejected *metrics.Counter
+	connectionRejected    *metrics.Counter
 }
 
 func (s *stats) observe(d time.Duration) {
@@ -152,6 +173,8 @@ func (s *stats) observe(d time.Duration) {
 func (s *stats) reset() {
 	s.received.Store(0)
 	s.sent.Store(0)
+	s.resp.reset()
+	s.authFailed.Store(0)
 	s.latencyMu.Lock()
 	s.latencyMin, s.latencyMax, s.latencySum, s.latencyCount = 0, 0, 0, 0
 	s.latencyMu.Unlock()
@@ -235,6 +258,10 @@ func New(cfg Config) (*Engine, error) {
 	e.waiting = make(map[waitKey]*request)
 	e.revalidating = make(map[int64][]*conn)
 	e.prep.init(max(tree.LastProcessedZxid(), cfg.ZxidFloor))
+	e.metrics = metrics.New()
+	e.registerMetrics()
+	e.stats.resp.reset()
+	e.traceMask.Store(defaultTraceMask)
 	return e, nil
 }
 
@@ -350,6 +377,7 @@ func (e *Engine) ExpireSession(id int64) {
 func (e *Engine) submit(r *request) bool {
 	select {
 	case e.prepCh <- r:
+		e.stats.prepQueued.Inc()
 		return true
 	case <-e.stop:
 		return false

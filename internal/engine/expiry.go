@@ -20,6 +20,7 @@ func (e *Engine) expiryLoop() {
 		}
 		now := time.Now()
 		for _, s := range e.sessions.Expired(now.UnixMilli()) {
+			e.stats.staleSessionsExpired.Inc()
 			e.log.Info("session expired", "session", hex(s.ID), "timeout_ms", s.Timeout)
 			if !e.submit(&request{sessionID: s.ID, op: proto.OpCloseSession, internal: true, received: now}) {
 				return

@@ -2,7 +2,10 @@ package engine
 
 import (
 	"bufio"
+	"encoding/binary"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -11,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/zkit-go/zkit/internal/metrics"
 )
 
 // Version is what the server reports as its ZooKeeper version: the
@@ -50,17 +55,21 @@ func IsFourLetterWord(cmd string) bool { return fourLetterWords[cmd] }
 // serveFourLetterWord writes a command's text and closes the connection.
 func (c *conn) serveFourLetterWord(cmd string, r *bufio.Reader) {
 	e := c.e
+	c.fourLetter.Store(true)
+	c.stats.received.Add(1)
 	var text string
 	switch {
 	case !e.fourLW[cmd]:
 		text = cmd + " is not executed because it is not in the whitelist.\n"
-	default:
-		if cmd == "stmk" {
-			var mask [8]byte
-			if _, err := r.Read(mask[:]); err != nil {
-				return
-			}
+	case cmd == "stmk":
+		// The mask follows the command as a big-endian int64.
+		var mask [8]byte
+		if _, err := io.ReadFull(r, mask[:]); err != nil {
+			return
 		}
+		e.SetTraceMask(int64(binary.BigEndian.Uint64(mask[:])))
+		text = strconv.FormatInt(e.TraceMask(), 10)
+	default:
 		text = e.FourLetterWord(cmd)
 	}
 	c.nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
@@ -68,7 +77,9 @@ func (c *conn) serveFourLetterWord(cmd string, r *bufio.Reader) {
 }
 
 // FourLetterWord returns the output of a four-letter word, ignoring the
-// whitelist (the admin server and tools call it directly).
+// whitelist (the admin server and tools call it directly). The texts are
+// ZooKeeper 3.8's, byte for byte where the values allow. stmk without its
+// argument reports the current mask.
 func (e *Engine) FourLetterWord(cmd string) string {
 	var b strings.Builder
 	switch cmd {
@@ -86,34 +97,29 @@ func (e *Engine) FourLetterWord(cmd string) string {
 		e.writeConnections(&b)
 		b.WriteString("\n")
 	case "crst":
-		e.connsMu.Lock()
-		for c := range e.conns {
-			c.resetStats()
-		}
-		e.connsMu.Unlock()
+		e.ResetConnectionStats()
 		return "Connection stats reset.\n"
 	case "srst":
-		e.stats.reset()
+		e.ResetStats()
 		return "Server stats reset.\n"
 	case "mntr":
 		e.writeMonitor(&b)
 	case "envi":
 		e.writeEnvironment(&b)
 	case "wchs":
-		s := e.tree.DataWatches().Summary()
-		fmt.Fprintf(&b, "%d connections watching %d paths\nTotal watches:%d\n", s.Connections, s.Paths, s.Total)
+		conns, paths, total := e.WatchSummary()
+		fmt.Fprintf(&b, "%d connections watching %d paths\nTotal watches:%d\n", conns, paths, total)
 	case "wchc":
-		bySession := e.tree.DataWatches().BySession()
+		bySession := e.WatchesBySession()
 		for _, id := range sortedIDs(bySession) {
-			fmt.Fprintf(&b, "0x%x\n", id)
-			paths := append([]string(nil), bySession[id]...)
-			sort.Strings(paths)
-			for _, p := range paths {
+			fmt.Fprintf(&b, "0x%x\n", uint64(id))
+			for _, p := range bySession[id] {
 				fmt.Fprintf(&b, "\t%s\n", p)
 			}
 		}
+		b.WriteString("\n")
 	case "wchp":
-		byPath := e.tree.DataWatches().ByPath()
+		byPath := e.WatchesByPath()
 		paths := make([]string, 0, len(byPath))
 		for p := range byPath {
 			paths = append(paths, p)
@@ -122,38 +128,33 @@ func (e *Engine) FourLetterWord(cmd string) string {
 		for _, p := range paths {
 			fmt.Fprintf(&b, "%s\n", p)
 			for _, id := range byPath[p] {
-				fmt.Fprintf(&b, "\t0x%x\n", id)
+				fmt.Fprintf(&b, "\t0x%x\n", uint64(id))
 			}
 		}
+		b.WriteString("\n")
 	case "dump":
 		e.writeDump(&b)
 	case "dirs":
 		fmt.Fprintf(&b, "datadir_size: %d\nlogdir_size: %d\n", dirSize(e.cfg.Info.DataDir), dirSize(e.cfg.Info.DataLogDir))
 	case "gtmk", "stmk":
-		return "0\n"
+		return strconv.FormatInt(e.TraceMask(), 10)
 	case "hash":
-		e.treeMu.RLock()
-		fmt.Fprintf(&b, "%x: %d\n", e.tree.LastProcessedZxid(), e.tree.Digest())
-		e.treeMu.RUnlock()
+		for _, d := range e.DigestLog() {
+			fmt.Fprintf(&b, "%x: %d\n", d.Zxid, d.Digest)
+		}
 	}
 	return b.String()
 }
 
-// javaDouble formats a float as Java's Double.toString does for ordinary
-// values: always with a decimal point.
-func javaDouble(v float64) string {
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	if !strings.Contains(s, ".") {
-		s += ".0"
-	}
-	return s
-}
+// javaDouble formats a float as Java's Double.toString does.
+func javaDouble(v float64) string { return metrics.JavaDouble(v) }
 
 func (e *Engine) latency() (min, max int64, avg float64) {
 	e.stats.latencyMu.Lock()
 	defer e.stats.latencyMu.Unlock()
 	if e.stats.latencyCount > 0 {
-		avg = float64(e.stats.latencySum) / float64(e.stats.latencyCount)
+		// Rounded to four decimals, as ZooKeeper's AvgMinMaxCounter.
+		avg = math.Round(float64(e.stats.latencySum)/float64(e.stats.latencyCount)*1e4) / 1e4
 	}
 	return e.stats.latencyMin, e.stats.latencyMax, avg
 }
@@ -165,29 +166,23 @@ func (e *Engine) connCount() int {
 }
 
 func (e *Engine) writeServerStats(b *strings.Builder, withClients bool) {
-	fmt.Fprintf(b, "Zookeeper version: %s\n", e.cfg.Info.Version)
+	st := e.Stats()
+	fmt.Fprintf(b, "Zookeeper version: %s\n", st.Version)
 	if withClients {
 		b.WriteString("Clients:\n")
-		e.connsMu.Lock()
-		for _, c := range e.sortedConnsLocked() {
-			fmt.Fprintf(b, " /%s[%d](queued=%d,recved=%d,sent=%d)\n", c.remote, 1,
-				c.queued(), c.stats.received.Load(), c.stats.sent.Load())
+		for _, c := range e.Connections() {
+			fmt.Fprintf(b, " /%s[%d](queued=%d,recved=%d,sent=%d)\n", c.Remote, c.InterestOps, c.Queued, c.Received, c.Sent)
 		}
-		e.connsMu.Unlock()
 		b.WriteString("\n")
 	}
-	min, max, avg := e.latency()
-	fmt.Fprintf(b, "Latency min/avg/max: %d/%s/%d\n", min, javaDouble(avg), max)
-	fmt.Fprintf(b, "Received: %d\n", e.stats.received.Load())
-	fmt.Fprintf(b, "Sent: %d\n", e.stats.sent.Load())
-	fmt.Fprintf(b, "Connections: %d\n", e.connCount())
-	fmt.Fprintf(b, "Outstanding: %d\n", e.stats.outstanding.Load())
-	e.treeMu.RLock()
-	zxid, nodes := e.tree.LastProcessedZxid(), e.tree.NodeCount()
-	e.treeMu.RUnlock()
-	fmt.Fprintf(b, "Zxid: 0x%x\n", zxid)
-	fmt.Fprintf(b, "Mode: %s\n", e.Mode())
-	fmt.Fprintf(b, "Node count: %d\n", nodes)
+	fmt.Fprintf(b, "Latency min/avg/max: %d/%s/%d\n", st.MinLatency, javaDouble(st.AvgLatency), st.MaxLatency)
+	fmt.Fprintf(b, "Received: %d\n", st.PacketsReceived)
+	fmt.Fprintf(b, "Sent: %d\n", st.PacketsSent)
+	fmt.Fprintf(b, "Connections: %d\n", st.Connections)
+	fmt.Fprintf(b, "Outstanding: %d\n", st.Outstanding)
+	fmt.Fprintf(b, "Zxid: 0x%x\n", st.LastZxid)
+	fmt.Fprintf(b, "Mode: %s\n", st.Mode)
+	fmt.Fprintf(b, "Node count: %d\n", st.NodeCount)
 }
 
 // Mode is the server's role as srvr reports it.
@@ -234,60 +229,24 @@ func (c *conn) resetStats() {
 	c.stats.lastLat.Store(0)
 }
 
+// writeConnections writes cons' lines: the short form for a connection
+// without a session (such as the one asking), the long form otherwise.
 func (e *Engine) writeConnections(b *strings.Builder) {
-	e.connsMu.Lock()
-	conns := e.sortedConnsLocked()
-	e.connsMu.Unlock()
-	for _, c := range conns {
-		s := &c.stats
-		var avg float64
-		if n := s.countLat.Load(); n > 0 {
-			avg = float64(s.sumLat.Load()) / float64(n)
+	for _, c := range e.Connections() {
+		fmt.Fprintf(b, " /%s[%d](queued=%d,recved=%d,sent=%d", c.Remote, c.InterestOps, c.Queued, c.Received, c.Sent)
+		if c.SessionID != 0 {
+			fmt.Fprintf(b, ",sid=0x%x,lop=%s,est=%d,to=%d,lcxid=0x%x,lzxid=0x%x,lresp=%d,llat=%d,minlat=%d,avglat=%d,maxlat=%d",
+				uint64(c.SessionID), c.LastOp, c.Established.UnixMilli(), c.Timeout, uint32(c.LastCxid), uint64(c.LastZxid),
+				c.LastResponse, c.LastLatency, c.MinLatency, c.AvgLatency, c.MaxLatency)
 		}
-		lzxid := s.lastZxid.Load()
-		if s.countLat.Load() == 0 {
-			lzxid = -1
-		}
-		fmt.Fprintf(b, " /%s[1](queued=%d,recved=%d,sent=%d,sid=0x%x,lop=%s,est=%d,to=%d,lcxid=0x%x,lzxid=0x%x,lresp=%d,llat=%d,minlat=%d,avglat=%s,maxlat=%d)\n",
-			c.remote, c.queued(), s.received.Load(), s.sent.Load(), c.sessionID.Load(),
-			s.lastOp.Load(), c.est.UnixMilli(), c.timeout.Load(), s.lastCxid.Load(), uint64(lzxid),
-			s.lastResp.Load(), s.lastLat.Load(), s.minLat.Load(), javaDouble(avg), s.maxLat.Load())
+		b.WriteString(")\n")
 	}
 }
 
+// writeMonitor writes mntr: version and state, then the metrics registry.
 func (e *Engine) writeMonitor(b *strings.Builder) {
-	min, max, avg := e.latency()
-	e.treeMu.RLock()
-	nodes := e.tree.NodeCount()
-	size := e.tree.ApproximateDataSize()
-	ephemerals := e.tree.EphemeralsCount()
-	e.treeMu.RUnlock()
-	watches := e.tree.WatchCount()
-	kv := [][2]string{
-		{"version", e.cfg.Info.Version},
-		{"server_state", e.Mode()},
-		{"avg_latency", javaDouble(avg)},
-		{"max_latency", strconv.FormatInt(max, 10)},
-		{"min_latency", strconv.FormatInt(min, 10)},
-		{"packets_received", strconv.FormatInt(e.stats.received.Load(), 10)},
-		{"packets_sent", strconv.FormatInt(e.stats.sent.Load(), 10)},
-		{"num_alive_connections", strconv.Itoa(e.connCount())},
-		{"outstanding_requests", strconv.FormatInt(e.stats.outstanding.Load(), 10)},
-		{"uptime", strconv.FormatInt(time.Since(e.started).Milliseconds(), 10)},
-		{"znode_count", strconv.Itoa(nodes)},
-		{"watch_count", strconv.Itoa(watches)},
-		{"ephemerals_count", strconv.Itoa(ephemerals)},
-		{"approximate_data_size", strconv.FormatInt(size, 10)},
-		{"global_sessions", strconv.Itoa(e.sessions.Len())},
-		{"local_sessions", "0"},
-		{"open_file_descriptor_count", strconv.Itoa(openFDs())},
-		{"max_file_descriptor_count", strconv.FormatUint(maxFDs(), 10)},
-		{"connection_drop_probability", "0.0"},
-		{"auth_failed_count", "0"},
-	}
-	for _, p := range kv {
-		fmt.Fprintf(b, "zk_%s\t%s\n", p[0], p[1])
-	}
+	fmt.Fprintf(b, "zk_version\t%s\nzk_server_state\t%s\n", e.cfg.Info.Version, e.Mode())
+	e.metrics.WriteMntr(b)
 }
 
 func (e *Engine) writeEnvironment(b *strings.Builder) {
@@ -338,11 +297,45 @@ func (e *Engine) writeDump(b *strings.Builder) {
 		}
 	}
 	b.WriteString("Connections dump:\n")
-	e.connsMu.Lock()
-	n := len(e.conns)
-	e.connsMu.Unlock()
-	fmt.Fprintf(b, "Connections Sets (%d)\n", n)
+	e.writeConnectionExpiry(b)
 }
+
+// writeConnectionExpiry writes the connections grouped by when they would
+// time out without traffic, as ZooKeeper's NIO connection expiry queue
+// dumps them: buckets of tickTime, a connection's expiry its last activity
+// plus its session timeout (the minimum session timeout before a session).
+func (e *Engine) writeConnectionExpiry(b *strings.Builder) {
+	interval := e.cfg.TickTime.Milliseconds()
+	buckets := map[int64][]ConnInfo{}
+	conns := e.Connections()
+	for _, c := range conns {
+		last := c.Established.UnixMilli()
+		if c.LastResponse > 0 {
+			last = e.started.UnixMilli() + c.LastResponse
+		}
+		to := int64(c.Timeout)
+		if to <= 0 {
+			to = e.cfg.MinSessionTimeout.Milliseconds()
+		}
+		at := (last+to)/interval*interval + interval
+		buckets[at] = append(buckets[at], c)
+	}
+	times := make([]int64, 0, len(buckets))
+	for t := range buckets {
+		times = append(times, t)
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	fmt.Fprintf(b, "Connections Sets (%d)/(%d):\n", len(times), len(conns))
+	for _, t := range times {
+		fmt.Fprintf(b, "%d expire at %s:\n", len(buckets[t]), time.UnixMilli(t).Format(javaDateLayout))
+		for _, c := range buckets[t] {
+			fmt.Fprintf(b, "\tip: /%s sessionId: 0x%x\n", c.Remote, uint64(c.SessionID))
+		}
+	}
+}
+
+// javaDateLayout is java.util.Date.toString's format.
+const javaDateLayout = "Mon Jan 02 15:04:05 MST 2006"
 
 func dirSize(dir string) int64 {
 	var total int64

@@ -298,7 +298,7 @@ func (e *Engine) writeReply(r *request) outFrame {
 		// results carry the errors.
 		hdr.Err = proto.OK
 	}
-	f := outFrame{hdr: hdr, started: r.received}
+	f := outFrame{hdr: hdr, started: r.received, update: true}
 	if r.hdr.Type == proto.OpMulti {
 		f.body = multiResponse(res)
 		return f

@@ -1,0 +1,400 @@
+package metrics
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Level is a summary's detail level (ZooKeeper's DetailLevel).
+type Level int
+
+const (
+	// Basic summaries report avg, min, max, count and sum (and the median
+	// to Prometheus).
+	Basic Level = iota
+	// Advanced summaries add the p50, p95, p99 and p999 percentiles.
+	Advanced
+)
+
+// summaryReservoir is how many recent samples a summary keeps for its
+// percentiles.
+const summaryReservoir = 4096
+
+// Value is a gauge's reading: an integer or a floating-point number.
+type Value struct {
+	i       int64
+	f       float64
+	isFloat bool
+}
+
+// Int is an integer Value.
+func Int(v int64) Value { return Value{i: v} }
+
+// Float is a floating-point Value.
+func Float(v float64) Value { return Value{f: v, isFloat: true} }
+
+// IsFloat reports whether v holds a floating-point number.
+func (v Value) IsFloat() bool { return v.isFloat }
+
+// Int64 returns v as an integer (truncating a float).
+func (v Value) Int64() int64 {
+	if v.isFloat {
+		return int64(v.f)
+	}
+	return v.i
+}
+
+// Float64 returns v as a float.
+func (v Value) Float64() float64 {
+	if v.isFloat {
+		return v.f
+	}
+	return float64(v.i)
+}
+
+// String formats v as ZooKeeper's mntr does: integers in decimal, floats
+// as Java's Double.toString.
+func (v Value) String() string {
+	if v.isFloat {
+		return JavaDouble(v.f)
+	}
+	return strconv.FormatInt(v.i, 10)
+}
+
+// Counter is a monotonically increasing count.
+type Counter struct{ v atomic.Int64 }
+
+// Add adds delta (ignored when negative, as ZooKeeper's counters do).
+func (c *Counter) Add(delta int64) {
+	if delta > 0 {
+		c.v.Add(delta)
+	}
+}
+
+// Inc adds one.
+func (c *Counter) Inc() { c.v.Add(1) }
+
+// Get returns the count.
+func (c *Counter) Get() int64 { return c.v.Load() }
+
+// Summary tracks a distribution of integer samples (ZooKeeper's
+// AvgMinMaxCounter, or AvgMinMaxPercentileCounter when Advanced).
+type Summary struct {
+	level Level
+	count atomic.Int64
+	sum   atomic.Int64
+	min   atomic.Int64
+	max   atomic.Int64
+	next  atomic.Uint64 // index of the next reservoir slot
+	ring  []atomic.Int64
+}
+
+func newSummary(level Level) *Summary {
+	s := &Summary{level: level, ring: make([]atomic.Int64, summaryReservoir)}
+	s.Reset()
+	return s
+}
+
+// Observe records one sample.
+func (s *Summary) Observe(v int64) {
+	s.count.Add(1)
+	s.sum.Add(v)
+	for cur := s.min.Load(); v < cur && !s.min.CompareAndSwap(cur, v); cur = s.min.Load() {
+	}
+	for cur := s.max.Load(); v > cur && !s.max.CompareAndSwap(cur, v); cur = s.max.Load() {
+	}
+	i := s.next.Add(1) - 1
+	s.ring[i%summaryReservoir].Store(v)
+}
+
+// Reset forgets every sample.
+func (s *Summary) Reset() {
+	s.count.Store(0)
+	s.sum.Store(0)
+	s.min.Store(math.MaxInt64)
+	s.max.Store(math.MinInt64)
+	s.next.Store(0)
+}
+
+// Snapshot is a summary's state at one moment.
+type Snapshot struct {
+	Count, Sum, Min, Max int64
+	// Avg is Sum/Count rounded to four decimals, as ZooKeeper reports it.
+	Avg float64
+	// samples are the reservoir's values, sorted.
+	samples []int64
+}
+
+// Snapshot reads the summary.
+func (s *Summary) Snapshot() Snapshot {
+	snap := Snapshot{Count: s.count.Load(), Sum: s.sum.Load(), Min: s.min.Load(), Max: s.max.Load()}
+	if snap.Count == 0 {
+		snap.Min, snap.Max = 0, 0
+	} else {
+		snap.Avg = math.Round(float64(snap.Sum)/float64(snap.Count)*1e4) / 1e4
+	}
+	n := min(s.next.Load(), summaryReservoir)
+	snap.samples = make([]int64, n)
+	for i := range snap.samples {
+		snap.samples[i] = s.ring[i].Load()
+	}
+	sort.Slice(snap.samples, func(i, j int) bool { return snap.samples[i] < snap.samples[j] })
+	return snap
+}
+
+// Quantile returns the q-quantile (0 < q < 1) of the recent samples, 0
+// when there are none.
+func (s Snapshot) Quantile(q float64) float64 {
+	n := len(s.samples)
+	if n == 0 {
+		return 0
+	}
+	// Linear interpolation between closest ranks, as Dropwizard's
+	// UniformSnapshot.getValue does.
+	pos := q * float64(n+1)
+	switch {
+	case pos < 1:
+		return float64(s.samples[0])
+	case pos >= float64(n):
+		return float64(s.samples[n-1])
+	}
+	lo := float64(s.samples[int(pos)-1])
+	hi := float64(s.samples[int(pos)])
+	return lo + (pos-math.Floor(pos))*(hi-lo)
+}
+
+type kind int
+
+const (
+	kindCounter kind = iota
+	kindGauge
+	kindSummary
+)
+
+type entry struct {
+	name    string
+	kind    kind
+	counter *Counter
+	gauge   func() Value
+	summary *Summary
+}
+
+// Registry holds one server's metrics.
+type Registry struct {
+	// mu guards entries and byName; metric values have their own atomics.
+	mu      sync.Mutex
+	entries []*entry
+	byName  map[string]*entry
+}
+
+// New returns an empty registry.
+func New() *Registry { return &Registry{byName: make(map[string]*entry)} }
+
+func (r *Registry) lookup(name string, k kind, mk func() *entry) *entry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e, ok := r.byName[name]; ok && e.kind == k {
+		return e
+	}
+	e := mk()
+	if old, ok := r.byName[name]; ok {
+		*old = *e // a name re-registered as another kind takes the new kind
+		return old
+	}
+	r.byName[name] = e
+	r.entries = append(r.entries, e)
+	return e
+}
+
+// Counter returns the counter called name, creating it.
+func (r *Registry) Counter(name string) *Counter {
+	return r.lookup(name, kindCounter, func() *entry {
+		return &entry{name: name, kind: kindCounter, counter: new(Counter)}
+	}).counter
+}
+
+// Summary returns the summary called name, creating it with level.
+func (r *Registry) Summary(name string, level Level) *Summary {
+	return r.lookup(name, kindSummary, func() *entry {
+		return &entry{name: name, kind: kindSummary, summary: newSummary(level)}
+	}).summary
+}
+
+// Gauge registers (or replaces) the callback that reads name.
+func (r *Registry) Gauge(name string, f func() Value) {
+	e := r.lookup(name, kindGauge, func() *entry { return &entry{name: name, kind: kindGauge} })
+	r.mu.Lock()
+	e.gauge = f
+	r.mu.Unlock()
+}
+
+// snapshotEntries copies the entry list so reports run without r.mu held
+// (gauge callbacks may take other locks).
+func (r *Registry) snapshotEntries() []entry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]entry, len(r.entries))
+	for i, e := range r.entries {
+		out[i] = *e
+	}
+	return out
+}
+
+// KV is one reported name and value.
+type KV struct {
+	Name  string
+	Value Value
+}
+
+// Values returns every metric flattened as mntr reports them, without the
+// zk_ prefix: counters and gauges by name, summaries as avg_, min_, max_,
+// cnt_, sum_ and, when advanced, p50_, p95_, p99_, p999_ entries.
+func (r *Registry) Values() []KV {
+	entries := r.snapshotEntries()
+	out := make([]KV, 0, len(entries))
+	for _, e := range entries {
+		switch e.kind {
+		case kindCounter:
+			out = append(out, KV{e.name, Int(e.counter.Get())})
+		case kindGauge:
+			if e.gauge != nil {
+				out = append(out, KV{e.name, e.gauge()})
+			}
+		case kindSummary:
+			s := e.summary.Snapshot()
+			out = append(out,
+				KV{"avg_" + e.name, Float(s.Avg)},
+				KV{"min_" + e.name, Int(s.Min)},
+				KV{"max_" + e.name, Int(s.Max)},
+				KV{"cnt_" + e.name, Int(s.Count)},
+				KV{"sum_" + e.name, Int(s.Sum)})
+			if e.summary.level == Advanced {
+				out = append(out,
+					KV{"p50_" + e.name, Int(int64(math.Round(s.Quantile(0.5))))},
+					KV{"p95_" + e.name, Int(int64(math.Round(s.Quantile(0.95))))},
+					KV{"p99_" + e.name, Int(int64(math.Round(s.Quantile(0.99))))},
+					KV{"p999_" + e.name, Int(int64(math.Round(s.Quantile(0.999))))})
+			}
+		}
+	}
+	return out
+}
+
+// WriteMntr appends the mntr lines ("zk_<name>\t<value>\n") for every
+// metric to b.
+func (r *Registry) WriteMntr(b *strings.Builder) {
+	for _, kv := range r.Values() {
+		b.WriteString("zk_")
+		b.WriteString(kv.Name)
+		b.WriteByte('\t')
+		b.WriteString(kv.Value.String())
+		b.WriteByte('\n')
+	}
+}
+
+// WritePrometheus appends every metric in the Prometheus text format.
+func (r *Registry) WritePrometheus(b *strings.Builder) {
+	for _, e := range r.snapshotEntries() {
+		typ := "gauge"
+		switch e.kind {
+		case kindCounter:
+			typ = "counter"
+		case kindSummary:
+			typ = "summary"
+		}
+		if e.kind == kindGauge && e.gauge == nil {
+			continue
+		}
+		b.WriteString("# HELP " + e.name + " " + e.name + "\n")
+		b.WriteString("# TYPE " + e.name + " " + typ + "\n")
+		switch e.kind {
+		case kindCounter:
+			writeSample(b, e.name, "", float64(e.counter.Get()))
+		case kindGauge:
+			writeSample(b, e.name, "", e.gauge().Float64())
+		case kindSummary:
+			s := e.summary.Snapshot()
+			qs := []float64{0.5}
+			if e.summary.level == Advanced {
+				qs = []float64{0.5, 0.9, 0.99}
+			}
+			for _, q := range qs {
+				writeSample(b, e.name, `{quantile="`+JavaDouble(q)+`",}`, s.Quantile(q))
+			}
+			writeSample(b, e.name+"_count", "", float64(s.Count))
+			writeSample(b, e.name+"_sum", "", float64(s.Sum))
+		}
+	}
+}
+
+func writeSample(b *strings.Builder, name, labels string, v float64) {
+	b.WriteString(name)
+	b.WriteString(labels)
+	b.WriteByte(' ')
+	b.WriteString(promDouble(v))
+	b.WriteByte('\n')
+}
+
+// promDouble formats a sample value as simpleclient's doubleToGoString.
+func promDouble(v float64) string {
+	switch {
+	case math.IsInf(v, 1):
+		return "+Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	case math.IsNaN(v):
+		return "NaN"
+	}
+	return JavaDouble(v)
+}
+
+// JavaDouble formats v as Java's Double.toString: the shortest decimal
+// that reads back as v, always with a fractional digit, in scientific
+// notation ("1.0E7", "1.0E-4") outside [1e-3, 1e7).
+func JavaDouble(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "Infinity"
+	case math.IsInf(v, -1):
+		return "-Infinity"
+	case v == 0:
+		if math.Signbit(v) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	abs := math.Abs(v)
+	if abs >= 1e-3 && abs < 1e7 {
+		s := strconv.FormatFloat(v, 'f', -1, 64)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	s := strconv.FormatFloat(v, 'E', -1, 64) // e.g. 1E+07, 1.5E-04
+	mant, exp, _ := strings.Cut(s, "E")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	n, _ := strconv.Atoi(exp)
+	return mant + "E" + strconv.Itoa(n)
+}
+
+// Reset zeroes every counter and summary (srst, as ZooKeeper's
+// ServerMetrics.resetAll); gauges read live state and are untouched.
+func (r *Registry) Reset() {
+	for _, e := range r.snapshotEntries() {
+		switch e.kind {
+		case kindCounter:
+			e.counter.v.Store(0)
+		case kindSummary:
+			e.summary.Reset()
+		}
+	}
+}
