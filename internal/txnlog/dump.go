@@ -106,14 +106,74 @@ func opString(op proto.OpCode) string {
 	return s
 }
 
-// javaString decodes bytes as Java's new String(b, UTF_8) does, with U+FFFD
-// for each malformed byte (close to Java, which replaces maximal invalid
-// subsequences).
+// javaString decodes bytes as Java 17's new String(b, UTF_8) does. Java
+// replaces each malformed sequence with one U+FFFD, and its idea of a
+// sequence's length differs from Go's (one byte per error) and from
+// Unicode's maximal subparts: a truncated sequence at the end of the input
+// is one U+FFFD, and so is an encoded surrogate (ED A0..BF xx).
 func javaString(b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)
 	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	var sb strings.Builder
+	sb.Grow(len(b) + 8)
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r != utf8.RuneError || n > 1 {
+			sb.WriteString(string(b[i : i+n]))
+			i += n
+			continue
+		}
+		sb.WriteRune(utf8.RuneError)
+		i += javaMalformedLen(b[i:])
+	}
+	return sb.String()
+}
+
+func isCont(c byte) bool { return c&0xc0 == 0x80 }
+
+// javaMalformedLen is how many bytes Java's decoder replaces with one
+// U+FFFD at the start of p, which holds a malformed sequence.
+func javaMalformedLen(p []byte) int {
+	c := p[0]
+	switch {
+	case c >= 0xe0 && c <= 0xef:
+		bad2 := func(b2 byte) bool { return (c == 0xe0 && b2&0xe0 == 0x80) || !isCont(b2) }
+		if len(p) >= 3 {
+			switch {
+			case bad2(p[1]):
+				return 1
+			case !isCont(p[2]):
+				return 2
+			}
+			return 3 // well formed bits: an encoded surrogate
+		}
+		if len(p) == 2 && bad2(p[1]) {
+			return 1
+		}
+		return len(p) // truncated at the end: the rest is one error
+	case c >= 0xf0 && c <= 0xf4:
+		bad2 := func(b2 byte) bool {
+			return (c == 0xf0 && (b2 < 0x90 || b2 > 0xbf)) || (c == 0xf4 && b2&0xf0 != 0x80) || !isCont(b2)
+		}
+		if len(p) >= 4 {
+			switch {
+			case bad2(p[1]):
+				return 1
+			case !isCont(p[2]):
+				return 2
+			}
+			return 3
+		}
+		switch {
+		case len(p) >= 2 && bad2(p[1]):
+			return 1
+		case len(p) >= 3 && !isCont(p[2]):
+			return 2
+		}
+		return len(p)
+	}
+	return 1
 }
 
 func formatTxn(rec jute.Record) string {
