@@ -96,10 +96,10 @@ type ElectionNet struct {
 	started   bool
 	closed    bool
 	peers     map[int64]*peerState
-	learned   map[int64]string // addresses from handshakes of sids not in cfg.Peers
-	observer  int64            // next sid for an id-less observer (-1, -2, ...)
+	learned   map[int64]string    // addresses from handshakes of sids not in cfg.Peers
+	observer  int64               // next sid for an id-less observer (-1, -2, ...)
 	inbound   map[net.Conn]uint64 // accepted, handshake not yet handled → accept sequence
-	acceptSeq uint64                // accepted connections so far
+	acceptSeq uint64              // accepted connections so far
 }
 
 // peerState is the send side of one peer (queueSendMap, lastMessageSent
