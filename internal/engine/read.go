@@ -209,7 +209,9 @@ func (e *Engine) read(r *request) (jute.Record, error) {
 		req := r.rec.(*proto.PathTypeRequest)
 		mode, err := watch.ModeFromAddWatch(req.Type)
 		if err != nil {
-			return nil, proto.ErrBadArguments
+			// ZooKeeper's AddWatchMode conversion throws, and its final
+			// processor answers any such exception with MarshallingError.
+			return nil, proto.ErrMarshallingError
 		}
 		e.tree.AddWatch(req.Path, c, mode)
 		return &proto.ErrorResponse{Err: proto.OK}, nil
@@ -217,7 +219,9 @@ func (e *Engine) read(r *request) (jute.Record, error) {
 		req := r.rec.(*proto.PathTypeRequest)
 		wt := proto.WatcherType(req.Type)
 		if wt != proto.WatcherChildren && wt != proto.WatcherData && wt != proto.WatcherAny {
-			return nil, proto.ErrBadArguments
+			// 3.8's WatcherType.fromInt throws for anything else
+			// (persistent types 4 and 5 arrive in 3.9): MarshallingError.
+			return nil, proto.ErrMarshallingError
 		}
 		var found bool
 		if r.op == proto.OpCheckWatches {
