@@ -25,11 +25,13 @@
 // that hears from a smaller sid drops any connection it has to that sid
 // (the peer would not dial unless it believed it had none), closes the
 // new socket and dials back. A connection accepted from a larger sid
-// replaces any older one. The smaller side skips its handshake if the
-// larger side's connection arrived while it was dialling, so simultaneous
-// connects settle after at most one extra round. Sid Long.MAX_VALUE (an
-// observer without an id) is renamed -1, -2, ... per connection, as Java
-// does; addresses from handshakes are remembered for sids that are not in
+// replaces any older one, unless it was accepted before the current one
+// (its handshake was merely read later: Java reads handshakes one at a
+// time in accept order, so it never sees this). The smaller side skips
+// its handshake if the larger side's connection arrived while it was
+// dialling, so simultaneous connects settle after at most one extra
+// round. Sid Long.MAX_VALUE (an observer without an id) is renamed -1,
+// -2, ... per connection, as Java does; addresses from handshakes are remembered for sids that are not in
 // Peers, so connecting back to them works. Configured Peers addresses win
 // over handshake addresses (Java prefers the handshake's).
 //

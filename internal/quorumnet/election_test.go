@@ -532,3 +532,21 @@ func BenchmarkElectionSendRecv(b *testing.B) {
 		<-c.Recv()
 	}
 }
+
+func FuzzInboundHandshake(f *testing.F) {
+	f.Add(handshake(3, "127.0.0.1:3888"))
+	f.Add(handshake(ObserverID, "[::1]:3888"))
+	f.Add(binary.BigEndian.AppendUint64(nil, 7))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, err := election.DecodeHandshake(b)
+		if err != nil {
+			return
+		}
+		if checkHandshakeAddrs(h) == nil {
+			if a := firstNonWildcard(h.Addrs); a != "" {
+				_, _, err := net.SplitHostPort(a)
+				require.NoError(t, err)
+			}
+		}
+	})
+}
