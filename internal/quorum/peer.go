@@ -530,6 +530,30 @@ func (p *Peer) commit(eng *engine.Engine, entries []zab.Entry) error {
 	return nil
 }
 
+// catchUp applies the txns this member logged but never saw committed: a
+// new role takes the whole log as its history (ZooKeeper reloads its
+// database from disk at each role), so the tree must hold all of it. A
+// leader commits them in its new epoch; a learner's are kept or cut back
+// by the leader's DIFF or TRUNC.
+func (p *Peer) catchUp() error {
+	applied := p.db.Tree.LastProcessedZxid()
+	if p.lastLogged <= applied {
+		return nil
+	}
+	es, err := p.db.History(applied, 0)
+	if err != nil {
+		return fmt.Errorf("quorum: read logged txns after 0x%x: %w", applied, err)
+	}
+	entries := make([]zab.Entry, 0, len(es))
+	for _, e := range es {
+		entries = append(entries, zab.Entry{Zxid: e.Header.Zxid, Data: e.Raw})
+	}
+	if len(entries) > 0 {
+		p.log.Info("applying logged txns before the new role", "from", hexZxid(entries[0].Zxid), "to", hexZxid(entries[len(entries)-1].Zxid))
+	}
+	return p.commit(nil, entries)
+}
+
 // persist makes a Ready's entries and epochs durable, in zab's order.
 func (p *Peer) persist(rd *zab.Ready) error {
 	for _, en := range rd.Entries {

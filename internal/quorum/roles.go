@@ -36,6 +36,10 @@ type receivedSnapshot struct {
 func (p *Peer) lead() {
 	gen := p.newRole("leading")
 	defer p.stopEngine()
+	if err := p.catchUp(); err != nil {
+		p.log.Error("cannot lead", "err", err)
+		return
+	}
 	acc, cur := p.epochs()
 	core, err := zab.NewLeader(zab.LeaderConfig{
 		ID:             p.cfg.ID,
@@ -282,6 +286,10 @@ func (p *Peer) learn(leader int64, observer bool) {
 	}
 	gen := p.newRole(state)
 	defer p.stopEngine()
+	if err := p.catchUp(); err != nil {
+		p.log.Error("cannot follow", "err", err)
+		return
+	}
 	lm, ok := p.members[leader]
 	if !ok {
 		p.log.Error("elected leader is not a member", "leader", leader)
