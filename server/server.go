@@ -117,6 +117,7 @@ func New(cfg Config) (*Server, error) {
 		ServerID:               c.ServerID,
 		ContainerCheckInterval: c.ContainerCheckInterval,
 		ContainerMaxPerMinute:  c.ContainerMaxPerMinute,
+		EnforceQuota:           c.EnforceQuota,
 		Logger:                 c.Logger,
 		Info: engine.ServerInfo{
 			ClientPort: c.ClientPort,

@@ -49,6 +49,9 @@ type Config struct {
 	ServerID               int64
 	ContainerCheckInterval time.Duration
 	ContainerMaxPerMinute  int
+	// EnforceQuota refuses creates and setData that would exceed a hard
+	// quota limit with QUOTAEXCEEDED (ZooKeeper's zookeeper.enforceQuota).
+	EnforceQuota bool
 	// Tree and Sessions are the restored state; nil means empty.
 	Tree     *datatree.Tree
 	Sessions map[int64]int32
@@ -124,6 +127,7 @@ type Engine struct {
 	stats     stats
 	metrics   *metrics.Registry
 	traceMask atomic.Int64
+	quotaLog  rateLog
 }
 
 // stats are the counters the four-letter words show.
