@@ -118,6 +118,8 @@ func New(cfg Config) (*Server, error) {
 		ContainerCheckInterval: c.ContainerCheckInterval,
 		ContainerMaxPerMinute:  c.ContainerMaxPerMinute,
 		EnforceQuota:           c.EnforceQuota,
+		LocalSessions:          c.LocalSessionsEnabled,
+		LocalSessionsUpgrading: c.LocalSessionsEnabled && c.LocalSessionsUpgradingEnabled,
 		Logger:                 c.Logger,
 		Info: engine.ServerInfo{
 			ClientPort: c.ClientPort,
@@ -337,6 +339,21 @@ func (s *Server) FourLetterWord(cmd string) string {
 // committed sessions and the applied tree, walked fuzzily while writes go
 // on; the tree digest is read after the walk, as ZooKeeper writes it after
 // the nodes.
+// CommittedSessions returns the global sessions whose createSession txn
+// has been applied here (what a snapshot records); local sessions are not
+// among them. Nil while the server does not run.
+func (s *Server) CommittedSessions() map[int64]int32 {
+	if s.peer != nil {
+		sessions, _, _ := s.peer.SnapshotState()
+		return sessions
+	}
+	if s.engine == nil {
+		return nil
+	}
+	sessions, _ := s.engine.SnapshotState()
+	return sessions
+}
+
 func (s *Server) snapshotSource() (*snapshot.Source, int64) {
 	sessions, zxid := s.engine.SnapshotState()
 	return s.sourceOf(sessions, s.engine.Tree()), zxid

@@ -357,6 +357,14 @@ func (c *conn) handshake(frame []byte) bool {
 		timeout = max
 	}
 	c.timeout.Store(int32(timeout))
+	if req.SessionID == 0 && e.local != nil {
+		// A local session: only this engine knows it, so it needs no txn
+		// and no trip to the leader.
+		id := e.local.Create(int32(timeout), time.Now().UnixMilli())
+		e.attach(c, id)
+		c.push(connectResponse(id, int32(timeout), req.HasReadOnly, false))
+		return true
+	}
 	if req.SessionID == 0 {
 		id := e.sessions.Create(int32(timeout), time.Now().UnixMilli())
 		e.attach(c, id)
@@ -401,7 +409,9 @@ func (c *conn) handshake(frame []byte) bool {
 		old.close()
 	}
 	valid := session.CheckPasswd(req.SessionID, req.Passwd)
-	if valid && e.cfg.Role.learner() {
+	if valid && e.isLocal(req.SessionID) {
+		valid = e.local.Touch(req.SessionID, time.Now().UnixMilli())
+	} else if valid && e.cfg.Role.learner() {
 		valid = c.revalidate(req.SessionID, int32(timeout))
 	} else if valid {
 		valid = e.sessions.Touch(req.SessionID, time.Now().UnixMilli())
@@ -463,7 +473,12 @@ func (c *conn) handlePacket(frame []byte) error {
 	}
 	now := time.Now()
 	id := c.sessionID.Load()
-	if e.cfg.Role.learner() {
+	local := e.isLocal(id)
+	if local {
+		if !e.local.Touch(id, now.UnixMilli()) {
+			return errSessionGone
+		}
+	} else if e.cfg.Role.learner() {
 		// Only the leader expires sessions; a learner reports activity.
 		e.cfg.Quorum.Touch(id, c.timeout.Load())
 	} else if !e.sessions.Touch(id, now.UnixMilli()) {
@@ -515,6 +530,19 @@ func (c *conn) handlePacket(frame []byte) error {
 	r.rec, r.decodeErr = decodeRequest(h.Type, d)
 	c.stats.lastCxid.Store(h.Xid)
 	c.stats.lastOp.Store(opAbbrev(h.Type))
+	upgrade := false
+	if local && kind == kindWrite {
+		switch {
+		case h.Type == proto.OpCloseSession:
+			r.localClose, kind = true, kindRead
+		case !r.decodeErr && createsEphemeral(h.Type, r.rec):
+			if e.cfg.LocalSessionsUpgrading {
+				upgrade = true
+			} else {
+				r.refuse, kind = proto.ErrEphemeralOnLocalSession, kindRead
+			}
+		}
+	}
 
 	c.pendMu.Lock()
 	for len(c.pending) >= maxPending && !c.closed() {
@@ -524,7 +552,7 @@ func (c *conn) handlePacket(frame []byte) error {
 		c.pendMu.Unlock()
 		return net.ErrClosed
 	}
-	if kind == kindRead && len(c.pending) == 0 {
+	if kind == kindRead && len(c.pending) == 0 && !r.localClose {
 		// Fast path: nothing of this session is in flight, so the read
 		// runs now, in order.
 		e.runRead(r)
@@ -534,6 +562,14 @@ func (c *conn) handlePacket(frame []byte) error {
 	c.pending = append(c.pending, r)
 	e.stats.outstanding.Add(1)
 	c.pendMu.Unlock()
+	if upgrade && !e.upgradeSession(id) {
+		return ErrClosed
+	}
+	if r.localClose {
+		// Read nothing more; the writer closes after the reply.
+		c.signal()
+		return errDrain
+	}
 	if kind == kindWrite {
 		switch {
 		case forwardSync:
@@ -588,7 +624,7 @@ func (c *conn) flushDoneLocked() {
 		c.pending = c.pending[n:]
 		c.space.Broadcast()
 	}
-	if len(c.pending) > 0 && opKindOf(c.pending[0].op) == kindRead {
+	if len(c.pending) > 0 && c.pending[0].queuedAsRead() {
 		c.signal()
 	}
 }
@@ -599,9 +635,9 @@ func (c *conn) runWaitingReads() {
 	defer c.pendMu.Unlock()
 	for len(c.pending) > 0 {
 		r := c.pending[0]
-		if opKindOf(r.op) != kindRead {
+		if !r.queuedAsRead() {
 			c.flushDoneLocked()
-			if len(c.pending) == 0 || opKindOf(c.pending[0].op) != kindRead {
+			if len(c.pending) == 0 || !c.pending[0].queuedAsRead() {
 				return
 			}
 			continue

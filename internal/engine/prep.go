@@ -187,6 +187,16 @@ func (e *Engine) checkSession(r *request) error {
 	if r.internal {
 		return nil
 	}
+	if e.local != nil {
+		if e.local.Contains(r.sessionID) {
+			return e.local.CheckSession(r.sessionID, nil)
+		}
+		// Another member's local session: only that member knows it
+		// (LeaderSessionTracker.checkSession).
+		if !e.sessions.Contains(r.sessionID) && r.sessionID>>56 != e.serverID {
+			return nil
+		}
+	}
 	return e.sessions.CheckSession(r.sessionID, nil)
 }
 

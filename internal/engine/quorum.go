@@ -76,6 +76,9 @@ func (e *Engine) StartServing() error {
 			return ErrClosed
 		}
 	}
+	if e.local != nil && !e.goAttach(e.localExpiryLoop) {
+		return ErrClosed
+	}
 	return nil
 }
 

@@ -105,7 +105,16 @@ func (e *Engine) runRead(r *request) {
 	zxid := e.tree.LastProcessedZxid()
 	hdr := proto.ReplyHeader{Xid: r.cxid, Zxid: zxid}
 	var body jute.Record
-	if r.decodeErr {
+	if r.localClose {
+		// A local session ends here; no txn (its close is local, as its
+		// creation was).
+		e.local.Remove(r.sessionID)
+		r.conn.push(outFrame{hdr: hdr, started: r.received, closeAfter: true})
+		return
+	}
+	if r.refuse != proto.OK {
+		hdr.Err = r.refuse
+	} else if r.decodeErr {
 		hdr.Err = proto.ErrMarshallingError
 	} else {
 		var err error
