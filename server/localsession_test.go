@@ -41,7 +41,6 @@ var ephemeralCreates = []struct {
 	}},
 }
 
-
 // TestLocalSessionsStandalone: with local sessions and no upgrading, a
 // session works for everything but ephemerals (EPHEMERALONLOCALSESSION),
 // is never logged (a restart forgets it), and closes without a txn.

@@ -29,6 +29,9 @@ const (
 	// RoleLooking is an ensemble member electing a leader; it serves no
 	// clients meanwhile.
 	RoleLooking Role = "looking"
+	// RoleReadOnly is an ensemble member without a quorum serving
+	// read-only clients (readonlymode.enabled).
+	RoleReadOnly Role = "read-only"
 )
 
 // ErrStarted reports a second Start.
@@ -147,6 +150,8 @@ func New(cfg Config) (*Server, error) {
 			Listen:    c.Listen,
 			Dial:      c.Dial,
 			Logger:    c.Logger,
+
+			ReadOnlyMode: c.ReadOnlyModeEnabled,
 		})
 		if err != nil {
 			db.Close()
@@ -262,7 +267,7 @@ func (s *Server) Role() Role {
 		return RoleStandalone
 	}
 	switch st := s.peer.State(); st {
-	case "leader", "follower", "observer":
+	case "leader", "follower", "observer", "read-only":
 		return Role(st)
 	}
 	return RoleLooking

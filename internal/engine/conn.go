@@ -344,6 +344,12 @@ func (c *conn) handshake(frame []byte) bool {
 		e.log.Info("malformed connect request", "remote", c.remote, "err", d.Err())
 		return false
 	}
+	if e.cfg.Role == RoleReadOnly && !req.ReadOnly {
+		// ZooKeeper closes with NOT_READ_ONLY_CLIENT: only a client that
+		// asked for read-only may use a member without a quorum.
+		e.log.Info("refusing session request for not-read-only client", "remote", c.remote)
+		return false
+	}
 	if last := e.LastZxid(); req.LastZxidSeen > last {
 		e.log.Info("refusing session: client has seen a later zxid; it must try another server",
 			"remote", c.remote, "client_zxid", hex(req.LastZxidSeen), "our_zxid", hex(last))
@@ -362,7 +368,7 @@ func (c *conn) handshake(frame []byte) bool {
 		// and no trip to the leader.
 		id := e.local.Create(int32(timeout), time.Now().UnixMilli())
 		e.attach(c, id)
-		c.push(connectResponse(id, int32(timeout), req.HasReadOnly, false))
+		c.push(e.connectResponse(id, int32(timeout), req.HasReadOnly, false))
 		return true
 	}
 	if req.SessionID == 0 {
@@ -418,11 +424,11 @@ func (c *conn) handshake(frame []byte) bool {
 	}
 	if !valid {
 		e.log.Info("invalid session, probably expired", "session", hex(req.SessionID), "remote", c.remote)
-		c.push(connectResponse(0, 0, req.HasReadOnly, true))
+		c.push(e.connectResponse(0, 0, req.HasReadOnly, true))
 		return true // the writer closes the connection after the response
 	}
 	e.attach(c, req.SessionID)
-	c.push(connectResponse(req.SessionID, int32(timeout), req.HasReadOnly, false))
+	c.push(e.connectResponse(req.SessionID, int32(timeout), req.HasReadOnly, false))
 	return true
 }
 
@@ -446,7 +452,7 @@ func (c *conn) revalidate(id int64, timeout int32) bool {
 
 // connectResponse builds the handshake reply. An invalid session gets a
 // zero timeout, id and password, and the connection is closed after it.
-func connectResponse(id int64, timeout int32, hasReadOnly, invalid bool) outFrame {
+func (e *Engine) connectResponse(id int64, timeout int32, hasReadOnly, invalid bool) outFrame {
 	passwd := make([]byte, 16)
 	if !invalid {
 		passwd = session.GeneratePasswd(id)
@@ -455,6 +461,7 @@ func connectResponse(id int64, timeout int32, hasReadOnly, invalid bool) outFram
 		TimeOut:     timeout,
 		SessionID:   id,
 		Passwd:      passwd,
+		ReadOnly:    e.cfg.Role == RoleReadOnly,
 		HasReadOnly: hasReadOnly,
 	}
 	return outFrame{raw: jute.Marshal(&resp), isRaw: true, closeAfter: invalid}
@@ -531,7 +538,15 @@ func (c *conn) handlePacket(frame []byte) error {
 	c.stats.lastCxid.Store(h.Xid)
 	c.stats.lastOp.Store(opAbbrev(h.Type))
 	upgrade := false
-	if local && kind == kindWrite {
+	if e.cfg.Role == RoleReadOnly && (kind == kindWrite || h.Type == proto.OpSync) {
+		// ReadOnlyRequestProcessor: every write, and sync, is refused;
+		// a closeSession ends the connection without a txn.
+		if h.Type == proto.OpCloseSession {
+			r.localClose, kind = true, kindRead
+		} else {
+			r.refuse, kind = proto.ErrNotReadOnly, kindRead
+		}
+	} else if local && kind == kindWrite {
 		switch {
 		case h.Type == proto.OpCloseSession:
 			r.localClose, kind = true, kindRead

@@ -246,6 +246,11 @@ func New(cfg Config) (*Engine, error) {
 	for id, to := range cfg.Sessions {
 		tracker.Add(id, to, now)
 	}
+	if cfg.Role == RoleReadOnly {
+		// Sessions created in read-only mode are local: no txn can be
+		// logged without a quorum.
+		cfg.LocalSessions = true
+	}
 	local, err := newLocalTracker(cfg, serverID, now)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)

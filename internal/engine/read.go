@@ -108,7 +108,9 @@ func (e *Engine) runRead(r *request) {
 	if r.localClose {
 		// A local session ends here; no txn (its close is local, as its
 		// creation was).
-		e.local.Remove(r.sessionID)
+		if e.local != nil {
+			e.local.Remove(r.sessionID)
+		}
 		r.conn.push(outFrame{hdr: hdr, started: r.received, closeAfter: true})
 		return
 	}
@@ -301,7 +303,7 @@ func (e *Engine) getChildren(r *request, req *proto.PathWatchRequest) ([]string,
 func (e *Engine) writeReply(r *request) outFrame {
 	if r.op == proto.OpCreateSession {
 		if r.connect != nil {
-			return connectResponse(r.sessionID, r.connect.timeout, r.connect.hasReadOnly, false)
+			return e.connectResponse(r.sessionID, r.connect.timeout, r.connect.hasReadOnly, false)
 		}
 	}
 	res := r.result
