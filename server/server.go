@@ -29,6 +29,9 @@ const (
 	// RoleLooking is an ensemble member electing a leader; it serves no
 	// clients meanwhile.
 	RoleLooking Role = "looking"
+	// RoleReadOnly is an ensemble member without a quorum serving
+	// read-only clients (readonlymode.enabled).
+	RoleReadOnly Role = "read-only"
 )
 
 // ErrStarted reports a second Start.
@@ -117,6 +120,9 @@ func New(cfg Config) (*Server, error) {
 		ServerID:               c.ServerID,
 		ContainerCheckInterval: c.ContainerCheckInterval,
 		ContainerMaxPerMinute:  c.ContainerMaxPerMinute,
+		EnforceQuota:           c.EnforceQuota,
+		LocalSessions:          c.LocalSessionsEnabled,
+		LocalSessionsUpgrading: c.LocalSessionsEnabled && c.LocalSessionsUpgradingEnabled,
 		Logger:                 c.Logger,
 		Info: engine.ServerInfo{
 			ClientPort: c.ClientPort,
@@ -144,6 +150,8 @@ func New(cfg Config) (*Server, error) {
 			Listen:    c.Listen,
 			Dial:      c.Dial,
 			Logger:    c.Logger,
+
+			ReadOnlyMode: c.ReadOnlyModeEnabled,
 		})
 		if err != nil {
 			db.Close()
@@ -259,7 +267,7 @@ func (s *Server) Role() Role {
 		return RoleStandalone
 	}
 	switch st := s.peer.State(); st {
-	case "leader", "follower", "observer":
+	case "leader", "follower", "observer", "read-only":
 		return Role(st)
 	}
 	return RoleLooking
@@ -336,6 +344,21 @@ func (s *Server) FourLetterWord(cmd string) string {
 // committed sessions and the applied tree, walked fuzzily while writes go
 // on; the tree digest is read after the walk, as ZooKeeper writes it after
 // the nodes.
+// CommittedSessions returns the global sessions whose createSession txn
+// has been applied here (what a snapshot records); local sessions are not
+// among them. Nil while the server does not run.
+func (s *Server) CommittedSessions() map[int64]int32 {
+	if s.peer != nil {
+		sessions, _, _ := s.peer.SnapshotState()
+		return sessions
+	}
+	if s.engine == nil {
+		return nil
+	}
+	sessions, _ := s.engine.SnapshotState()
+	return sessions
+}
+
 func (s *Server) snapshotSource() (*snapshot.Source, int64) {
 	sessions, zxid := s.engine.SnapshotState()
 	return s.sourceOf(sessions, s.engine.Tree()), zxid

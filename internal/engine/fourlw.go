@@ -86,6 +86,9 @@ func (e *Engine) FourLetterWord(cmd string) string {
 	case "ruok":
 		return "imok"
 	case "isro":
+		if e.cfg.Role == RoleReadOnly {
+			return "ro"
+		}
 		return "rw"
 	case "srvr":
 		e.writeServerStats(&b, false)

@@ -105,7 +105,18 @@ func (e *Engine) runRead(r *request) {
 	zxid := e.tree.LastProcessedZxid()
 	hdr := proto.ReplyHeader{Xid: r.cxid, Zxid: zxid}
 	var body jute.Record
-	if r.decodeErr {
+	if r.localClose {
+		// A local session ends here; no txn (its close is local, as its
+		// creation was).
+		if e.local != nil {
+			e.local.Remove(r.sessionID)
+		}
+		r.conn.push(outFrame{hdr: hdr, started: r.received, closeAfter: true})
+		return
+	}
+	if r.refuse != proto.OK {
+		hdr.Err = r.refuse
+	} else if r.decodeErr {
 		hdr.Err = proto.ErrMarshallingError
 	} else {
 		var err error
@@ -292,7 +303,7 @@ func (e *Engine) getChildren(r *request, req *proto.PathWatchRequest) ([]string,
 func (e *Engine) writeReply(r *request) outFrame {
 	if r.op == proto.OpCreateSession {
 		if r.connect != nil {
-			return connectResponse(r.sessionID, r.connect.timeout, r.connect.hasReadOnly, false)
+			return e.connectResponse(r.sessionID, r.connect.timeout, r.connect.hasReadOnly, false)
 		}
 	}
 	res := r.result

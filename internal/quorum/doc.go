@@ -27,6 +27,13 @@
 // the committed txns, send, then Advance. Nothing is acknowledged before
 // it is durable.
 //
+// Read-only mode (Config.ReadOnlyMode, readonlymode.enabled): a peer that
+// has looked for a leader for max(2 s, tickTime) starts a read-only engine
+// over the applied tree (not the logged but uncommitted tail), as
+// QuorumPeer starts a ReadOnlyZooKeeperServer; it is closed as soon as
+// the election decides, so its clients reconnect to the new role. Nothing
+// is applied while looking, so the engine reads the tree undisturbed.
+//
 // The client listener belongs to the peer and outlives roles: while no
 // engine serves, a four-letter word is answered with ZooKeeper's "not
 // currently serving" text and other connections are closed, so clients try

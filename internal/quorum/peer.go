@@ -50,6 +50,9 @@ type Config struct {
 	Engine engine.Config
 	// ElectionTick is the election core's tick (default 50 ms).
 	ElectionTick time.Duration
+	// ReadOnlyMode serves read-only clients while the peer looks for a
+	// leader (readonlymode.enabled); see readOnlyDelay.
+	ReadOnlyMode bool
 	Listen       func(network, addr string) (net.Listener, error)
 	Dial         func(network, addr string, timeout time.Duration) (net.Conn, error)
 	Logger       *slog.Logger
@@ -321,11 +324,21 @@ func (p *Peer) Start(ln net.Listener) error {
 // Ready is closed the first time this peer serves clients.
 func (p *Peer) Ready() <-chan struct{} { return p.ready }
 
-// State is "looking", "leader", "follower" or "observer".
+// State is "looking", "leader", "follower" or "observer", or "read-only"
+// while looking in read-only mode.
 func (p *Peer) State() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.state == "looking" && p.eng != nil && p.eng.Role() == engine.RoleReadOnly {
+		return "read-only"
+	}
 	return p.state
+}
+
+// readOnlyDelay is how long a looking peer waits before serving read-only
+// clients: ZooKeeper's grace period, max(2 s, tickTime).
+func (p *Peer) readOnlyDelay() time.Duration {
+	return max(2*time.Second, p.cfg.TickTime)
 }
 
 // Engine returns the engine serving now, or nil.
@@ -384,12 +397,31 @@ func (p *Peer) lookForLeader() (election.Decision, bool) {
 	p.elec.Start(p.lastLogged, cur)
 	tick := time.NewTicker(p.cfg.ElectionTick)
 	defer tick.Stop()
+	// Read-only mode: after a grace period without a leader, serve
+	// read-only clients from what this member has applied, until the
+	// election decides (QuorumPeer starts a ReadOnlyZooKeeperServer the
+	// same way). Its clients are dropped then and reconnect.
+	var roStart <-chan time.Time
+	if p.cfg.ReadOnlyMode {
+		t := time.NewTimer(p.readOnlyDelay())
+		defer t.Stop()
+		roStart = t.C
+	}
+	defer p.stopEngine()
 	for {
 		if d := p.flushElection(); d != nil {
 			p.log.Info("election decided", "leader", d.Leader, "role", d.Role.String(), "zxid", hexZxid(d.Zxid))
 			return *d, true
 		}
 		select {
+		case <-roStart:
+			roStart = nil
+			p.mu.Lock()
+			gen := p.gen
+			p.mu.Unlock()
+			if _, err := p.startEngine(engine.RoleReadOnly, 0, gen); err != nil {
+				p.log.Error("cannot start read-only mode", "err", err)
+			}
 		case m := <-p.elecNet.Recv():
 			p.stepElection(m)
 		case <-tick.C:
@@ -469,7 +501,9 @@ func (p *Peer) startEngine(role engine.Role, zxidFloor int64, gen int64) (*engin
 	p.eng = eng
 	p.roleDone = rq.done
 	p.mu.Unlock()
-	p.readyOnce.Do(func() { close(p.ready) })
+	if role != engine.RoleReadOnly {
+		p.readyOnce.Do(func() { close(p.ready) })
+	}
 	p.log.Info("serving clients", "role", role.String())
 	return eng, nil
 }
