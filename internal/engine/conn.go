@@ -182,10 +182,8 @@ func (e *Engine) attach(c *conn, id int64) {
 func (c *conn) close() {
 	c.closeOnce.Do(func() {
 		close(c.quit)
-		c.nc.Close()
-		c.pendMu.Lock()
-		c.space.Broadcast()
-		c.pendMu.Unlock()
+		// Unregister before the socket closes, so a client that saw the
+		// close never finds the connection still counted (cons, dump).
 		e := c.e
 		e.connsMu.Lock()
 		delete(e.conns, c)
@@ -198,6 +196,10 @@ func (c *conn) close() {
 			delete(e.bySession, id)
 		}
 		e.connsMu.Unlock()
+		c.nc.Close()
+		c.pendMu.Lock()
+		c.space.Broadcast()
+		c.pendMu.Unlock()
 		e.tree.RemoveWatcher(c)
 	})
 }
