@@ -236,7 +236,19 @@ func (d *Discovery) reregisterLoop() {
 				continue
 			}
 			// A failure here waits for the next Reconnected.
-			_ = d.write(d.ctx, in)
+			if d.write(d.ctx, in) != nil {
+				continue
+			}
+			// Unregister may have run while we wrote: it deleted the node
+			// before our write put it back. Take it away again.
+			d.mu.Lock()
+			_, still = d.registered[in.ID]
+			d.mu.Unlock()
+			if !still {
+				// If this fails too, a dynamic instance's node still goes
+				// with the session.
+				_ = d.c.Delete(d.ctx, d.path(in.Name, in.ID), -1)
+			}
 		}
 	}
 }
