@@ -106,14 +106,15 @@ type opsServers struct {
 }
 
 // startOps starts what cfg enables; on error it stops what it started.
-func startOps(cfg Config, oc opsConfig, e *engine.Engine) (*opsServers, error) {
+// e returns the engine serving now, or nil (an ensemble member between roles).
+func startOps(cfg Config, oc opsConfig, e func() *engine.Engine) (*opsServers, error) {
 	o := &opsServers{}
 	if oc.adminEnabled {
 		a, err := admin.New(admin.Config{
 			Addr:        oc.adminAddr,
 			CommandURL:  oc.commandURL,
 			IdleTimeout: oc.adminIdle,
-			Engine:      e,
+			EngineFunc:  e,
 			Info:        admin.Info{InitialConfig: initialConfig(cfg.Properties), Properties: cfg.Properties},
 			Logger:      cfg.Logger,
 			Listen:      cfg.Listen,
@@ -134,7 +135,14 @@ func startOps(cfg Config, oc opsConfig, e *engine.Engine) (*opsServers, error) {
 			return nil, fmt.Errorf("server: metrics endpoint: listen on %s: %w", oc.metricsAddr, err)
 		}
 		mux := http.NewServeMux()
-		mux.Handle("/metrics", metrics.Handler(e.Metrics()))
+		mux.Handle("/metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			cur := e()
+			if cur == nil {
+				http.Error(w, "This ZooKeeper instance is not currently serving requests", http.StatusServiceUnavailable)
+				return
+			}
+			metrics.Handler(cur.Metrics()).ServeHTTP(w, r)
+		}))
 		o.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		o.metricsLn = ln
 		o.metricsDone = make(chan struct{})

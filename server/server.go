@@ -218,6 +218,12 @@ func (s *Server) Start() error {
 			ln.Close()
 			return err
 		}
+		ops, err := startOps(s.cfg, s.opsCfg, s.currentEngine)
+		if err != nil {
+			s.peer.Close()
+			return err
+		}
+		s.ops = ops
 		s.db.StartSnapshotter(s.peerSnapshotSource, s.cfg.PurgeInterval, s.cfg.SnapRetainCount)
 		s.started = true
 		s.addr = ln.Addr()
@@ -234,7 +240,7 @@ func (s *Server) Start() error {
 	if err := s.engine.Start(ln); err != nil {
 		return err
 	}
-	ops, err := startOps(s.cfg, s.opsCfg, s.engine)
+	ops, err := startOps(s.cfg, s.opsCfg, s.currentEngine)
 	if err != nil {
 		s.engine.Close()
 		return err

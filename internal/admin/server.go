@@ -34,8 +34,11 @@ type Config struct {
 	// IdleTimeout closes idle keep-alive connections (admin.idleTimeout).
 	IdleTimeout time.Duration
 	Engine      *engine.Engine
-	Info        Info
-	Logger      *slog.Logger
+	// EngineFunc, when Engine is nil, returns the engine serving now, or
+	// nil while none does (an ensemble member between roles).
+	EngineFunc func() *engine.Engine
+	Info       Info
+	Logger     *slog.Logger
 	// Listen opens the listener; nil means net.Listen.
 	Listen func(network, address string) (net.Listener, error)
 }
@@ -53,7 +56,7 @@ type Server struct {
 
 // New prepares a server; it binds nothing.
 func New(cfg Config) (*Server, error) {
-	if cfg.Engine == nil {
+	if cfg.Engine == nil && cfg.EngineFunc == nil {
 		return nil, errors.New("admin: no engine")
 	}
 	if cfg.CommandURL == "" {
@@ -84,11 +87,22 @@ func New(cfg Config) (*Server, error) {
 
 // Handler routes the command URL; see the package doc.
 func (s *Server) Handler() http.Handler {
-	return Handler(s.cfg.Engine, &s.cfg.Info, s.cfg.CommandURL)
+	if s.cfg.Engine != nil {
+		return Handler(s.cfg.Engine, &s.cfg.Info, s.cfg.CommandURL)
+	}
+	return handler(s.cfg.EngineFunc, &s.cfg.Info, s.cfg.CommandURL)
 }
+
+// notServing is the error a command gets while no engine serves, in
+// ZooKeeper's words.
+const notServing = "This ZooKeeper instance is not currently serving requests"
 
 // Handler serves the admin commands of e under commandURL.
 func Handler(e *engine.Engine, info *Info, commandURL string) http.Handler {
+	return handler(func() *engine.Engine { return e }, info, commandURL)
+}
+
+func handler(get func() *engine.Engine, info *Info, commandURL string) http.Handler {
 	if commandURL == "" {
 		commandURL = DefaultCommandURL
 	}
@@ -119,7 +133,15 @@ func Handler(e *engine.Engine, info *Info, commandURL string) http.Handler {
 				args[k] = v[0]
 			}
 		}
-		body, err := json.MarshalIndent(Run(e, info, name, args), "", "  ")
+		var resp *Object
+		if e := get(); e != nil {
+			resp = Run(e, info, name, args)
+		} else {
+			resp = &Object{}
+			resp.Set("command", name)
+			resp.Set("error", notServing)
+		}
+		body, err := json.MarshalIndent(resp, "", "  ")
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
