@@ -178,6 +178,29 @@ func (n *node) sortedChildren() []string {
 	return out
 }
 
+// sortedKids returns the children ordered by name.
+func (n *node) sortedKids() []*node {
+	if n.kids == nil {
+		return nil
+	}
+	type named struct {
+		name string
+		n    *node
+	}
+	tmp := make([]named, 0, n.kids.n)
+	for _, c := range n.kids.tab {
+		if c != nil {
+			tmp = append(tmp, named{c.name, c})
+		}
+	}
+	slices.SortFunc(tmp, func(a, b named) int { return strings.Compare(a.name, b.name) })
+	out := make([]*node, len(tmp))
+	for i := range tmp {
+		out[i] = tmp[i].n
+	}
+	return out
+}
+
 // eachChild calls fn for every child, in no particular order.
 func (n *node) eachChild(fn func(*node)) {
 	if n.kids == nil {

@@ -242,3 +242,31 @@ func heapAlloc() uint64 {
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc
 }
+
+// BenchmarkWalk walks a 100k-node tree (100 nodes of 1000 children each),
+// as a snapshot does.
+func BenchmarkWalk(b *testing.B) {
+	tr := New()
+	zxid := int64(0)
+	create := func(p string) {
+		zxid++
+		hdr := proto.TxnHeader{Zxid: zxid, Type: proto.OpCreate}
+		tr.ProcessTxn(&hdr, &proto.CreateTxn{Path: p, Data: make([]byte, 32), ACL: proto.OpenACLUnsafe, ParentCVersion: -1})
+	}
+	for d := range 100 {
+		create(fmt.Sprintf("/d%d", d))
+		for i := range 1000 {
+			create(fmt.Sprintf("/d%d/n%d", d, d*1000+i))
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		if err := tr.Walk(func(string, []byte, int64, proto.StatPersisted) error { n++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+		if n != 100104 {
+			b.Fatal(n)
+		}
+	}
+}

@@ -15,34 +15,66 @@ type WalkFunc func(path string, data []byte, aclRef int64, stat proto.StatPersis
 
 // Walk visits the tree in pre-order from the root, as a snapshot writes it
 // (DataTree.serializeNode): the root as "", then "/a", "/a/b", ... with
-// children in sorted order. It read-locks the tree per node, not for the
-// whole walk, so writes go on meanwhile and the result is fuzzy exactly as a
-// ZooKeeper snapshot is: each node is consistent in itself, and a node
-// created after its parent was visited is missed. fn runs with no lock held.
-// Walk stops at the first error fn returns.
+// children in sorted order. It read-locks the tree briefly, per node or per
+// run of leaves, not for the whole walk, so writes go on meanwhile and the
+// result is fuzzy exactly as a ZooKeeper snapshot is: each node is
+// consistent in itself; a node created after its parent's children were
+// listed is missed, and one deleted after that may still be visited (a
+// replay of the log from where the walk started deletes it again). fn runs
+// with no lock held. Walk stops at the first error fn returns.
 func (t *Tree) Walk(fn WalkFunc) error {
-	return t.walk("", fn)
+	t.mu.RLock()
+	root := t.root
+	t.mu.RUnlock()
+	return t.walk("", root, fn)
 }
 
-func (t *Tree) walk(path string, fn WalkFunc) error {
+// walkChunk bounds the leaves read in one hold of the read lock.
+const walkChunk = 128
+
+// walkLeaf is a leaf's state as read under the lock.
+type walkLeaf struct {
+	n    *node
+	data []byte
+	acl  int64
+	stat proto.StatPersisted
+	leaf bool
+}
+
+func (t *Tree) walk(path string, n *node, fn WalkFunc) error {
 	t.mu.RLock()
-	// A lookup by full path, as Java's serializeNode does: a child deleted
-	// (or replaced) since its parent was visited is skipped (or the new
-	// node is taken).
-	n := t.lookup(path)
-	if n == nil {
-		t.mu.RUnlock()
-		return nil
-	}
 	data, acl, stat := n.data, t.aclRef(n), n.persisted()
-	children := n.sortedChildren()
+	kids := n.sortedKids()
 	t.mu.RUnlock()
 	if err := fn(path, data, acl, stat); err != nil {
 		return err
 	}
-	for _, c := range children {
-		if err := t.walk(path+"/"+c, fn); err != nil {
-			return err
+	var buf [walkChunk]walkLeaf
+	for len(kids) > 0 {
+		chunk := buf[:min(len(kids), walkChunk)]
+		t.mu.RLock()
+		for i := range chunk {
+			c := kids[i]
+			if c.kids != nil {
+				chunk[i] = walkLeaf{n: c}
+				continue
+			}
+			chunk[i] = walkLeaf{n: c, data: c.data, acl: t.aclRef(c), stat: c.persisted(), leaf: true}
+		}
+		t.mu.RUnlock()
+		kids = kids[len(chunk):]
+		for i := range chunk {
+			w := &chunk[i]
+			var err error
+			if w.leaf {
+				err = fn(path+"/"+w.n.name, w.data, w.acl, w.stat)
+			} else {
+				err = t.walk(path+"/"+w.n.name, w.n, fn)
+			}
+			if err != nil {
+				return err
+			}
+			*w = walkLeaf{}
 		}
 	}
 	return nil
