@@ -16,7 +16,7 @@ type aclCache struct {
 	byRef map[int64][]proto.ACL
 	byKey map[string]int64 // key: the list's jute bytes (order matters, as List.equals)
 	refs  map[int64]int64
-	index int64 // last ref handed out; new refs are ++index
+	index int64        // last ref handed out; new refs are ++index
 	enc   jute.Encoder // scratch for keys, so a hit allocates nothing
 }
 

@@ -253,15 +253,13 @@ func (t *Tree) createNode(path string, data []byte, acl []proto.ACL, owner int64
 		parent.stat.cversion = parentCVersion
 		parent.stat.pzxid = zxid
 	}
-	child := &node{
-		// A copy, so the node does not keep the txn's whole path alive.
-		name: strings.Clone(childName),
-		data: data,
-		stat: nodeStat{
-			czxid: zxid, mzxid: zxid, pzxid: zxid,
-			ctime: time, mtime: time,
-			owner: owner,
-		},
+	// A copy of the name, so the node does not keep the txn's whole path
+	// alive.
+	child := newNode(strings.Clone(childName), data)
+	child.stat = nodeStat{
+		czxid: zxid, mzxid: zxid, pzxid: zxid,
+		ctime: time, mtime: time,
+		owner: owner,
 	}
 	t.setACLRef(child, ref)
 	t.addChild(parent, child)
@@ -323,7 +321,7 @@ func (t *Tree) deleteNode(path string, zxid int64) proto.Code {
 	t.removeDigest(path, n)
 	t.acls.removeUsage(t.aclRef(n))
 	t.forgetNode(n)
-	t.dataSize -= nodeSize(path, n.data)
+	t.dataSize -= nodeSize(path, n.data())
 	parentACL := t.nodeACL(parent)
 	owner := n.stat.owner
 	switch t.cfg.ephemeralType(owner) {
@@ -336,7 +334,7 @@ func (t *Tree) deleteNode(path string, zxid int64) proto.Code {
 		// (the dump word lists the session with no paths).
 		delete(t.ephemerals[owner], path)
 	}
-	t.quotaAfterDelete(path, parentName, childName, n.data)
+	t.quotaAfterDelete(path, parentName, childName, n.data())
 	fired := t.dataWatches.Trigger(path, proto.EventNodeDeleted, acl, nil)
 	t.childWatches.Trigger(path, proto.EventNodeDeleted, acl, fired)
 	t.childWatches.Trigger(watchPath(parentName), proto.EventNodeChildrenChanged, parentACL, nil)
@@ -348,9 +346,9 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 	if n == nil {
 		return proto.Stat{}, proto.ErrNoNode
 	}
-	old := n.data
+	old := n.data()
 	t.preChange(path, n)
-	n.data = data // replaced, never written in place: readers may hold old
+	n.setData(data) // replaced, never written in place: readers may hold old
 	n.stat.mtime = time
 	n.stat.mzxid = zxid
 	n.stat.version = version

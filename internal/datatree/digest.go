@@ -22,7 +22,7 @@ func (t *Tree) nodeDigest(path string, n *node) int64 {
 	}
 	b := append(t.scratch[:0], path...)
 	crc := crc32.Update(0, crc32.IEEETable, b)
-	crc = crc32.Update(crc, crc32.IEEETable, n.data)
+	crc = crc32.Update(crc, crc32.IEEETable, n.data())
 	s := &n.stat
 	b = binary.BigEndian.AppendUint64(b[:0], uint64(s.czxid))
 	b = binary.BigEndian.AppendUint64(b, uint64(s.mzxid))

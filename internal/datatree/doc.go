@@ -43,10 +43,11 @@
 //
 // # Memory layout
 //
-// A restored znode costs about 170 bytes of heap (BenchmarkRestore in
-// internal/zkdb; BenchmarkLoad here): one 112-byte node (name, data slice,
-// child set pointer, packed stat with a 32-bit aclRef), its name, its data,
-// and a slot in its parent's child set. There is no map of full paths:
+// A restored znode costs about 155 bytes of heap (BenchmarkRestore in
+// internal/zkdb; BenchmarkLoad here): one 96-byte node (name and data as
+// pointer and length, child set pointer, packed stat with a 32-bit
+// aclRef), its name, its data, and a slot in its parent's child set. There
+// is no map of full paths:
 // the nodes are linked by name and a lookup walks the path's components
 // through each parent's child set (a packed list up to 8 children, then a
 // seeded open-addressing hash table). Node digests are recomputed when a

@@ -5,12 +5,13 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/zkit-go/zkit/internal/proto"
 )
 
 // The node layout is what bounds zkit's memory with millions of znodes, so
-// it is kept compact (112 bytes, one size class, per node):
+// it is kept compact (96 bytes, one size class, per node):
 //
 //   - The tree is linked by names: a node holds its last path component, and
 //     its parent finds it in a small hash set. There is no map of full paths
@@ -25,11 +26,47 @@ import (
 
 // node is one znode. Its data slice is never written after the node takes
 // it: a change replaces the slice, so readers may keep the old one.
+//
+// The name and the data are kept as a pointer and a 32-bit length each
+// (name and data rebuild them), not as a string and a slice: 24 bytes
+// fewer, which takes the node from 120 bytes (a 128-byte object) to 96.
+// Both are immutable once set, which is what makes the unsafe views sound;
+// nil data (ptr nil) and empty data (ptr set, length 0) stay distinct.
 type node struct {
-	name string  // last path component; "" for the root
-	data []byte  // shared with readers; replaced, never modified
-	kids *kidSet // nil while the node has no children
-	stat nodeStat
+	nameP *byte   // last path component; "" for the root
+	dataP *byte   // shared with readers; replaced, never modified
+	kids  *kidSet // nil while the node has no children
+	stat  nodeStat
+	nameN int32
+	dataN int32
+}
+
+func newNode(name string, data []byte) *node {
+	n := &node{}
+	n.setName(name)
+	n.setData(data)
+	return n
+}
+
+func (n *node) name() string { return unsafe.String(n.nameP, n.nameN) }
+
+func (n *node) setName(s string) {
+	n.nameP, n.nameN = unsafe.StringData(s), int32(len(s))
+}
+
+// data returns the node's data (nil if it has none). Its capacity is its
+// length, so appending to it cannot write into the node's bytes.
+func (n *node) data() []byte {
+	if n.dataP == nil {
+		return nil
+	}
+	return unsafe.Slice(n.dataP, n.dataN)
+}
+
+// setData makes b the node's data; the node owns it from now on. Data is
+// bounded by the packet size limit, far below 2 GiB.
+func (n *node) setData(b []byte) {
+	n.dataP, n.dataN = unsafe.SliceData(b), int32(len(b))
 }
 
 // nodeStat is proto.StatPersisted without padding, plus the aclRef.
@@ -171,7 +208,7 @@ func (n *node) sortedChildren() []string {
 	out := make([]string, 0, n.kids.n)
 	for _, c := range n.kids.tab {
 		if c != nil {
-			out = append(out, c.name)
+			out = append(out, c.name())
 		}
 	}
 	slices.Sort(out)
@@ -190,7 +227,7 @@ func (n *node) sortedKids() []*node {
 	tmp := make([]named, 0, n.kids.n)
 	for _, c := range n.kids.tab {
 		if c != nil {
-			tmp = append(tmp, named{c.name, c})
+			tmp = append(tmp, named{c.name(), c})
 		}
 	}
 	slices.SortFunc(tmp, func(a, b named) int { return strings.Compare(a.name, b.name) })
@@ -239,7 +276,7 @@ func (s *kidSet) slot(seed maphash.Seed, name string) int {
 func (s *kidSet) get(seed maphash.Seed, name string) *node {
 	if !s.hashed() {
 		for _, c := range s.tab[:s.n] {
-			if c.name == name {
+			if c.name() == name {
 				return c
 			}
 		}
@@ -248,7 +285,7 @@ func (s *kidSet) get(seed maphash.Seed, name string) *node {
 	mask := len(s.tab) - 1
 	for i := s.slot(seed, name); ; i = (i + 1) & mask {
 		c := s.tab[i]
-		if c == nil || c.name == name {
+		if c == nil || c.name() == name {
 			return c
 		}
 	}
@@ -280,7 +317,7 @@ func (s *kidSet) add(seed maphash.Seed, c *node) {
 // insert places c in a hashed table with room for it.
 func (s *kidSet) insert(seed maphash.Seed, c *node) {
 	mask := len(s.tab) - 1
-	i := s.slot(seed, c.name)
+	i := s.slot(seed, c.name())
 	for s.tab[i] != nil {
 		i = (i + 1) & mask
 	}
@@ -312,7 +349,7 @@ func (s *kidSet) rehash(seed maphash.Seed, size int) {
 func (s *kidSet) remove(seed maphash.Seed, name string) *node {
 	if !s.hashed() {
 		for i, c := range s.tab[:s.n] {
-			if c.name == name {
+			if c.name() == name {
 				s.n--
 				s.tab[i] = s.tab[s.n]
 				s.tab[s.n] = nil
@@ -328,7 +365,7 @@ func (s *kidSet) remove(seed maphash.Seed, name string) *node {
 		if c == nil {
 			return nil
 		}
-		if c.name == name {
+		if c.name() == name {
 			break
 		}
 		i = (i + 1) & mask
@@ -338,7 +375,7 @@ func (s *kidSet) remove(seed maphash.Seed, name string) *node {
 	// whose home slot is not cyclically within (i, j].
 	s.tab[i] = nil
 	for j := (i + 1) & mask; s.tab[j] != nil; j = (j + 1) & mask {
-		k := s.slot(seed, s.tab[j].name)
+		k := s.slot(seed, s.tab[j].name())
 		if (i <= j && i < k && k <= j) || (i > j && (i < k || k <= j)) {
 			continue
 		}

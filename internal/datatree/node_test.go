@@ -18,7 +18,7 @@ import (
 
 // The node size is what a million-znode tree costs; keep it in its class.
 func TestNodeSize(t *testing.T) {
-	assert.LessOrEqual(t, unsafe.Sizeof(node{}), uintptr(112))
+	assert.LessOrEqual(t, unsafe.Sizeof(node{}), uintptr(96))
 }
 
 // TestKidSet drives a kidSet through list, hash and shrink modes against a
@@ -36,7 +36,7 @@ func TestKidSet(t *testing.T) {
 				for _, c := range s.tab {
 					if c != nil {
 						seen++
-						require.Same(t, want[c.name], c)
+						require.Same(t, want[c.name()], c)
 					}
 				}
 				require.Equal(t, len(want), seen)
@@ -51,7 +51,7 @@ func TestKidSet(t *testing.T) {
 					if want[name] != nil {
 						continue
 					}
-					c := &node{name: name}
+					c := newNode(name, nil)
 					s.add(seed, c)
 					want[name] = c
 					if len(want)%7 == 0 || size < 50 {

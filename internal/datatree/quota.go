@@ -138,10 +138,10 @@ func (t *Tree) updateQuotaStat(prefix string, bytesDiff int64, countDiff int64) 
 	if n == nil {
 		return
 	}
-	st := parseStatsTrack(n.data)
+	st := parseStatsTrack(n.data())
 	st["count"] = st.get("count") + countDiff
 	st["bytes"] = st.get("bytes") + bytesDiff
-	n.data = st.bytes()
+	n.setData(st.bytes())
 }
 
 // updateQuotaForPath recounts the subtree at path into its stat node.
@@ -150,7 +150,7 @@ func (t *Tree) updateQuotaForPath(path string) {
 	var walk func(n *node)
 	walk = func(n *node) {
 		count++
-		size += int64(len(n.data))
+		size += int64(len(n.data()))
 		n.eachChild(walk)
 	}
 	if n := t.lookup(path); n != nil {
@@ -162,7 +162,7 @@ func (t *Tree) updateQuotaForPath(path string) {
 		return
 	}
 	t.preChange(statPath, n)
-	n.data = statsTrack{"count": count, "bytes": size}.bytes()
+	n.setData(statsTrack{"count": count, "bytes": size}.bytes())
 	t.postChange(statPath, n)
 }
 

@@ -43,7 +43,7 @@ type walkLeaf struct {
 
 func (t *Tree) walk(path string, n *node, fn WalkFunc) error {
 	t.mu.RLock()
-	data, acl, stat := n.data, t.aclRef(n), n.persisted()
+	data, acl, stat := n.data(), t.aclRef(n), n.persisted()
 	kids := n.sortedKids()
 	t.mu.RUnlock()
 	if err := fn(path, data, acl, stat); err != nil {
@@ -59,7 +59,7 @@ func (t *Tree) walk(path string, n *node, fn WalkFunc) error {
 				chunk[i] = walkLeaf{n: c}
 				continue
 			}
-			chunk[i] = walkLeaf{n: c, data: c.data, acl: t.aclRef(c), stat: c.persisted(), leaf: true}
+			chunk[i] = walkLeaf{n: c, data: c.data(), acl: t.aclRef(c), stat: c.persisted(), leaf: true}
 		}
 		t.mu.RUnlock()
 		kids = kids[len(chunk):]
@@ -67,9 +67,9 @@ func (t *Tree) walk(path string, n *node, fn WalkFunc) error {
 			w := &chunk[i]
 			var err error
 			if w.leaf {
-				err = fn(path+"/"+w.n.name, w.data, w.acl, w.stat)
+				err = fn(path+"/"+w.n.name(), w.data, w.acl, w.stat)
 			} else {
-				err = t.walk(path+"/"+w.n.name, w.n, fn)
+				err = t.walk(path+"/"+w.n.name(), w.n, fn)
 			}
 			if err != nil {
 				return err
@@ -164,7 +164,7 @@ func (l *Loader) AddNode(path string, data []byte, aclRef int64, stat proto.Stat
 	if n != nil {
 		t.removeDigest(path, n) // a repeated path replaces the node
 	} else {
-		n = &node{name: l.names.intern(name)}
+		n = newNode(l.names.intern(name), nil)
 		t.addChild(parent, n)
 		t.count++
 	}
@@ -187,7 +187,7 @@ func (l *Loader) AddNode(path string, data []byte, aclRef int64, stat proto.Stat
 }
 
 func (l *Loader) fill(n *node, data []byte, aclRef int64, stat proto.StatPersisted) {
-	n.data = data
+	n.setData(data)
 	n.setPersisted(stat)
 	l.t.setACLRef(n, aclRef)
 }

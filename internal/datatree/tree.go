@@ -109,7 +109,7 @@ func newEmpty(cfg config) *Tree {
 // READ_ACL_UNSAFE, aversion -1), all with zero stats and empty data.
 func New(opts ...Option) *Tree {
 	t := newEmpty(newConfig(opts))
-	t.root = &node{data: []byte{}}
+	t.root = newNode("", []byte{})
 	t.count = 1
 	t.setACLRef(t.root, openACLRef)
 	t.addDigest("", t.root)
@@ -148,12 +148,12 @@ func nodeSize(path string, data []byte) int64 { return javaLen(path) + int64(len
 // computeDataSize sums nodeSize over every node, the root twice (as ""
 // and "/").
 func (t *Tree) computeDataSize() int64 {
-	size := javaLen(RootPath) + 2*int64(len(t.root.data))
+	size := javaLen(RootPath) + 2*int64(len(t.root.data()))
 	var walk func(n *node, pathLen int64)
 	walk = func(n *node, pathLen int64) {
 		n.eachChild(func(c *node) {
-			l := pathLen + 1 + javaLen(c.name)
-			size += l + int64(len(c.data))
+			l := pathLen + 1 + javaLen(c.name())
+			size += l + int64(len(c.data()))
 			walk(c, l)
 		})
 	}
@@ -164,7 +164,7 @@ func (t *Tree) computeDataSize() int64 {
 // create links a new node with a zero stat and counts its digest (for
 // New's fixed nodes).
 func (t *Tree) create(parent *node, path, name string, data []byte, aclRef int64) *node {
-	n := &node{name: name, data: data}
+	n := newNode(name, data)
 	t.setACLRef(n, aclRef)
 	t.addChild(parent, n)
 	t.count++
@@ -211,7 +211,7 @@ func (t *Tree) clientStat(n *node) proto.Stat {
 		Cversion:       s.cversion*2 - nc,
 		Aversion:       s.aversion,
 		EphemeralOwner: owner,
-		DataLength:     int32(len(n.data)),
+		DataLength:     int32(len(n.data())),
 		NumChildren:    nc,
 		Pzxid:          s.pzxid,
 	}
@@ -243,7 +243,7 @@ func (t *Tree) GetData(path string, w watch.Watcher) ([]byte, proto.Stat, error)
 	if w != nil {
 		t.dataWatches.Add(path, w, watch.ModeStandard)
 	}
-	return n.data, t.clientStat(n), nil
+	return n.data(), t.clientStat(n), nil
 }
 
 // Exists returns path's stat. If w is not nil it leaves a data watch on path
