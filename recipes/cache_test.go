@@ -131,6 +131,12 @@ func TestChildrenCacheEvents(t *testing.T) {
 		snap := cc.Snapshot()
 		return len(snap) == 1 && string(snap[0].Data) == "a2"
 	}, "snapshot %v", cc.Snapshot())
+	// Listeners run on their own goroutine, so the events may trail the
+	// snapshot a little.
+	eventually(t, 10*time.Second, func() bool {
+		model, _ := el.snapshot()
+		return string(model["/p/a"].Data) == "a2" && len(model) == 1
+	}, "events catch up with the snapshot")
 	model, bad := el.snapshot()
 	assert.Empty(t, bad)
 	assert.Equal(t, []byte("a2"), model["/p/a"].Data)

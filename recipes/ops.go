@@ -268,7 +268,10 @@ func (c *Client) create(ctx context.Context, fp string, data []byte, flags int32
 		}
 		return err
 	}, nil)
-	return created, err
+	if err != nil {
+		return "", err // an abandoned attempt may still write created
+	}
+	return created, nil
 }
 
 // Set writes data to path if its version matches (-1 matches any).
@@ -421,6 +424,10 @@ func (c *Client) Multi(ctx context.Context, ops ...any) ([]zk.MultiResponse, err
 		res, err = conn.Multi(fixed...)
 		return err
 	}, nil)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		// retry gave up waiting; the attempt may still be writing res.
+		return nil, err
+	}
 	for i := range res {
 		if res[i].String != "" {
 			res[i].String = c.short(res[i].String)

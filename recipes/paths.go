@@ -56,7 +56,10 @@ func (c *Client) existsFull(ctx context.Context, fp string) (bool, error) {
 		ok, _, err = conn.Exists(fp)
 		return err
 	}, nil)
-	return ok, err
+	if err != nil {
+		return false, err // an abandoned attempt may still write ok
+	}
+	return ok, nil
 }
 
 // createParent creates one structural node, as a container when asked and
@@ -143,7 +146,10 @@ func (c *Client) childrenFull(ctx context.Context, fp string) ([]string, error) 
 		kids, _, err = conn.Children(fp)
 		return err
 	}, nil)
-	return kids, err
+	if err != nil {
+		return nil, err // an abandoned attempt may still write kids
+	}
+	return kids, nil
 }
 
 func (c *Client) deleteTree(ctx context.Context, fp string) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -61,7 +62,12 @@ func NoRetry() RetryPolicy {
 // operation timeout, a moved session, or a session that expired under it
 // (the retry then runs on go-zk's new session, as in Curator).
 func isRetryable(err error) bool {
-	return errors.Is(err, zk.ErrConnectionClosed) ||
+	// go-zk hands a request whose socket write failed the raw network error
+	// (write: broken pipe, connection reset) before closing the connection;
+	// the request may have reached the server, so it is a connection loss.
+	var opErr *net.OpError
+	return errors.As(err, &opErr) ||
+		errors.Is(err, zk.ErrConnectionClosed) ||
 		errors.Is(err, zk.ErrNoServer) ||
 		errors.Is(err, zk.ErrSessionMoved) ||
 		errors.Is(err, zk.ErrSessionExpired) ||

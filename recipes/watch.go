@@ -336,7 +336,10 @@ func (w *Watcher) read(k watchKey, fp string) (WatchResult, error) {
 				res.Children, res.Stat, _, err = conn.ChildrenW(fp)
 				return err
 			}, nil)
-			sort.Strings(res.Children)
+			if err == nil {
+				// Only now is the attempt known to be finished.
+				sort.Strings(res.Children)
+			}
 		case WatchExists:
 			err = zk.ErrNoNode
 		}
@@ -345,7 +348,8 @@ func (w *Watcher) read(k watchKey, fp string) (WatchResult, error) {
 			return res, nil
 		}
 		if !errors.Is(err, zk.ErrNoNode) {
-			return res, err
+			// Not res: an attempt abandoned through ctx may still write it.
+			return WatchResult{Path: k.path, Kind: k.kind}, err
 		}
 		var ok bool
 		var st *zk.Stat

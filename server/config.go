@@ -71,6 +71,22 @@ type Config struct {
 	SyncLimit int
 	// PeerType is "participant" or "observer" (peerType).
 	PeerType string
+	// EnforceQuota makes hard quota limits (setquota -N/-B) refuse creates
+	// and setData with QUOTAEXCEEDED (enforceQuota, ZooKeeper's
+	// zookeeper.enforceQuota system property; also read under that name).
+	// Soft limits are only logged either way.
+	EnforceQuota bool
+	// LocalSessionsEnabled makes new sessions local to the member that
+	// created them (localSessionsEnabled); LocalSessionsUpgradingEnabled
+	// upgrades a local session to a global one when it creates an
+	// ephemeral node (localSessionsUpgradingEnabled); without it such a
+	// create fails with EPHEMERALONLOCALSESSION.
+	LocalSessionsEnabled          bool
+	LocalSessionsUpgradingEnabled bool
+	// ReadOnlyModeEnabled lets an ensemble member cut off from its quorum
+	// serve read-only clients (readonlymode.enabled). ZooKeeper reads only
+	// the JVM system property; zkit also takes the zoo.cfg key.
+	ReadOnlyModeEnabled bool
 	// Properties holds every key of the zoo.cfg, known or not, as ZooKeeper
 	// turns unknown keys into zookeeper.* system properties.
 	Properties map[string]string
@@ -233,6 +249,15 @@ func ParseConfig(path string) (Config, error) {
 			default:
 				err = errors.New("want participant or observer")
 			}
+		case "enforceQuota", "zookeeper.enforceQuota":
+			// Java's Boolean.parseBoolean: anything but "true" is false.
+			cfg.EnforceQuota = strings.EqualFold(v, "true")
+		case "localSessionsEnabled":
+			cfg.LocalSessionsEnabled, err = parseBool(v)
+		case "localSessionsUpgradingEnabled":
+			cfg.LocalSessionsUpgradingEnabled, err = parseBool(v)
+		case "readonlymode.enabled", "zookeeper.readonlymode.enabled":
+			cfg.ReadOnlyModeEnabled = strings.EqualFold(v, "true")
 		case "electionAlg":
 			if v != "3" {
 				err = errors.New("only 3 is supported")

@@ -8,7 +8,13 @@
 //
 // The server speaks ZooKeeper's client protocol, so go-zookeeper/zk, the
 // Java zkCli.sh, the C client and kazoo use it unchanged. zoo.cfg keys keep
-// ZooKeeper's names and meanings; see Config.
+// ZooKeeper's names and meanings; see Config. Keys for ensemble
+// operations: enforceQuota (also zookeeper.enforceQuota) turns hard quota
+// limits on; localSessionsEnabled and localSessionsUpgradingEnabled as in
+// ZooKeeper; readonlymode.enabled (also zookeeper.readonlymode.enabled)
+// turns read-only mode on. ZooKeeper reads read-only mode only from the
+// JVM system property -Dreadonlymode.enabled=true; zkit takes the zoo.cfg
+// key instead, as it has no system properties.
 //
 // Durability: this version keeps the tree in memory behind the engine's
 // txn-log interface (engine.TxnLog); the on-disk txn log and snapshots in

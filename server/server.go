@@ -12,6 +12,7 @@ import (
 	"github.com/zkit-go/zkit/internal/datatree"
 	"github.com/zkit-go/zkit/internal/engine"
 	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/quorum"
 	"github.com/zkit-go/zkit/internal/snapshot"
 	"github.com/zkit-go/zkit/internal/zkdb"
 )
@@ -25,28 +26,39 @@ const (
 	RoleLeader     Role = "leader"
 	RoleFollower   Role = "follower"
 	RoleObserver   Role = "observer"
+	// RoleLooking is an ensemble member electing a leader; it serves no
+	// clients meanwhile.
+	RoleLooking Role = "looking"
+	// RoleReadOnly is an ensemble member without a quorum serving
+	// read-only clients (readonlymode.enabled).
+	RoleReadOnly Role = "read-only"
 )
 
 // ErrStarted reports a second Start.
 var ErrStarted = errors.New("server: already started")
 
-// Server is a ZooKeeper-compatible server.
+// Server is a ZooKeeper-compatible server: standalone, or a member of an
+// ensemble when its configuration lists more than one server.N.
 type Server struct {
-	cfg    Config
-	engine *engine.Engine
-	db     *zkdb.DB
+	cfg Config
+	db  *zkdb.DB
 
-	mu      sync.Mutex // guards started, addr and ops
-	started bool
-	addr    net.Addr
-	ready   chan struct{}
+	engine *engine.Engine // standalone
+	peer   *quorum.Peer   // ensemble member
 
+	mu        sync.Mutex // guards started, addr and ops
+	started   bool
+	addr      net.Addr
 	opsCfg    opsConfig   // admin and metrics endpoints, from Properties
 	ops       *opsServers // running endpoints; nil before Start
+	ready     chan struct{}
+	done      chan struct{} // ensemble: closed by Close
 	closeOnce sync.Once
+	closeErr  error
 }
 
-// New validates cfg and prepares a server; it binds nothing.
+// New validates cfg, restores the database and prepares a server; it binds
+// nothing.
 func New(cfg Config) (*Server, error) {
 	c, err := cfg.withDefaults()
 	if err != nil {
@@ -56,8 +68,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(c.Servers) > 1 {
-		return nil, errors.New("server: ensembles (more than one server.N line) are not supported yet")
+	ensemble := len(c.Servers) > 1
+	if ensemble {
+		if err := checkEnsemble(&c); err != nil {
+			return nil, err
+		}
 	}
 	if c.FS == nil {
 		if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
@@ -92,10 +107,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	e, err := engine.New(engine.Config{
-		Tree:                   db.Tree,
-		Sessions:               db.Sessions,
-		Log:                    db,
+	ec := engine.Config{
 		TickTime:               c.TickTime,
 		MinSessionTimeout:      c.MinSessionTimeout,
 		MaxSessionTimeout:      c.MaxSessionTimeout,
@@ -108,21 +120,88 @@ func New(cfg Config) (*Server, error) {
 		ServerID:               c.ServerID,
 		ContainerCheckInterval: c.ContainerCheckInterval,
 		ContainerMaxPerMinute:  c.ContainerMaxPerMinute,
+		EnforceQuota:           c.EnforceQuota,
+		LocalSessions:          c.LocalSessionsEnabled,
+		LocalSessionsUpgrading: c.LocalSessionsEnabled && c.LocalSessionsUpgradingEnabled,
 		Logger:                 c.Logger,
 		Info: engine.ServerInfo{
 			ClientPort: c.ClientPort,
 			DataDir:    c.DataDir,
 			DataLogDir: c.DataLogDir,
 		},
-	})
+	}
+	s := &Server{cfg: c, db: db, ready: make(chan struct{}), done: make(chan struct{}), opsCfg: oc}
+	if ensemble {
+		members := make([]quorum.Member, len(c.Servers))
+		for i, qs := range c.Servers {
+			members[i] = quorum.Member{
+				ID: qs.ID, Host: qs.Host, QuorumPort: qs.QuorumPort,
+				ElectionPort: qs.ElectionPort, Observer: qs.Observer, ClientAddr: qs.ClientAddress,
+			}
+		}
+		s.peer, err = quorum.New(quorum.Config{
+			ID:        c.ServerID,
+			Members:   members,
+			TickTime:  c.TickTime,
+			InitLimit: c.InitLimit,
+			SyncLimit: c.SyncLimit,
+			DB:        db,
+			Engine:    ec,
+			Listen:    c.Listen,
+			Dial:      c.Dial,
+			Logger:    c.Logger,
+
+			ReadOnlyMode: c.ReadOnlyModeEnabled,
+		})
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("server: %w", err)
+		}
+		return s, nil
+	}
+	ec.Tree, ec.Sessions, ec.Log = db.Tree, db.Sessions, db
+	s.engine, err = engine.New(ec)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &Server{cfg: c, engine: e, db: db, ready: make(chan struct{}), opsCfg: oc}, nil
+	return s, nil
 }
 
-// Start binds the client port and starts serving.
+// checkEnsemble checks an ensemble member's configuration and takes its
+// client address from its server line when the line has one.
+func checkEnsemble(c *Config) error {
+	if c.ServerID == 0 {
+		return errors.New("server: config: an ensemble member needs its id in dataDir/myid")
+	}
+	var me *QuorumServer
+	for i := range c.Servers {
+		if c.Servers[i].ID == c.ServerID {
+			me = &c.Servers[i]
+		}
+	}
+	if me == nil {
+		return fmt.Errorf("server: config: myid %d is not among the server.N lines", c.ServerID)
+	}
+	if me.ClientAddress != "" {
+		host, port, err := net.SplitHostPort(me.ClientAddress)
+		if err != nil {
+			return fmt.Errorf("server: config: server.%d client address: %w", me.ID, err)
+		}
+		c.ClientPortAddress = host
+		if host == "0.0.0.0" {
+			c.ClientPortAddress = ""
+		}
+		c.ClientPort, _ = strconv.Atoi(port)
+	}
+	if (me.Observer && c.PeerType != "observer") || (!me.Observer && c.PeerType == "observer") {
+		return fmt.Errorf("server: config: peerType=%s does not match the server.%d line", c.PeerType, me.ID)
+	}
+	return nil
+}
+
+// Start binds the client port and starts serving (an ensemble member
+// serves once it has a leader and is in sync).
 func (s *Server) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -133,6 +212,24 @@ func (s *Server) Start() error {
 	ln, err := s.cfg.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("server: listen on %s: %w", addr, err)
+	}
+	if s.peer != nil {
+		if err := s.peer.Start(ln); err != nil {
+			ln.Close()
+			return err
+		}
+		s.db.StartSnapshotter(s.peerSnapshotSource, s.cfg.PurgeInterval, s.cfg.SnapRetainCount)
+		s.started = true
+		s.addr = ln.Addr()
+		s.cfg.Logger.Info("ensemble member started", "addr", s.addr.String(), "myid", s.cfg.ServerID)
+		go func() {
+			select {
+			case <-s.peer.Ready():
+				close(s.ready)
+			case <-s.done:
+			}
+		}()
+		return nil
 	}
 	if err := s.engine.Start(ln); err != nil {
 		return err
@@ -165,7 +262,16 @@ func (s *Server) Addr() net.Addr {
 }
 
 // Role returns the server's current role.
-func (s *Server) Role() Role { return Role(s.engine.Mode()) }
+func (s *Server) Role() Role {
+	if s.peer == nil {
+		return RoleStandalone
+	}
+	switch st := s.peer.State(); st {
+	case "leader", "follower", "observer", "read-only":
+		return Role(st)
+	}
+	return RoleLooking
+}
 
 // Close stops the server and waits for all its goroutines. It is
 // idempotent and returns the fatal error that stopped the server, if any.
@@ -175,27 +281,102 @@ func (s *Server) Close() error {
 		ops := s.ops
 		s.mu.Unlock()
 		ops.close()
+		var err error
+		if s.peer != nil {
+			err = s.peer.Close()
+			close(s.done)
+		} else {
+			err = s.engine.Close()
+		}
+		if cerr := s.db.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("server: closing txn log: %w", cerr)
+		}
+		s.closeErr = err
 	})
-	err := s.engine.Close()
-	if cerr := s.db.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("server: closing txn log: %w", cerr)
-	}
-	return err
+	return s.closeErr
 }
 
-// snapshotSource is what a snapshot writes: the committed sessions and the
-// applied tree, walked fuzzily while writes go on; the tree digest is read
-// after the walk, as ZooKeeper writes it after the nodes.
+// Done is closed when the server has stopped, by Close or by a fatal error.
+func (s *Server) Done() <-chan struct{} {
+	if s.peer != nil {
+		return s.done
+	}
+	return s.engine.Done()
+}
+
+// Err returns the fatal error that stopped the server, if any.
+func (s *Server) Err() error {
+	if s.peer != nil {
+		return nil
+	}
+	return s.engine.Err()
+}
+
+// currentEngine is the engine serving clients now, or nil.
+func (s *Server) currentEngine() *engine.Engine {
+	if s.peer != nil {
+		return s.peer.Engine()
+	}
+	return s.engine
+}
+
+// ExpireSession ends a session as if it had timed out. Tests use it to
+// exercise session loss; in an ensemble only the leader can do it, and it
+// reports whether this server did.
+func (s *Server) ExpireSession(id int64) bool {
+	e := s.currentEngine()
+	if e == nil || (s.peer != nil && e.Role() != engine.RoleLeader) {
+		return false
+	}
+	e.ExpireSession(id)
+	return true
+}
+
+// FourLetterWord returns a four-letter word's output, whitelisted or not.
+func (s *Server) FourLetterWord(cmd string) string {
+	if e := s.currentEngine(); e != nil {
+		return e.FourLetterWord(cmd)
+	}
+	return "This ZooKeeper instance is not currently serving requests\n"
+}
+
+// snapshotSource is what a standalone server's snapshot writes: the
+// committed sessions and the applied tree, walked fuzzily while writes go
+// on; the tree digest is read after the walk, as ZooKeeper writes it after
+// the nodes.
+// CommittedSessions returns the global sessions whose createSession txn
+// has been applied here (what a snapshot records); local sessions are not
+// among them. Nil while the server does not run.
+func (s *Server) CommittedSessions() map[int64]int32 {
+	if s.peer != nil {
+		sessions, _, _ := s.peer.SnapshotState()
+		return sessions
+	}
+	if s.engine == nil {
+		return nil
+	}
+	sessions, _ := s.engine.SnapshotState()
+	return sessions
+}
+
 func (s *Server) snapshotSource() (*snapshot.Source, int64) {
 	sessions, zxid := s.engine.SnapshotState()
-	tree := s.engine.Tree()
+	return s.sourceOf(sessions, s.engine.Tree()), zxid
+}
+
+func (s *Server) peerSnapshotSource() (*snapshot.Source, int64) {
+	sessions, zxid, tree := s.peer.SnapshotState()
+	return s.sourceOf(sessions, tree), zxid
+}
+
+func (s *Server) sourceOf(sessions map[int64]int32, tree *datatree.Tree) *snapshot.Source {
 	digest := &snapshot.ZxidDigest{}
 	src := &snapshot.Source{Sessions: sessions}
 	if s.cfg.DigestEnabled {
 		src.Digest = digest
 	}
 	src.Tree = digestAfterWalk{Tree: zkdb.SnapshotTree(tree), tree: tree, digest: digest}
-	return src, zxid
+	return src
 }
 
 type digestAfterWalk struct {
@@ -227,16 +408,3 @@ func propInt(props map[string]string, key string, def int) (int, error) {
 	}
 	return n, nil
 }
-
-// Done is closed when the server has stopped, by Close or by a fatal error.
-func (s *Server) Done() <-chan struct{} { return s.engine.Done() }
-
-// Err returns the fatal error that stopped the server, if any.
-func (s *Server) Err() error { return s.engine.Err() }
-
-// ExpireSession ends a session as if it had timed out. Tests use it to
-// exercise session loss.
-func (s *Server) ExpireSession(id int64) { s.engine.ExpireSession(id) }
-
-// FourLetterWord returns a four-letter word's output, whitelisted or not.
-func (s *Server) FourLetterWord(cmd string) string { return s.engine.FourLetterWord(cmd) }

@@ -60,8 +60,14 @@
 // messages ("Node does not exist: /a", "Insufficient permission : /a")
 // or KeeperException's ("KeeperErrorCode = No such watcher for /a").
 //
-// Differences from Java kept on purpose: setquota, listquota, delquota
-// and reconfig are listed in the usage but fail with a message; version
+// setquota, listquota and delquota are client-side operations on the
+// nodes under /zookeeper/quota, as in zkCli 3.8 (quota.go): the same
+// reads and writes in the same order, the same messages and streams
+// (the "[Warning]" lines and "Quota does not exist" go to stdout as Java's
+// System.out, the rest to stderr), and commons-cli's option-group errors.
+//
+// Differences from Java kept on purpose: reconfig is listed in the usage
+// but fails with a message; version
 // prints "zkit"; -client-configuration is accepted and ignored; there is
 // no tab completion; a bad number (set -v x) prints Java's uncaught
 // NumberFormatException line but the interactive shell goes on instead of

@@ -12,8 +12,9 @@ type optSpec map[byte]bool
 // options seen (first value of each) and the remaining arguments, the
 // command name first.
 type parsedArgs struct {
-	opts map[byte]string
-	args []string
+	opts  map[byte]string
+	order []byte // options in the order they were seen, repeats included
+	args  []string
 }
 
 func (p *parsedArgs) has(c byte) bool { _, ok := p.opts[c]; return ok }
@@ -42,6 +43,7 @@ func parseOpts(spec optSpec, tokens []string) (*parsedArgs, error) {
 	p := &parsedArgs{opts: map[byte]string{}}
 	var pending byte // option waiting for its value
 	set := func(c byte, v string) {
+		p.order = append(p.order, c)
 		if _, ok := p.opts[c]; !ok {
 			p.opts[c] = v
 		}

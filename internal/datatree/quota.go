@@ -229,3 +229,44 @@ func (t *Tree) setupQuota() {
 	}
 	walk(QuotaPath, q)
 }
+
+// QuotaStats is StatsTrack as a value: the limits a zookeeper_limits node
+// sets or the usage a zookeeper_stats node records. -1 means not set.
+type QuotaStats struct {
+	Count          int64
+	Bytes          int64
+	CountHardLimit int64
+	ByteHardLimit  int64
+}
+
+// ParseQuotaStats reads StatsTrack's text ("count=N,bytes=M=;key=value...").
+// Unparsable pairs are skipped (Java would throw).
+func ParseQuotaStats(b []byte) QuotaStats {
+	st := parseStatsTrack(b)
+	return QuotaStats{
+		Count:          st.get("count"),
+		Bytes:          st.get("bytes"),
+		CountHardLimit: st.get("countHardLimit"),
+		ByteHardLimit:  st.get("byteHardLimit"),
+	}
+}
+
+// QuotaFor returns the deepest quota that covers path
+// (DataTree.getMaxPrefixWithQuota) with its limits and usage, as the prep
+// stage needs them to enforce hard limits (ZooKeeperServer.checkQuota).
+// ok is false when no quota covers path or its limit or stat node is
+// missing (Java logs that and lets the write through).
+func (t *Tree) QuotaFor(path string) (prefix string, limits, usage QuotaStats, ok bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	prefix = t.quota.maxPrefix(path)
+	if prefix == "" {
+		return "", QuotaStats{}, QuotaStats{}, false
+	}
+	ln := t.nodes[QuotaPath+prefix+"/"+quotaLimitNode]
+	sn := t.nodes[quotaStatPath(prefix)]
+	if ln == nil || sn == nil {
+		return prefix, QuotaStats{}, QuotaStats{}, false
+	}
+	return prefix, ParseQuotaStats(ln.data), ParseQuotaStats(sn.data), true
+}

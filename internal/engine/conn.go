@@ -182,10 +182,8 @@ func (e *Engine) attach(c *conn, id int64) {
 func (c *conn) close() {
 	c.closeOnce.Do(func() {
 		close(c.quit)
-		c.nc.Close()
-		c.pendMu.Lock()
-		c.space.Broadcast()
-		c.pendMu.Unlock()
+		// Unregister before the socket closes, so a client that saw the
+		// close never finds the connection still counted (cons, dump).
 		e := c.e
 		e.connsMu.Lock()
 		delete(e.conns, c)
@@ -198,6 +196,10 @@ func (c *conn) close() {
 			delete(e.bySession, id)
 		}
 		e.connsMu.Unlock()
+		c.nc.Close()
+		c.pendMu.Lock()
+		c.space.Broadcast()
+		c.pendMu.Unlock()
 		e.tree.RemoveWatcher(c)
 	})
 }
@@ -344,6 +346,12 @@ func (c *conn) handshake(frame []byte) bool {
 		e.log.Info("malformed connect request", "remote", c.remote, "err", d.Err())
 		return false
 	}
+	if e.cfg.Role == RoleReadOnly && !req.ReadOnly {
+		// ZooKeeper closes with NOT_READ_ONLY_CLIENT: only a client that
+		// asked for read-only may use a member without a quorum.
+		e.log.Info("refusing session request for not-read-only client", "remote", c.remote)
+		return false
+	}
 	if last := e.LastZxid(); req.LastZxidSeen > last {
 		e.log.Info("refusing session: client has seen a later zxid; it must try another server",
 			"remote", c.remote, "client_zxid", hex(req.LastZxidSeen), "our_zxid", hex(last))
@@ -357,6 +365,14 @@ func (c *conn) handshake(frame []byte) bool {
 		timeout = max
 	}
 	c.timeout.Store(int32(timeout))
+	if req.SessionID == 0 && e.local != nil {
+		// A local session: only this engine knows it, so it needs no txn
+		// and no trip to the leader.
+		id := e.local.Create(int32(timeout), time.Now().UnixMilli())
+		e.attach(c, id)
+		c.push(e.connectResponse(id, int32(timeout), req.HasReadOnly, false))
+		return true
+	}
 	if req.SessionID == 0 {
 		id := e.sessions.Create(int32(timeout), time.Now().UnixMilli())
 		e.attach(c, id)
@@ -401,18 +417,20 @@ func (c *conn) handshake(frame []byte) bool {
 		old.close()
 	}
 	valid := session.CheckPasswd(req.SessionID, req.Passwd)
-	if valid && e.cfg.Role.learner() {
+	if valid && e.isLocal(req.SessionID) {
+		valid = e.local.Touch(req.SessionID, time.Now().UnixMilli())
+	} else if valid && e.cfg.Role.learner() {
 		valid = c.revalidate(req.SessionID, int32(timeout))
 	} else if valid {
 		valid = e.sessions.Touch(req.SessionID, time.Now().UnixMilli())
 	}
 	if !valid {
 		e.log.Info("invalid session, probably expired", "session", hex(req.SessionID), "remote", c.remote)
-		c.push(connectResponse(0, 0, req.HasReadOnly, true))
+		c.push(e.connectResponse(0, 0, req.HasReadOnly, true))
 		return true // the writer closes the connection after the response
 	}
 	e.attach(c, req.SessionID)
-	c.push(connectResponse(req.SessionID, int32(timeout), req.HasReadOnly, false))
+	c.push(e.connectResponse(req.SessionID, int32(timeout), req.HasReadOnly, false))
 	return true
 }
 
@@ -436,7 +454,7 @@ func (c *conn) revalidate(id int64, timeout int32) bool {
 
 // connectResponse builds the handshake reply. An invalid session gets a
 // zero timeout, id and password, and the connection is closed after it.
-func connectResponse(id int64, timeout int32, hasReadOnly, invalid bool) outFrame {
+func (e *Engine) connectResponse(id int64, timeout int32, hasReadOnly, invalid bool) outFrame {
 	passwd := make([]byte, 16)
 	if !invalid {
 		passwd = session.GeneratePasswd(id)
@@ -445,6 +463,7 @@ func connectResponse(id int64, timeout int32, hasReadOnly, invalid bool) outFram
 		TimeOut:     timeout,
 		SessionID:   id,
 		Passwd:      passwd,
+		ReadOnly:    e.cfg.Role == RoleReadOnly,
 		HasReadOnly: hasReadOnly,
 	}
 	return outFrame{raw: jute.Marshal(&resp), isRaw: true, closeAfter: invalid}
@@ -463,7 +482,12 @@ func (c *conn) handlePacket(frame []byte) error {
 	}
 	now := time.Now()
 	id := c.sessionID.Load()
-	if e.cfg.Role.learner() {
+	local := e.isLocal(id)
+	if local {
+		if !e.local.Touch(id, now.UnixMilli()) {
+			return errSessionGone
+		}
+	} else if e.cfg.Role.learner() {
 		// Only the leader expires sessions; a learner reports activity.
 		e.cfg.Quorum.Touch(id, c.timeout.Load())
 	} else if !e.sessions.Touch(id, now.UnixMilli()) {
@@ -515,6 +539,27 @@ func (c *conn) handlePacket(frame []byte) error {
 	r.rec, r.decodeErr = decodeRequest(h.Type, d)
 	c.stats.lastCxid.Store(h.Xid)
 	c.stats.lastOp.Store(opAbbrev(h.Type))
+	upgrade := false
+	if e.cfg.Role == RoleReadOnly && (kind == kindWrite || h.Type == proto.OpSync) {
+		// ReadOnlyRequestProcessor: every write, and sync, is refused;
+		// a closeSession ends the connection without a txn.
+		if h.Type == proto.OpCloseSession {
+			r.localClose, kind = true, kindRead
+		} else {
+			r.refuse, kind = proto.ErrNotReadOnly, kindRead
+		}
+	} else if local && kind == kindWrite {
+		switch {
+		case h.Type == proto.OpCloseSession:
+			r.localClose, kind = true, kindRead
+		case !r.decodeErr && createsEphemeral(h.Type, r.rec):
+			if e.cfg.LocalSessionsUpgrading {
+				upgrade = true
+			} else {
+				r.refuse, kind = proto.ErrEphemeralOnLocalSession, kindRead
+			}
+		}
+	}
 
 	c.pendMu.Lock()
 	for len(c.pending) >= maxPending && !c.closed() {
@@ -524,7 +569,7 @@ func (c *conn) handlePacket(frame []byte) error {
 		c.pendMu.Unlock()
 		return net.ErrClosed
 	}
-	if kind == kindRead && len(c.pending) == 0 {
+	if kind == kindRead && len(c.pending) == 0 && !r.localClose {
 		// Fast path: nothing of this session is in flight, so the read
 		// runs now, in order.
 		e.runRead(r)
@@ -534,6 +579,14 @@ func (c *conn) handlePacket(frame []byte) error {
 	c.pending = append(c.pending, r)
 	e.stats.outstanding.Add(1)
 	c.pendMu.Unlock()
+	if upgrade && !e.upgradeSession(id) {
+		return ErrClosed
+	}
+	if r.localClose {
+		// Read nothing more; the writer closes after the reply.
+		c.signal()
+		return errDrain
+	}
 	if kind == kindWrite {
 		switch {
 		case forwardSync:
@@ -588,7 +641,7 @@ func (c *conn) flushDoneLocked() {
 		c.pending = c.pending[n:]
 		c.space.Broadcast()
 	}
-	if len(c.pending) > 0 && opKindOf(c.pending[0].op) == kindRead {
+	if len(c.pending) > 0 && c.pending[0].queuedAsRead() {
 		c.signal()
 	}
 }
@@ -599,9 +652,9 @@ func (c *conn) runWaitingReads() {
 	defer c.pendMu.Unlock()
 	for len(c.pending) > 0 {
 		r := c.pending[0]
-		if opKindOf(r.op) != kindRead {
+		if !r.queuedAsRead() {
 			c.flushDoneLocked()
-			if len(c.pending) == 0 || opKindOf(c.pending[0].op) != kindRead {
+			if len(c.pending) == 0 || !c.pending[0].queuedAsRead() {
 				return
 			}
 			continue

@@ -33,6 +33,28 @@
 // for writing only around one txn; reads hold it for reading while they
 // read the tree and queue their reply.
 //
+// # Quotas, local sessions, read-only mode
+//
+//   - Quotas (quota.go): the tree keeps each quota's usage; with
+//     EnforceQuota, prep refuses a create or setData that would pass a hard
+//     limit (QUOTAEXCEEDED) and logs, rate-limited, one that passes a soft
+//     limit, as ZooKeeperServer.checkQuota. The usage checked is the applied
+//     tree's, so writes in flight together may overshoot (as in ZooKeeper).
+//   - Local sessions (local.go): with LocalSessions every new session lives
+//     in this engine's own tracker, with no txn, until an ephemeral create
+//     upgrades it (LocalSessionsUpgrading) or is refused
+//     (EPHEMERALONLOCALSESSION).
+//   - Read-only mode (RoleReadOnly): an engine over a member's applied tree
+//     while the member has no quorum. Only clients whose ConnectRequest asks
+//     for read-only are served (others are closed, as NOT_READ_ONLY_CLIENT);
+//     the connect response says readOnly; sessions are local; every write
+//     and sync is answered NOTREADONLY; a closeSession ends the connection
+//     without a txn; isro answers "ro" and srvr's Mode is "read-only".
+//
+// A refused request (EPHEMERALONLOCALSESSION, NOTREADONLY) takes no zxid:
+// it waits in the connection's queue as a read does and is answered in
+// its turn, so replies stay in request order.
+//
 // # Observability
 //
 // Each Engine owns a metrics.Registry (Metrics) holding ZooKeeper's server

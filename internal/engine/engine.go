@@ -49,6 +49,15 @@ type Config struct {
 	ServerID               int64
 	ContainerCheckInterval time.Duration
 	ContainerMaxPerMinute  int
+	// EnforceQuota refuses creates and setData that would exceed a hard
+	// quota limit with QUOTAEXCEEDED (ZooKeeper's zookeeper.enforceQuota).
+	EnforceQuota bool
+	// LocalSessions makes new sessions local to this engine
+	// (localSessionsEnabled); LocalSessionsUpgrading upgrades one to a
+	// global session when it creates an ephemeral node
+	// (localSessionsUpgradingEnabled). See local.go.
+	LocalSessions          bool
+	LocalSessionsUpgrading bool
 	// Tree and Sessions are the restored state; nil means empty.
 	Tree     *datatree.Tree
 	Sessions map[int64]int32
@@ -80,6 +89,8 @@ type Engine struct {
 	log      *slog.Logger
 	tree     *datatree.Tree
 	sessions *session.Tracker
+	local    *session.Tracker // local sessions; nil unless LocalSessions
+	serverID int64
 	auth     *acl.Authenticator
 	txnlog   TxnLog
 	fourLW   map[string]bool
@@ -124,6 +135,7 @@ type Engine struct {
 	stats     stats
 	metrics   *metrics.Registry
 	traceMask atomic.Int64
+	quotaLog  rateLog
 }
 
 // stats are the counters the four-letter words show.
@@ -234,11 +246,22 @@ func New(cfg Config) (*Engine, error) {
 	for id, to := range cfg.Sessions {
 		tracker.Add(id, to, now)
 	}
+	if cfg.Role == RoleReadOnly {
+		// Sessions created in read-only mode are local: no txn can be
+		// logged without a quorum.
+		cfg.LocalSessions = true
+	}
+	local, err := newLocalTracker(cfg, serverID, now)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	e := &Engine{
 		cfg:       cfg,
 		log:       cfg.Logger,
 		tree:      tree,
 		sessions:  tracker,
+		local:     local,
+		serverID:  serverID,
 		auth:      auth,
 		txnlog:    cfg.Log,
 		fourLW:    fourLetterWhitelist(cfg.FourLetterWords),
@@ -271,6 +294,9 @@ func (e *Engine) Start(ln net.Listener) error {
 	e.started = time.Now()
 	if !e.goAttach(e.prepLoop) || !e.goAttach(e.logLoop) || !e.goAttach(e.applyLoop) ||
 		!e.goAttach(e.expiryLoop) || !e.goAttach(e.containerLoop) {
+		return ErrClosed
+	}
+	if e.local != nil && !e.goAttach(e.localExpiryLoop) {
 		return ErrClosed
 	}
 	if !e.goAttach(func() { e.acceptLoop(ln) }) {
@@ -369,6 +395,13 @@ func (e *Engine) LastZxid() int64 {
 
 // ExpireSession closes a session as if it had timed out (tests use it).
 func (e *Engine) ExpireSession(id int64) {
+	if e.isLocal(id) {
+		e.local.Remove(id)
+		if c := e.connForSession(id); c != nil {
+			c.close()
+		}
+		return
+	}
 	e.sessions.SetClosing(id)
 	e.submit(&request{sessionID: id, op: proto.OpCloseSession, internal: true})
 }

@@ -49,6 +49,9 @@ func fourLetterWhitelist(list []string) map[string]bool {
 
 func (e *Engine) isFourLetterWord(cmd string) bool { return fourLetterWords[cmd] }
 
+// IsFourLetterWord reports whether cmd is one of ZooKeeper's four-letter words.
+func IsFourLetterWord(cmd string) bool { return fourLetterWords[cmd] }
+
 // serveFourLetterWord writes a command's text and closes the connection.
 func (c *conn) serveFourLetterWord(cmd string, r *bufio.Reader) {
 	e := c.e
@@ -83,6 +86,9 @@ func (e *Engine) FourLetterWord(cmd string) string {
 	case "ruok":
 		return "imok"
 	case "isro":
+		if e.cfg.Role == RoleReadOnly {
+			return "ro"
+		}
 		return "rw"
 	case "srvr":
 		e.writeServerStats(&b, false)

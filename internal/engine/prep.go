@@ -29,6 +29,7 @@ type changeRecord struct {
 	path       string
 	exists     bool
 	stat       proto.StatPersisted
+	dataLen    int64 // the node's data length, for quota checks
 	childCount int
 	acl        []proto.ACL
 }
@@ -108,6 +109,7 @@ func (e *Engine) record(path string) (*changeRecord, error) {
 		path:       path,
 		exists:     true,
 		stat:       info.Persisted,
+		dataLen:    int64(info.Stat.DataLength),
 		childCount: info.NumChildren,
 		acl:        info.ACL,
 	}, nil
@@ -185,6 +187,16 @@ func (e *Engine) checkSession(r *request) error {
 	if r.internal {
 		return nil
 	}
+	if e.local != nil {
+		if e.local.Contains(r.sessionID) {
+			return e.local.CheckSession(r.sessionID, nil)
+		}
+		// Another member's local session: only that member knows it
+		// (LeaderSessionTracker.checkSession).
+		if !e.sessions.Contains(r.sessionID) && r.sessionID>>56 != e.serverID {
+			return nil
+		}
+	}
 	return e.sessions.CheckSession(r.sessionID, nil)
 }
 
@@ -241,12 +253,16 @@ func (e *Engine) prepOp(r *request, op proto.OpCode, rec jute.Record, zxid int64
 		if err := e.checkACL(node.acl, proto.PermWrite, r.authInfo); err != nil {
 			return nil, err
 		}
+		if err := e.checkQuota(req.Path, int64(len(req.Data))-node.dataLen, 0); err != nil {
+			return nil, err
+		}
 		v, err := checkVersion(node.stat.Version, req.Version)
 		if err != nil {
 			return nil, err
 		}
 		n := node.duplicate(zxid)
 		n.stat.Version = v
+		n.dataLen = int64(len(req.Data))
 		n.stat.Mzxid = zxid
 		n.stat.Mtime = r.hdr.Time
 		e.prep.add(n)
@@ -461,6 +477,9 @@ func (e *Engine) prepCreate(r *request, op proto.OpCode, rec jute.Record, zxid i
 		return nil, proto.ErrNoChildrenForEphemerals
 	}
 	newCversion := parent.stat.Cversion + 1
+	if err := e.checkQuota(path, int64(len(data)), 1); err != nil {
+		return nil, err
+	}
 	var txn jute.Record
 	switch op {
 	case proto.OpCreateContainer:
@@ -493,7 +512,8 @@ func (e *Engine) prepCreate(r *request, op proto.OpCode, rec jute.Record, zxid i
 			Ctime: r.hdr.Time, Mtime: r.hdr.Time,
 			EphemeralOwner: owner,
 		},
-		acl: fixed,
+		dataLen: int64(len(data)),
+		acl:     fixed,
 	})
 	return txn, nil
 }

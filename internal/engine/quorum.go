@@ -19,6 +19,9 @@ const (
 	RoleLeader
 	RoleFollower
 	RoleObserver
+	// RoleReadOnly is a member cut off from its quorum serving read-only
+	// clients (ZooKeeper's ReadOnlyZooKeeperServer); see readonly.go.
+	RoleReadOnly
 )
 
 func (r Role) String() string {
@@ -29,6 +32,8 @@ func (r Role) String() string {
 		return "follower"
 	case RoleObserver:
 		return "observer"
+	case RoleReadOnly:
+		return "read-only"
 	}
 	return "standalone"
 }
@@ -67,7 +72,7 @@ type waitKey struct {
 // StartServing starts an ensemble member's engine; the peer that owns the
 // client listener hands it connections with ServeConn.
 func (e *Engine) StartServing() error {
-	if e.cfg.Role == RoleStandalone || e.cfg.Quorum == nil {
+	if e.cfg.Role == RoleStandalone || (e.cfg.Quorum == nil && e.cfg.Role != RoleReadOnly) {
 		return errors.New("engine: StartServing needs an ensemble role and a Quorum")
 	}
 	e.started = time.Now()
@@ -75,6 +80,9 @@ func (e *Engine) StartServing() error {
 		if !e.goAttach(e.prepLoop) || !e.goAttach(e.expiryLoop) || !e.goAttach(e.containerLoop) {
 			return ErrClosed
 		}
+	}
+	if e.local != nil && !e.goAttach(e.localExpiryLoop) {
+		return ErrClosed
 	}
 	return nil
 }

@@ -105,7 +105,18 @@ func (e *Engine) runRead(r *request) {
 	zxid := e.tree.LastProcessedZxid()
 	hdr := proto.ReplyHeader{Xid: r.cxid, Zxid: zxid}
 	var body jute.Record
-	if r.decodeErr {
+	if r.localClose {
+		// A local session ends here; no txn (its close is local, as its
+		// creation was).
+		if e.local != nil {
+			e.local.Remove(r.sessionID)
+		}
+		r.conn.push(outFrame{hdr: hdr, started: r.received, closeAfter: true})
+		return
+	}
+	if r.refuse != proto.OK {
+		hdr.Err = r.refuse
+	} else if r.decodeErr {
 		hdr.Err = proto.ErrMarshallingError
 	} else {
 		var err error
@@ -209,7 +220,9 @@ func (e *Engine) read(r *request) (jute.Record, error) {
 		req := r.rec.(*proto.PathTypeRequest)
 		mode, err := watch.ModeFromAddWatch(req.Type)
 		if err != nil {
-			return nil, proto.ErrBadArguments
+			// ZooKeeper's AddWatchMode conversion throws, and its final
+			// processor answers any such exception with MarshallingError.
+			return nil, proto.ErrMarshallingError
 		}
 		e.tree.AddWatch(req.Path, c, mode)
 		return &proto.ErrorResponse{Err: proto.OK}, nil
@@ -217,7 +230,9 @@ func (e *Engine) read(r *request) (jute.Record, error) {
 		req := r.rec.(*proto.PathTypeRequest)
 		wt := proto.WatcherType(req.Type)
 		if wt != proto.WatcherChildren && wt != proto.WatcherData && wt != proto.WatcherAny {
-			return nil, proto.ErrBadArguments
+			// 3.8's WatcherType.fromInt throws for anything else
+			// (persistent types 4 and 5 arrive in 3.9): MarshallingError.
+			return nil, proto.ErrMarshallingError
 		}
 		var found bool
 		if r.op == proto.OpCheckWatches {
@@ -288,7 +303,7 @@ func (e *Engine) getChildren(r *request, req *proto.PathWatchRequest) ([]string,
 func (e *Engine) writeReply(r *request) outFrame {
 	if r.op == proto.OpCreateSession {
 		if r.connect != nil {
-			return connectResponse(r.sessionID, r.connect.timeout, r.connect.hasReadOnly, false)
+			return e.connectResponse(r.sessionID, r.connect.timeout, r.connect.hasReadOnly, false)
 		}
 	}
 	res := r.result

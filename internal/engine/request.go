@@ -32,6 +32,19 @@ type request struct {
 
 	// connect is set for the createSession request of a new connection.
 	connect *connectState
+
+	// refuse answers the request with this error, in its turn among the
+	// session's requests, without running it (EPHEMERALONLOCALSESSION,
+	// NOTREADONLY). Such a request, and a local session's closeSession
+	// (localClose), waits in the connection's queue as a read does.
+	refuse     proto.Code
+	localClose bool
+}
+
+// queuedAsRead reports whether the request is answered by the connection
+// (runRead) rather than by apply.
+func (r *request) queuedAsRead() bool {
+	return r.refuse != proto.OK || r.localClose || opKindOf(r.op) == kindRead
 }
 
 // connectState carries a new session's handshake through the pipeline.

@@ -33,6 +33,16 @@
 // blocks of int32 length + raw snappy block, each of up to 32 KiB of
 // input). The snappy codec is implemented here to avoid a dependency.
 //
+// # Learner stream
+//
+// After a SNAP packet a ZooKeeper leader streams the same body (sessions,
+// ACL cache, nodes, end marker) with no FileHeader, seal or digest
+// (ZKDatabase.serializeSnapshot in 3.8), then the jute string
+// "BenWasHere". WriteBody and ReadBody handle the body; the quorum
+// transport adds the signature. ReadBody never reads past the end marker
+// and bounds every string and buffer by StreamMaxLen (jute.maxbuffer plus
+// its extra allowance).
+//
 // # Choosing a snapshot
 //
 // Valid is a cheap check (a plain file is ≥ 10 bytes and ends 00 00 00 01

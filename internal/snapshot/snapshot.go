@@ -165,7 +165,9 @@ func (s *swriter) maybeFlush(force bool) {
 		return
 	}
 	b := s.e.Bytes()
-	s.h.Write(b)
+	if s.h != nil {
+		s.h.Write(b)
+	}
 	if _, err := s.w.Write(b); err != nil {
 		s.err = err
 	}
@@ -182,6 +184,27 @@ func (s *swriter) seal() {
 func (s *swriter) write(src *Source) {
 	hdr := proto.FileHeader{Magic: proto.SnapshotMagic, Version: Version, DBID: DBID}
 	hdr.Encode(&s.e)
+	if !s.writeBody(src) {
+		return
+	}
+	s.seal()
+	if src.Digest != nil {
+		d := *src.Digest
+		if d.Version == 0 {
+			d.Version = DigestVersion
+		}
+		s.e.Long(d.Zxid)
+		s.e.Int(d.Version)
+		s.e.Long(d.Digest)
+		s.seal()
+	}
+	s.maybeFlush(true)
+}
+
+// writeBody encodes the body shared by snapshot files and the learner
+// stream (SerializeUtils.serializeSnapshot): sessions, ACL cache, nodes and
+// the "/" end marker. It reports false when writing failed (s.err is set).
+func (s *swriter) writeBody(src *Source) bool {
 	// sessions, sorted for reproducible files
 	ids := make([]int64, 0, len(src.Sessions))
 	for id := range src.Sessions {
@@ -221,21 +244,10 @@ func (s *swriter) write(src *Source) {
 		if s.err == nil {
 			s.err = err
 		}
-		return
+		return false
 	}
 	s.e.String("/")
-	s.seal()
-	if src.Digest != nil {
-		d := *src.Digest
-		if d.Version == 0 {
-			d.Version = DigestVersion
-		}
-		s.e.Long(d.Zxid)
-		s.e.Int(d.Version)
-		s.e.Long(d.Digest)
-		s.seal()
-	}
-	s.maybeFlush(true)
+	return true
 }
 
 // ReadOptions tune Read.
@@ -278,10 +290,11 @@ func Read(r io.Reader, c Compression, sink Sink, opts ReadOptions) (*ZxidDigest,
 
 // sreader decodes jute values from a stream while checksumming them.
 type sreader struct {
-	r   *bufio.Reader
-	h   hash.Hash32
-	buf []byte
-	n   int64 // bytes consumed
+	r      io.Reader
+	h      hash.Hash32 // nil: no checksum (learner stream)
+	buf    []byte
+	n      int64 // bytes consumed
+	maxLen int32 // bound on a string or buffer length; 0 means maxLen
 }
 
 func (s *sreader) take(n int) ([]byte, error) {
@@ -295,9 +308,18 @@ func (s *sreader) take(n int) ([]byte, error) {
 		}
 		return nil, err
 	}
-	s.h.Write(b)
+	if s.h != nil {
+		s.h.Write(b)
+	}
 	s.n += int64(n)
 	return b, nil
+}
+
+func (s *sreader) limit() int32 {
+	if s.maxLen > 0 {
+		return s.maxLen
+	}
+	return maxLen
 }
 
 func (s *sreader) int32() (int32, error) {
@@ -326,7 +348,7 @@ func (s *sreader) bytes() ([]byte, error) {
 	if l == -1 {
 		return nil, nil
 	}
-	if l < 0 || l > maxLen {
+	if l < 0 || l > s.limit() {
 		return nil, fmt.Errorf("%w: length %d at offset %d", ErrCorrupt, l, s.n-4)
 	}
 	b, err := s.take(int(l))
@@ -344,7 +366,7 @@ func (s *sreader) str() (string, error) {
 	if l == -1 {
 		return "", nil
 	}
-	if l < 0 || l > maxLen {
+	if l < 0 || l > s.limit() {
 		return "", fmt.Errorf("%w: length %d at offset %d", ErrCorrupt, l, s.n-4)
 	}
 	b, err := s.take(int(l))
@@ -396,83 +418,9 @@ func (s *sreader) read(sink Sink, opts ReadOptions) (*ZxidDigest, error) {
 	if fh.Magic != proto.SnapshotMagic {
 		return nil, fmt.Errorf("%w: mismatching magic header 0x%x", ErrCorrupt, uint32(fh.Magic))
 	}
-	n, err := s.int32()
+	nodes, err := s.readBody(sink, log, opts.Name)
 	if err != nil {
 		return nil, err
-	}
-	for ; n > 0; n-- {
-		id, err := s.int64()
-		if err != nil {
-			return nil, err
-		}
-		to, err := s.int32()
-		if err != nil {
-			return nil, err
-		}
-		if err := sink.AddSession(id, to); err != nil {
-			return nil, err
-		}
-	}
-	if n, err = s.int32(); err != nil {
-		return nil, err
-	}
-	for ; n > 0; n-- {
-		ref, err := s.int64()
-		if err != nil {
-			return nil, err
-		}
-		k, err := s.int32()
-		if err != nil {
-			return nil, err
-		}
-		if k < -1 {
-			return nil, fmt.Errorf("%w: ACL count %d", ErrCorrupt, k)
-		}
-		list := make([]proto.ACL, 0, min(max(k, 0), 64))
-		for ; k > 0; k-- {
-			a, err := s.acl()
-			if err != nil {
-				return nil, err
-			}
-			list = append(list, a)
-		}
-		if err := sink.SetACL(ref, list); err != nil {
-			return nil, err
-		}
-	}
-	nodes := 0
-	for {
-		path, err := s.str()
-		if err != nil {
-			return nil, err
-		}
-		if path == "/" {
-			break
-		}
-		data, err := s.bytes()
-		if err != nil {
-			return nil, err
-		}
-		ref, err := s.int64()
-		if err != nil {
-			return nil, err
-		}
-		sb, err := s.take(statPersistedSize)
-		if err != nil {
-			return nil, err
-		}
-		var st proto.StatPersisted
-		st.Decode(jute.NewDecoder(sb))
-		if path == "" {
-			path = "/"
-		}
-		if err := sink.AddNode(path, data, ref, st); err != nil {
-			return nil, err
-		}
-		nodes++
-		if nodes%progressEvery == 0 {
-			log.Info("loading snapshot", "file", opts.Name, "nodes", nodes, "bytes", s.n)
-		}
 	}
 	if err := s.checkSeal(); err != nil {
 		return nil, err
@@ -511,6 +459,90 @@ func (s *sreader) read(sink Sink, opts ReadOptions) (*ZxidDigest, error) {
 		return nil, nil
 	}
 	return &d, nil
+}
+
+// readBody decodes the body shared by snapshot files and the learner stream
+// (SerializeUtils.deserializeSnapshot): sessions, ACL cache, nodes up to
+// and including the "/" end marker. It returns the number of nodes read.
+func (s *sreader) readBody(sink Sink, log *slog.Logger, name string) (nodes int, err error) {
+	n, err := s.int32()
+	if err != nil {
+		return nodes, err
+	}
+	for ; n > 0; n-- {
+		id, err := s.int64()
+		if err != nil {
+			return nodes, err
+		}
+		to, err := s.int32()
+		if err != nil {
+			return nodes, err
+		}
+		if err := sink.AddSession(id, to); err != nil {
+			return nodes, err
+		}
+	}
+	if n, err = s.int32(); err != nil {
+		return nodes, err
+	}
+	for ; n > 0; n-- {
+		ref, err := s.int64()
+		if err != nil {
+			return nodes, err
+		}
+		k, err := s.int32()
+		if err != nil {
+			return nodes, err
+		}
+		if k < -1 {
+			return nodes, fmt.Errorf("%w: ACL count %d", ErrCorrupt, k)
+		}
+		list := make([]proto.ACL, 0, min(max(k, 0), 64))
+		for ; k > 0; k-- {
+			a, err := s.acl()
+			if err != nil {
+				return nodes, err
+			}
+			list = append(list, a)
+		}
+		if err := sink.SetACL(ref, list); err != nil {
+			return nodes, err
+		}
+	}
+	for {
+		path, err := s.str()
+		if err != nil {
+			return nodes, err
+		}
+		if path == "/" {
+			break
+		}
+		data, err := s.bytes()
+		if err != nil {
+			return nodes, err
+		}
+		ref, err := s.int64()
+		if err != nil {
+			return nodes, err
+		}
+		sb, err := s.take(statPersistedSize)
+		if err != nil {
+			return nodes, err
+		}
+		var st proto.StatPersisted
+		st.Decode(jute.NewDecoder(sb))
+		if path == "" {
+			path = "/"
+		}
+		if err := sink.AddNode(path, data, ref, st); err != nil {
+			return nodes, err
+		}
+		nodes++
+		if nodes%progressEvery == 0 {
+			log.Info("loading snapshot", "file", name, "nodes", nodes, "bytes", s.n)
+		}
+	}
+	return nodes, nil
 }
 
 func eofIsNil(err error) error {

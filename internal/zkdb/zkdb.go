@@ -116,13 +116,7 @@ func Open(cfg Config) (*DB, error) {
 	if err := db.restore(); err != nil {
 		return nil, err
 	}
-	opts := store.LogOptions()
-	opts.NoSync = cfg.NoSync
-	if cfg.PreAllocSize != 0 {
-		opts.PreAllocSize = cfg.PreAllocSize
-	}
-	opts.Logger = cfg.Logger
-	db.writer = txnlog.NewWriter(opts)
+	db.openWriter()
 	return db, nil
 }
 

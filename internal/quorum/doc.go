@@ -1,0 +1,41 @@
+// Package quorum runs a server as a member of a ZooKeeper ensemble: the
+// peer driver that owns the Fast Leader Election core (package election)
+// and, per epoch, a Zab leader or learner core (package zab), does their
+// network and disk work, and serves clients through an engine created for
+// each role, as ZooKeeper's QuorumPeer creates a Leader-, Follower- or
+// ObserverZooKeeperServer.
+//
+// One goroutine, the peer loop, owns both cores. Everything else talks to
+// it through channels: the election network's receive channel, one reader
+// goroutine per quorum connection, the engine's Quorum calls (proposals,
+// forwarded requests, revalidations, touches), and the tickers.
+//
+// The loop, in each state:
+//
+//	LOOKING   run the election (ticks of 50 ms) until it decides
+//	LEADING   open the quorum port, run the Zab leader; once a quorum has
+//	          acknowledged NEWLEADER, create a leader engine and serve
+//	FOLLOWING connect to the leader's quorum port, run the Zab learner;
+//	OBSERVING on UPTODATE create a learner engine and serve
+//
+// and back to LOOKING when the role ends (quorum lost, leader gone, a
+// protocol error): the engine closes, so its clients see the connection
+// drop and reconnect, to this member or another, keeping their sessions.
+//
+// Each Zab Ready is handled in the order package zab requires: persist
+// (snapshot, truncation, log entries with one fsync, epoch files), apply
+// the committed txns, send, then Advance. Nothing is acknowledged before
+// it is durable.
+//
+// Read-only mode (Config.ReadOnlyMode, readonlymode.enabled): a peer that
+// has looked for a leader for max(2 s, tickTime) starts a read-only engine
+// over the applied tree (not the logged but uncommitted tail), as
+// QuorumPeer starts a ReadOnlyZooKeeperServer; it is closed as soon as
+// the election decides, so its clients reconnect to the new role. Nothing
+// is applied while looking, so the engine reads the tree undisturbed.
+//
+// The client listener belongs to the peer and outlives roles: while no
+// engine serves, a four-letter word is answered with ZooKeeper's "not
+// currently serving" text and other connections are closed, so clients try
+// another member.
+package quorum

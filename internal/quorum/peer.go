@@ -1,0 +1,721 @@
+package quorum
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/zkit-go/zkit/internal/datatree"
+	"github.com/zkit-go/zkit/internal/election"
+	"github.com/zkit-go/zkit/internal/engine"
+	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/quorumnet"
+	"github.com/zkit-go/zkit/internal/snapshot"
+	"github.com/zkit-go/zkit/internal/storage"
+	"github.com/zkit-go/zkit/internal/zab"
+	"github.com/zkit-go/zkit/internal/zkdb"
+)
+
+// Member is one server.N line of the ensemble's configuration.
+type Member struct {
+	ID           int64
+	Host         string
+	QuorumPort   int
+	ElectionPort int
+	Observer     bool
+	// ClientAddr is the member's client address when the line names one.
+	ClientAddr string
+}
+
+// Config configures a peer.
+type Config struct {
+	ID        int64
+	Members   []Member
+	TickTime  time.Duration
+	InitLimit int
+	SyncLimit int
+	// DB is the restored database; the peer owns it from New on.
+	DB *zkdb.DB
+	// Engine is the template for each role's engine: timeouts, limits,
+	// four-letter words. Tree, Sessions, Log, Role, Quorum and ZxidFloor are
+	// set per role.
+	Engine engine.Config
+	// ElectionTick is the election core's tick (default 50 ms).
+	ElectionTick time.Duration
+	// ReadOnlyMode serves read-only clients while the peer looks for a
+	// leader (readonlymode.enabled); see readOnlyDelay.
+	ReadOnlyMode bool
+	Listen       func(network, addr string) (net.Listener, error)
+	Dial         func(network, addr string, timeout time.Duration) (net.Conn, error)
+	Logger       *slog.Logger
+}
+
+// ErrNotMember reports a configuration that does not list this server.
+var ErrNotMember = errors.New("quorum: this server is not in the server list")
+
+// commitLogCount is ZooKeeper's zookeeper.commitLogCount: how many
+// committed txns a leader keeps in memory for DIFF syncs.
+const commitLogCount = 500
+
+// Peer is a member of an ensemble.
+type Peer struct {
+	cfg        Config
+	log        *slog.Logger
+	db         *zkdb.DB
+	me         Member
+	members    map[int64]Member
+	voters     []int64
+	observers  []int64
+	configText []byte
+
+	elecNet *quorumnet.ElectionNet
+	elec    *election.Election
+
+	ops  chan op
+	stop chan struct{}
+	wg   sync.WaitGroup
+
+	stopOnce sync.Once
+
+	// mu guards eng, state, gen and roleDone.
+	mu        sync.Mutex
+	eng       *engine.Engine
+	state     string
+	gen       int64 // the role generation; ops of older roles are dropped
+	roleDone  chan struct{}
+	ready     chan struct{}
+	readyOnce sync.Once
+
+	// Owned by the peer loop.
+	lastLogged int64
+	history    []zab.Entry // the committed log tail, for DIFF
+
+	// sessMu guards sessions: the sessions of committed createSession
+	// txns, written by the peer loop, read by the snapshotter.
+	sessMu   sync.Mutex
+	sessions map[int64]int32
+}
+
+// SnapshotState returns the committed sessions and the last applied zxid,
+// for a background snapshot.
+func (p *Peer) SnapshotState() (map[int64]int32, int64, *datatree.Tree) {
+	p.sessMu.Lock()
+	defer p.sessMu.Unlock()
+	t := p.db.Tree
+	return copySessions(p.sessions), t.LastProcessedZxid(), t
+}
+
+// opKind says what an engine asked of the peer loop.
+type opKind int
+
+const (
+	opPropose opKind = iota
+	opForward
+	opRevalidate
+	opTouch
+)
+
+type op struct {
+	gen     int64
+	kind    opKind
+	zxid    int64
+	data    []byte
+	auth    []proto.ID
+	session int64
+	timeout int32
+}
+
+// New checks the configuration and prepares a peer; it binds nothing.
+func New(cfg Config) (*Peer, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.ElectionTick <= 0 {
+		cfg.ElectionTick = 50 * time.Millisecond
+	}
+	if cfg.InitLimit <= 0 {
+		cfg.InitLimit = 10
+	}
+	if cfg.SyncLimit <= 0 {
+		cfg.SyncLimit = 5
+	}
+	if cfg.Listen == nil {
+		cfg.Listen = net.Listen
+	}
+	if cfg.Dial == nil {
+		cfg.Dial = func(network, addr string, timeout time.Duration) (net.Conn, error) {
+			return net.DialTimeout(network, addr, timeout)
+		}
+	}
+	p := &Peer{
+		cfg:      cfg,
+		log:      cfg.Logger.With("myid", cfg.ID),
+		db:       cfg.DB,
+		members:  make(map[int64]Member),
+		ops:      make(chan op, 4096),
+		stop:     make(chan struct{}),
+		ready:    make(chan struct{}),
+		state:    "looking",
+		sessions: make(map[int64]int32),
+	}
+	found := false
+	for _, m := range cfg.Members {
+		p.members[m.ID] = m
+		if m.Observer {
+			p.observers = append(p.observers, m.ID)
+		} else {
+			p.voters = append(p.voters, m.ID)
+		}
+		if m.ID == cfg.ID {
+			p.me, found = m, true
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("%w: myid %d", ErrNotMember, cfg.ID)
+	}
+	sort.Slice(p.voters, func(i, j int) bool { return p.voters[i] < p.voters[j] })
+	sort.Slice(p.observers, func(i, j int) bool { return p.observers[i] < p.observers[j] })
+	p.configText = configText(cfg.Members)
+	for id, to := range cfg.DB.Sessions {
+		p.sessions[id] = to
+	}
+	p.lastLogged = cfg.DB.LastZxid
+	hist, err := cfg.DB.History(0, commitLogCount)
+	if err != nil {
+		return nil, fmt.Errorf("quorum: read committed log: %w", err)
+	}
+	for _, e := range hist {
+		p.history = append(p.history, zab.Entry{Zxid: e.Header.Zxid, Data: e.Raw})
+	}
+	if err := p.initEpochs(); err != nil {
+		return nil, err
+	}
+	ticks := func(d time.Duration) int { return max(1, int(d/cfg.ElectionTick)) }
+	p.elec, err = election.New(election.Config{
+		ID:              cfg.ID,
+		Voters:          p.voters,
+		Observers:       p.observers,
+		ConfigText:      p.configText,
+		FinalizeWait:    ticks(200 * time.Millisecond),
+		MinNotification: ticks(200 * time.Millisecond),
+		MaxNotification: ticks(60 * time.Second),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("quorum: %w", err)
+	}
+	peers := make(map[int64]string)
+	for _, m := range cfg.Members {
+		if m.ID != cfg.ID {
+			peers[m.ID] = net.JoinHostPort(m.Host, strconv.Itoa(m.ElectionPort))
+		}
+	}
+	p.elecNet = quorumnet.NewElectionNet(quorumnet.ElectionConfig{
+		MyID:           cfg.ID,
+		ListenAddr:     net.JoinHostPort(p.me.Host, strconv.Itoa(p.me.ElectionPort)),
+		Peers:          peers,
+		Listen:         cfg.Listen,
+		Dial:           cfg.Dial,
+		ConnectTimeout: 5 * time.Second,
+		Logger:         p.log,
+	})
+	return p, nil
+}
+
+// configText is ZooKeeper's QuorumVerifier text: one server.N line per
+// member, then the version.
+func configText(members []Member) []byte {
+	var b strings.Builder
+	ms := append([]Member(nil), members...)
+	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
+	for _, m := range ms {
+		role := "participant"
+		if m.Observer {
+			role = "observer"
+		}
+		fmt.Fprintf(&b, "server.%d=%s:%d:%d:%s", m.ID, m.Host, m.QuorumPort, m.ElectionPort, role)
+		if m.ClientAddr != "" {
+			fmt.Fprintf(&b, ";%s", m.ClientAddr)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("version=0")
+	return []byte(b.String())
+}
+
+// initEpochs creates missing epoch files from the last zxid's epoch and
+// checks them, as QuorumPeer.loadDataBase does.
+func (p *Peer) initEpochs() error {
+	st := p.db.Store()
+	lastEpoch := p.lastLogged >> 32
+	cur, err := st.ReadEpoch(storage.CurrentEpochFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		cur = lastEpoch
+		if err := st.WriteEpoch(storage.CurrentEpochFile, cur); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	if lastEpoch > cur {
+		if ok, _ := st.EpochTmpExists(storage.CurrentEpochFile); ok {
+			if cur, err = st.ReadEpochTmp(storage.CurrentEpochFile); err != nil {
+				return err
+			}
+			if err := st.WriteEpoch(storage.CurrentEpochFile, cur); err != nil {
+				return err
+			}
+		} else {
+			return fmt.Errorf("quorum: the current epoch %d is older than the last zxid's epoch %d", cur, lastEpoch)
+		}
+	}
+	acc, err := st.ReadEpoch(storage.AcceptedEpochFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		acc = lastEpoch
+		if err := st.WriteEpoch(storage.AcceptedEpochFile, acc); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	if acc < cur {
+		return fmt.Errorf("quorum: the accepted epoch %d is less than the current epoch %d", acc, cur)
+	}
+	return nil
+}
+
+func (p *Peer) epochs() (accepted, current int64) {
+	st := p.db.Store()
+	accepted, _ = st.ReadEpoch(storage.AcceptedEpochFile)
+	current, _ = st.ReadEpoch(storage.CurrentEpochFile)
+	return accepted, current
+}
+
+// Start binds the election port and runs the peer; clients are served from
+// ln (owned by the peer from now on).
+func (p *Peer) Start(ln net.Listener) error {
+	if err := p.elecNet.Start(); err != nil {
+		return fmt.Errorf("quorum: election port: %w", err)
+	}
+	p.wg.Add(3)
+	go func() {
+		defer p.wg.Done()
+		p.run()
+	}()
+	go func() {
+		defer p.wg.Done()
+		p.acceptClients(ln)
+	}()
+	go func() {
+		defer p.wg.Done()
+		<-p.stop
+		ln.Close()
+	}()
+	return nil
+}
+
+// Ready is closed the first time this peer serves clients.
+func (p *Peer) Ready() <-chan struct{} { return p.ready }
+
+// State is "looking", "leader", "follower" or "observer", or "read-only"
+// while looking in read-only mode.
+func (p *Peer) State() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state == "looking" && p.eng != nil && p.eng.Role() == engine.RoleReadOnly {
+		return "read-only"
+	}
+	return p.state
+}
+
+// readOnlyDelay is how long a looking peer waits before serving read-only
+// clients: ZooKeeper's grace period, max(2 s, tickTime).
+func (p *Peer) readOnlyDelay() time.Duration {
+	return max(2*time.Second, p.cfg.TickTime)
+}
+
+// Engine returns the engine serving now, or nil.
+func (p *Peer) Engine() *engine.Engine {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.eng
+}
+
+// Close stops the peer and waits for every goroutine it started.
+func (p *Peer) Close() error {
+	p.stopOnce.Do(func() {
+		close(p.stop)
+		p.wg.Wait()
+		p.elecNet.Close()
+	})
+	return nil
+}
+
+func (p *Peer) stopped() bool {
+	select {
+	case <-p.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+func (p *Peer) setState(s string) {
+	p.mu.Lock()
+	p.state = s
+	p.mu.Unlock()
+	p.log.Info("peer state", "state", s)
+}
+
+func (p *Peer) run() {
+	for !p.stopped() {
+		dec, ok := p.lookForLeader()
+		if !ok {
+			return
+		}
+		switch dec.Role {
+		case election.Leading:
+			p.lead()
+		case election.Following:
+			p.learn(dec.Leader, false)
+		case election.Observing:
+			p.learn(dec.Leader, true)
+		}
+	}
+}
+
+func (p *Peer) lookForLeader() (election.Decision, bool) {
+	p.setState("looking")
+	_, cur := p.epochs()
+	p.elec.Start(p.lastLogged, cur)
+	tick := time.NewTicker(p.cfg.ElectionTick)
+	defer tick.Stop()
+	// Read-only mode: after a grace period without a leader, serve
+	// read-only clients from what this member has applied, until the
+	// election decides (QuorumPeer starts a ReadOnlyZooKeeperServer the
+	// same way). Its clients are dropped then and reconnect.
+	var roStart <-chan time.Time
+	if p.cfg.ReadOnlyMode {
+		t := time.NewTimer(p.readOnlyDelay())
+		defer t.Stop()
+		roStart = t.C
+	}
+	defer p.stopEngine()
+	for {
+		if d := p.flushElection(); d != nil {
+			p.log.Info("election decided", "leader", d.Leader, "role", d.Role.String(), "zxid", hexZxid(d.Zxid))
+			return *d, true
+		}
+		select {
+		case <-roStart:
+			roStart = nil
+			p.mu.Lock()
+			gen := p.gen
+			p.mu.Unlock()
+			if _, err := p.startEngine(engine.RoleReadOnly, 0, gen); err != nil {
+				p.log.Error("cannot start read-only mode", "err", err)
+			}
+		case m := <-p.elecNet.Recv():
+			p.stepElection(m)
+		case <-tick.C:
+			p.elec.Tick()
+		case <-p.ops:
+			// No role: whatever an old engine asked is void.
+		case <-p.stop:
+			return election.Decision{}, false
+		}
+	}
+}
+
+func (p *Peer) stepElection(m quorumnet.Received) {
+	n, err := election.DecodeNotification(m.Msg)
+	if err != nil {
+		p.log.Warn("bad election notification", "from", m.From, "err", err)
+		return
+	}
+	p.elec.Step(m.From, n)
+}
+
+// flushElection sends the election core's messages (looping back those to
+// itself) and returns its decision, if any.
+func (p *Peer) flushElection() *election.Decision {
+	var dec *election.Decision
+	for p.elec.HasReady() {
+		rd := p.elec.Ready()
+		p.elec.Advance()
+		if rd.Decision != nil {
+			d := *rd.Decision
+			dec = &d
+		}
+		for _, m := range rd.Messages {
+			if m.To == p.cfg.ID {
+				p.elec.Step(p.cfg.ID, m.Notification)
+				continue
+			}
+			p.elecNet.Send(m.To, election.AppendNotification(nil, m.Notification))
+		}
+	}
+	return dec
+}
+
+// newRole starts a role generation: ops from older engines are dropped.
+func (p *Peer) newRole(state string) int64 {
+	p.mu.Lock()
+	p.gen++
+	gen := p.gen
+	p.state = state
+	p.mu.Unlock()
+	p.log.Info("peer state", "state", state)
+	return gen
+}
+
+// startEngine creates and starts the engine of a role that is established.
+func (p *Peer) startEngine(role engine.Role, zxidFloor int64, gen int64) (*engine.Engine, error) {
+	ec := p.cfg.Engine
+	ec.Tree = p.db.Tree
+	p.sessMu.Lock()
+	ec.Sessions = copySessions(p.sessions)
+	p.sessMu.Unlock()
+	ec.Log = nil
+	ec.Role = role
+	rq := &roleQuorum{p: p, gen: gen, done: make(chan struct{})}
+	ec.Quorum = rq
+	ec.ZxidFloor = zxidFloor
+	ec.ServerID = p.cfg.ID
+	eng, err := engine.New(ec)
+	if err != nil {
+		return nil, err
+	}
+	if err := eng.StartServing(); err != nil {
+		eng.Close()
+		return nil, err
+	}
+	p.mu.Lock()
+	p.eng = eng
+	p.roleDone = rq.done
+	p.mu.Unlock()
+	if role != engine.RoleReadOnly {
+		p.readyOnce.Do(func() { close(p.ready) })
+	}
+	p.log.Info("serving clients", "role", role.String())
+	return eng, nil
+}
+
+func (p *Peer) stopEngine() {
+	p.mu.Lock()
+	eng := p.eng
+	p.eng = nil
+	if p.roleDone != nil {
+		close(p.roleDone)
+		p.roleDone = nil
+	}
+	p.mu.Unlock()
+	if eng != nil {
+		eng.Close()
+	}
+}
+
+func copySessions(m map[int64]int32) map[int64]int32 {
+	c := make(map[int64]int32, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// commit applies committed txns: through the engine when one serves (it
+// completes its clients' requests), straight to the tree during sync.
+func (p *Peer) commit(eng *engine.Engine, entries []zab.Entry) error {
+	datas := make([][]byte, len(entries))
+	for i, en := range entries {
+		datas[i] = en.Data
+		hdr, rec, _, err := proto.DecodeTxnEntry(en.Data)
+		if err != nil {
+			return fmt.Errorf("quorum: committed txn 0x%x: %w", en.Zxid, err)
+		}
+		p.sessMu.Lock()
+		switch hdr.Type {
+		case proto.OpCreateSession:
+			if cs, ok := rec.(*proto.CreateSessionTxn); ok {
+				p.sessions[hdr.ClientID] = cs.TimeOut
+			}
+		case proto.OpCloseSession:
+			delete(p.sessions, hdr.ClientID)
+		}
+		p.sessMu.Unlock()
+		if eng == nil {
+			p.db.Tree.ProcessTxn(&hdr, rec)
+		}
+		p.history = append(p.history, en)
+	}
+	if n := len(p.history) - commitLogCount; n > 0 {
+		p.history = append([]zab.Entry(nil), p.history[n:]...)
+	}
+	if eng != nil {
+		return eng.Commit(datas)
+	}
+	return nil
+}
+
+// catchUp applies the txns this member logged but never saw committed: a
+// new role takes the whole log as its history (ZooKeeper reloads its
+// database from disk at each role), so the tree must hold all of it. A
+// leader commits them in its new epoch; a learner's are kept or cut back
+// by the leader's DIFF or TRUNC.
+func (p *Peer) catchUp() error {
+	applied := p.db.Tree.LastProcessedZxid()
+	if p.lastLogged <= applied {
+		return nil
+	}
+	es, err := p.db.History(applied, 0)
+	if err != nil {
+		return fmt.Errorf("quorum: read logged txns after 0x%x: %w", applied, err)
+	}
+	entries := make([]zab.Entry, 0, len(es))
+	for _, e := range es {
+		entries = append(entries, zab.Entry{Zxid: e.Header.Zxid, Data: e.Raw})
+	}
+	if len(entries) > 0 {
+		p.log.Info("applying logged txns before the new role", "from", hexZxid(entries[0].Zxid), "to", hexZxid(entries[len(entries)-1].Zxid))
+	}
+	return p.commit(nil, entries)
+}
+
+// persist makes a Ready's entries and epochs durable, in zab's order.
+func (p *Peer) persist(rd *zab.Ready) error {
+	for _, en := range rd.Entries {
+		if err := p.db.AppendRaw(en.Zxid, en.Data); err != nil {
+			return err
+		}
+		p.lastLogged = en.Zxid
+	}
+	if len(rd.Entries) > 0 {
+		if err := p.db.SyncRaw(); err != nil {
+			return err
+		}
+	}
+	st := p.db.Store()
+	if rd.HasAcceptedEpoch {
+		if err := st.WriteEpoch(storage.AcceptedEpochFile, rd.AcceptedEpoch); err != nil {
+			return err
+		}
+	}
+	if rd.HasCurrentEpoch {
+		if err := st.WriteEpoch(storage.CurrentEpochFile, rd.CurrentEpoch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// snapshotSource is the applied state, consistent because the peer loop is
+// the only goroutine that applies.
+func (p *Peer) snapshotSource() *snapshot.Source {
+	p.sessMu.Lock()
+	defer p.sessMu.Unlock()
+	return &snapshot.Source{Tree: zkdb.SnapshotTree(p.db.Tree), Sessions: copySessions(p.sessions)}
+}
+
+// diskHistory serves a leader's older history from the txn log.
+type diskHistory struct{ db *zkdb.DB }
+
+func (h diskHistory) From(zxid int64) []zab.Entry {
+	es, err := h.db.History(zxid-1, 0)
+	if err != nil {
+		return nil
+	}
+	out := make([]zab.Entry, len(es))
+	for i, e := range es {
+		out[i] = zab.Entry{Zxid: e.Header.Zxid, Data: e.Raw}
+	}
+	return out
+}
+
+// roleQuorum is the engine.Quorum of one role: it queues the engine's
+// requests for the peer loop, tagged with the role's generation.
+type roleQuorum struct {
+	p    *Peer
+	gen  int64
+	done chan struct{} // closed when the role ends, so no engine blocks on a gone loop
+}
+
+func (q *roleQuorum) send(o op) {
+	o.gen = q.gen
+	select {
+	case q.p.ops <- o:
+	case <-q.done:
+	case <-q.p.stop:
+	}
+}
+
+func (q *roleQuorum) Propose(zxid int64, entry []byte) {
+	q.send(op{kind: opPropose, zxid: zxid, data: entry})
+}
+
+func (q *roleQuorum) Forward(data []byte, auth []proto.ID) {
+	q.send(op{kind: opForward, data: data, auth: auth})
+}
+
+func (q *roleQuorum) Revalidate(id int64, timeout int32) {
+	q.send(op{kind: opRevalidate, session: id, timeout: timeout})
+}
+
+func (q *roleQuorum) Touch(id int64, timeout int32) {
+	q.send(op{kind: opTouch, session: id, timeout: timeout})
+}
+
+// acceptClients hands client connections to the engine serving now; with
+// none, a four-letter word gets ZooKeeper's "not serving" text and any
+// other connection is closed, so the client tries another member.
+func (p *Peer) acceptClients(ln net.Listener) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if p.stopped() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			p.log.Warn("client accept failed", "err", err)
+			select {
+			case <-time.After(50 * time.Millisecond):
+			case <-p.stop:
+				return
+			}
+			continue
+		}
+		if eng := p.Engine(); eng != nil {
+			eng.ServeConn(nc)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			notServing(nc)
+		}()
+	}
+}
+
+func notServing(nc net.Conn) {
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(2 * time.Second))
+	var head [4]byte
+	if _, err := io.ReadFull(nc, head[:]); err != nil {
+		return
+	}
+	if engine.IsFourLetterWord(string(head[:])) {
+		io.WriteString(nc, "This ZooKeeper instance is not currently serving requests\n")
+	}
+}
+
+func hexZxid(z int64) string { return "0x" + strconv.FormatInt(z, 16) }
+
+// treeOf is a helper for tests: the database's current tree.
+func (p *Peer) treeOf() *datatree.Tree { return p.db.Tree }

@@ -1,0 +1,542 @@
+package quorum
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/zkit-go/zkit/internal/datatree"
+	"github.com/zkit-go/zkit/internal/engine"
+	"github.com/zkit-go/zkit/internal/jute"
+	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/quorumnet"
+	"github.com/zkit-go/zkit/internal/snapshot"
+	"github.com/zkit-go/zkit/internal/zab"
+)
+
+// inbound is a quorum packet (or a connection event) for the peer loop.
+type inbound struct {
+	from     int64
+	conn     *quorumnet.PeerConn
+	register bool // the first packet of a learner connection
+	pkt      proto.QuorumPacket
+	err      error
+	snap     *receivedSnapshot
+}
+
+// receivedSnapshot is a SNAP's stream, read by the connection's reader.
+type receivedSnapshot struct {
+	tree     *datatree.Tree
+	sessions map[int64]int32
+}
+
+// lead runs the leader role until it ends.
+func (p *Peer) lead() {
+	gen := p.newRole("leading")
+	defer p.stopEngine()
+	if err := p.catchUp(); err != nil {
+		p.log.Error("cannot lead", "err", err)
+		return
+	}
+	acc, cur := p.epochs()
+	core, err := zab.NewLeader(zab.LeaderConfig{
+		ID:             p.cfg.ID,
+		Voters:         p.voters,
+		Observers:      p.observers,
+		AcceptedEpoch:  acc,
+		CurrentEpoch:   cur,
+		LastZxid:       p.lastLogged,
+		History:        append([]zab.Entry(nil), p.history...),
+		Older:          diskHistory{p.db},
+		CommitLogCount: commitLogCount,
+		InitLimit:      p.cfg.InitLimit,
+		SyncLimit:      p.cfg.SyncLimit,
+		ConfigText:     p.configText,
+	})
+	if err != nil {
+		p.log.Error("cannot lead", "err", err)
+		return
+	}
+	addr := net.JoinHostPort(p.me.Host, strconv.Itoa(p.me.QuorumPort))
+	ln, err := quorumnet.ListenLearners(addr, p.cfg.Listen)
+	if err != nil {
+		p.log.Error("cannot open the quorum port", "addr", addr, "err", err)
+		return
+	}
+	in := make(chan inbound, 1024)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	conns := make(map[int64]*quorumnet.PeerConn)
+	defer func() {
+		close(quit)
+		ln.Close()
+		for _, c := range conns {
+			c.Close()
+		}
+		wg.Wait()
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p.readLearner(c, in, quit)
+			}()
+		}
+	}()
+
+	tick := time.NewTicker(p.cfg.TickTime)
+	defer tick.Stop()
+	etick := time.NewTicker(p.cfg.ElectionTick)
+	defer etick.Stop()
+	var eng *engine.Engine
+	for {
+		select {
+		case ev := <-in:
+			if ev.register {
+				if old := conns[ev.from]; old != nil && old != ev.conn {
+					old.Close()
+					core.Disconnected(ev.from)
+				}
+				conns[ev.from] = ev.conn
+			}
+			if ev.err != nil {
+				if conns[ev.from] == ev.conn {
+					delete(conns, ev.from)
+					core.Disconnected(ev.from)
+				}
+				ev.conn.Close()
+				break
+			}
+			core.Step(ev.from, ev.pkt)
+		case <-tick.C:
+			core.Tick()
+		case m := <-p.elecNet.Recv():
+			p.stepElection(m)
+		case <-etick.C:
+			p.elec.Tick()
+		case o := <-p.ops:
+			if o.gen != gen {
+				break
+			}
+			if o.kind == opPropose {
+				if err := core.Propose(o.zxid, o.data); err != nil {
+					p.log.Error("proposal refused, leaving the leader role", "zxid", hexZxid(o.zxid), "err", err)
+					return
+				}
+			}
+		case <-p.stop:
+			return
+		}
+		p.flushElection() // a leader only answers; it has decided
+		done, err := p.leaderReady(core, conns, &eng, gen)
+		if err != nil {
+			p.log.Error("leader stopping", "err", err)
+			return
+		}
+		if done {
+			return
+		}
+	}
+}
+
+// readLearner reads one learner connection: the first packet names it.
+func (p *Peer) readLearner(c *quorumnet.PeerConn, in chan<- inbound, quit <-chan struct{}) {
+	send := func(ev inbound) bool {
+		select {
+		case in <- ev:
+			return true
+		case <-quit:
+			return false
+		}
+	}
+	first, err := c.Recv()
+	if err != nil {
+		c.Close()
+		return
+	}
+	if first.Type != zab.FollowerInfo && first.Type != zab.ObserverInfo {
+		p.log.Warn("learner connection did not start with FOLLOWERINFO/OBSERVERINFO", "type", first.Type)
+		c.Close()
+		return
+	}
+	var li proto.LearnerInfo
+	if err := jute.Unmarshal(first.Data, &li); err != nil {
+		c.Close()
+		return
+	}
+	sid := li.ServerID
+	if !send(inbound{from: sid, conn: c, register: true, pkt: first}) {
+		c.Close()
+		return
+	}
+	for {
+		pkt, err := c.Recv()
+		if err != nil {
+			send(inbound{from: sid, conn: c, err: err})
+			return
+		}
+		if !send(inbound{from: sid, conn: c, pkt: pkt}) {
+			return
+		}
+	}
+}
+
+// leaderReady does the leader core's work; it reports the end of the role.
+func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn, eng **engine.Engine, gen int64) (bool, error) {
+	for core.HasReady() {
+		rd := core.Ready()
+		if err := p.persist(&rd); err != nil {
+			return true, fmt.Errorf("persist: %w", err)
+		}
+		if len(rd.Committed) > 0 {
+			if err := p.commit(*eng, rd.Committed); err != nil {
+				return true, err
+			}
+		}
+		touched := make(map[int64]*quorumnet.PeerConn)
+		for _, m := range rd.Messages {
+			c := conns[m.To]
+			if c == nil {
+				continue
+			}
+			err := c.Send(m.Packet)
+			if err == nil && m.Snapshot {
+				err = c.SendSnapshot(p.snapshotSource())
+			}
+			if err != nil {
+				c.Close()
+				continue
+			}
+			touched[m.To] = c
+		}
+		for _, c := range touched {
+			c.Flush()
+		}
+		for _, sid := range rd.Disconnect {
+			if c := conns[sid]; c != nil {
+				c.Close()
+				delete(conns, sid)
+			}
+		}
+		var syncs []int64
+		var revals []zab.RevalidateRequest
+		if e := *eng; e != nil {
+			for _, fr := range rd.Requests {
+				isSync, err := e.SubmitForwarded(fr.Data, fr.AuthInfo)
+				if err != nil {
+					p.log.Warn("bad forwarded request", "from", fr.From, "err", err)
+					continue
+				}
+				if isSync {
+					syncs = append(syncs, fr.From)
+				}
+			}
+			if len(rd.Touches) > 0 {
+				ids := make([]int64, len(rd.Touches))
+				tos := make([]int32, len(rd.Touches))
+				for i, t := range rd.Touches {
+					ids[i], tos[i] = t.SessionID, t.Timeout
+				}
+				e.TouchSessions(ids, tos)
+			}
+		}
+		revals = rd.Revalidations
+		if rd.Established && *eng == nil {
+			p.elec.UpdatePeerEpoch(core.Epoch())
+			e, err := p.startEngine(engine.RoleLeader, core.NextZxid()-1, gen)
+			if err != nil {
+				return true, err
+			}
+			*eng = e
+			p.setState("leader")
+		}
+		if rd.Done != nil {
+			p.log.Info("leader role over", "reason", rd.Done)
+			return true, nil
+		}
+		core.Advance()
+		for _, sid := range syncs {
+			core.Sync(sid)
+		}
+		for _, rv := range revals {
+			valid := false
+			if e := *eng; e != nil {
+				valid = e.RevalidateSession(rv.SessionID, rv.Timeout)
+			}
+			core.RevalidateReply(rv.From, rv.SessionID, valid)
+		}
+	}
+	return false, nil
+}
+
+// learn runs the follower (or observer) role until it ends.
+func (p *Peer) learn(leader int64, observer bool) {
+	state := "following"
+	if observer {
+		state = "observing"
+	}
+	gen := p.newRole(state)
+	defer p.stopEngine()
+	if err := p.catchUp(); err != nil {
+		p.log.Error("cannot follow", "err", err)
+		return
+	}
+	lm, ok := p.members[leader]
+	if !ok {
+		p.log.Error("elected leader is not a member", "leader", leader)
+		return
+	}
+	addr := net.JoinHostPort(lm.Host, strconv.Itoa(lm.QuorumPort))
+	var c *quorumnet.PeerConn
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		c, err = quorumnet.DialLeader(addr, p.cfg.Dial, time.Duration(p.cfg.InitLimit)*p.cfg.TickTime)
+		if err == nil {
+			break
+		}
+		select {
+		case <-time.After(p.cfg.TickTime):
+		case <-p.stop:
+			return
+		}
+	}
+	if err != nil {
+		p.log.Warn("cannot connect to the leader", "leader", leader, "addr", addr, "err", err)
+		return
+	}
+	acc, cur := p.epochs()
+	core := zab.NewLearner(zab.LearnerConfig{
+		ID:            p.cfg.ID,
+		Leader:        leader,
+		Observer:      observer,
+		AcceptedEpoch: acc,
+		CurrentEpoch:  cur,
+		LastZxid:      p.lastLogged,
+		InitLimit:     p.cfg.InitLimit,
+		SyncLimit:     p.cfg.SyncLimit,
+	})
+	in := make(chan inbound, 1024)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() {
+		close(quit)
+		c.Close()
+		wg.Wait()
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		p.readLeader(c, in, quit)
+	}()
+	tick := time.NewTicker(p.cfg.TickTime)
+	defer tick.Stop()
+	etick := time.NewTicker(p.cfg.ElectionTick)
+	defer etick.Stop()
+	var eng *engine.Engine
+	var snap *receivedSnapshot
+	role := engine.RoleFollower
+	if observer {
+		role = engine.RoleObserver
+	}
+	for {
+		done, err := p.learnerReady(core, c, &eng, &snap, role, gen)
+		if err != nil {
+			p.log.Error("learner stopping", "err", err)
+			return
+		}
+		if done {
+			return
+		}
+		select {
+		case ev := <-in:
+			if ev.err != nil {
+				p.log.Info("lost the leader", "err", ev.err)
+				core.Disconnected()
+				break
+			}
+			if ev.snap != nil {
+				snap = ev.snap
+			}
+			core.Step(ev.pkt)
+		case <-tick.C:
+			core.Tick()
+		case m := <-p.elecNet.Recv():
+			p.stepElection(m)
+		case <-etick.C:
+			p.elec.Tick()
+		case o := <-p.ops:
+			if o.gen != gen {
+				break
+			}
+			switch o.kind {
+			case opForward:
+				core.Forward(o.data, o.auth)
+			case opRevalidate:
+				core.Revalidate(o.session, o.timeout)
+			case opTouch:
+				core.Touch(o.session, o.timeout)
+			}
+		case <-p.stop:
+			return
+		}
+		p.flushElection()
+	}
+}
+
+// readLeader reads the leader connection; a SNAP's snapshot stream is read
+// here, right after its packet, and handed over with it.
+func (p *Peer) readLeader(c *quorumnet.PeerConn, in chan<- inbound, quit <-chan struct{}) {
+	for {
+		pkt, err := c.Recv()
+		ev := inbound{pkt: pkt, err: err}
+		if err == nil && pkt.Type == zab.Snap {
+			sk := newTreeSink(p.cfg.Engine.ExtendedTypesEnabled)
+			if err := c.RecvSnapshot(sk); err != nil {
+				ev.err = fmt.Errorf("read snapshot: %w", err)
+			} else if t, err := sk.finish(); err != nil {
+				ev.err = fmt.Errorf("load snapshot: %w", err)
+			} else {
+				ev.snap = &receivedSnapshot{tree: t, sessions: sk.sessions}
+			}
+		}
+		select {
+		case in <- ev:
+		case <-quit:
+			return
+		}
+		if ev.err != nil {
+			return
+		}
+	}
+}
+
+func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engine.Engine, snap **receivedSnapshot, role engine.Role, gen int64) (bool, error) {
+	for core.HasReady() {
+		rd := core.Ready()
+		if rd.HasSnapshot {
+			s := *snap
+			if s == nil {
+				return true, fmt.Errorf("SNAP at 0x%x without a snapshot stream", rd.SnapshotZxid)
+			}
+			if err := p.db.InstallSnapshot(s.tree, s.sessions, rd.SnapshotZxid); err != nil {
+				return true, err
+			}
+			p.sessMu.Lock()
+			p.sessions = copySessions(s.sessions)
+			p.sessMu.Unlock()
+			p.lastLogged = rd.SnapshotZxid
+			p.history = nil
+			*snap = nil
+		}
+		if rd.HasTruncate {
+			if err := p.db.Truncate(rd.TruncateTo); err != nil {
+				return true, err
+			}
+			p.sessMu.Lock()
+			p.sessions = copySessions(p.db.Sessions)
+			p.sessMu.Unlock()
+			p.lastLogged = p.db.LastZxid
+			kept := p.history[:0]
+			for _, e := range p.history {
+				if e.Zxid <= rd.TruncateTo {
+					kept = append(kept, e)
+				}
+			}
+			p.history = kept
+		}
+		if err := p.persist(&rd); err != nil {
+			return true, fmt.Errorf("persist: %w", err)
+		}
+		if len(rd.Committed) > 0 {
+			if err := p.commit(*eng, rd.Committed); err != nil {
+				return true, err
+			}
+		}
+		for _, m := range rd.Messages {
+			if err := c.Send(m.Packet); err != nil {
+				return true, err
+			}
+		}
+		if len(rd.Messages) > 0 {
+			if err := c.Flush(); err != nil {
+				return true, err
+			}
+		}
+		if e := *eng; e != nil {
+			for _, rv := range rd.Revalidated {
+				e.Revalidated(rv.SessionID, rv.Valid)
+			}
+			if rd.Syncs > 0 {
+				e.SyncsDone(rd.Syncs)
+			}
+		}
+		if rd.Established && *eng == nil {
+			p.elec.UpdatePeerEpoch(core.Epoch())
+			e, err := p.startEngine(role, 0, gen)
+			if err != nil {
+				return true, err
+			}
+			*eng = e
+			p.setState(role.String())
+		}
+		if rd.Done != nil {
+			p.log.Info("learner role over", "reason", rd.Done)
+			return true, nil
+		}
+		core.Advance()
+	}
+	return false, nil
+}
+
+// treeSink loads a snapshot stream into a new tree.
+type treeSink struct {
+	opts     []datatree.Option
+	loader   *datatree.Loader
+	acls     map[int64][]proto.ACL
+	sessions map[int64]int32
+}
+
+func newTreeSink(extended bool) *treeSink {
+	s := &treeSink{opts: []datatree.Option{datatree.WithExtendedTypes(extended)}}
+	s.Reset()
+	return s
+}
+
+func (s *treeSink) Reset() {
+	s.loader = datatree.NewLoader(s.opts...)
+	s.acls = make(map[int64][]proto.ACL)
+	s.sessions = make(map[int64]int32)
+}
+
+func (s *treeSink) AddSession(id int64, timeout int32) error {
+	s.sessions[id] = timeout
+	return nil
+}
+
+func (s *treeSink) SetACL(ref int64, acl []proto.ACL) error {
+	s.acls[ref] = acl
+	return nil
+}
+
+func (s *treeSink) AddNode(path string, data []byte, aclRef int64, stat proto.StatPersisted) error {
+	if path == "/" {
+		path = ""
+	}
+	return s.loader.AddNode(path, data, aclRef, stat)
+}
+
+func (s *treeSink) finish() (*datatree.Tree, error) {
+	s.loader.SetACLCache(s.acls)
+	return s.loader.Finish()
+}
+
+var _ snapshot.Sink = (*treeSink)(nil)

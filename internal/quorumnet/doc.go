@@ -1,0 +1,84 @@
+// Package quorumnet is the network layer of a replicated zkit server: the
+// election port (ZooKeeper's QuorumCnxManager) and the quorum (learner)
+// port (Learner / LearnerHandler sockets). It owns goroutines and sockets
+// and makes no protocol decisions: the election and zab cores decide what
+// to send; the peer driver moves bytes through this package.
+//
+// # Election port (ElectionNet)
+//
+// Handshake, initiator → acceptor, big-endian, no reply:
+//
+//	int64 protocol version   -65536 (V1; we always send V1)
+//	int64 sid                the initiator's server id
+//	int32 addrLen            1..2048
+//	addrLen bytes            "host:port" (V2 peers: "h:p|h:p|...")
+//
+// A first long ≥ 0 is a legacy peer's sid with no address. Then messages,
+// in both directions: int32 length (1..512 KiB) + payload. A bad version,
+// an address length out of range, an address that is not host:port, a
+// frame length out of range or a handshake slower than ConnectTimeout
+// closes that connection and nothing else.
+//
+// Who keeps a connection: only one per pair survives, always the one the
+// larger sid initiated. An initiator with the smaller sid sends its
+// handshake and closes (so the peer learns to connect back); an acceptor
+// that hears from a smaller sid drops any connection it has to that sid
+// (the peer would not dial unless it believed it had none), closes the
+// new socket and dials back. A connection accepted from a larger sid
+// replaces any older one, unless it was accepted before the current one
+// (its handshake was merely read later: Java reads handshakes one at a
+// time in accept order, so it never sees this). The smaller side skips
+// its handshake if the larger side's connection arrived while it was
+// dialling, so simultaneous connects settle after at most one extra
+// round. Sid Long.MAX_VALUE (an observer without an id) is renamed -1,
+// -2, ... per connection, as Java does; addresses from handshakes are remembered for sids that are not in
+// Peers, so connecting back to them works. Configured Peers addresses win
+// over handshake addresses (Java prefers the handshake's).
+//
+// Sending: each peer has a queue of one. Send replaces an unsent message
+// (only the newest vote matters) and never blocks; with no connection it
+// dials in the background. When a connection is established and its queue
+// is empty, the last message sent to that peer is sent again (the peer may
+// have lost it with the old connection): receivers must accept
+// duplicates. ConnectAll dials every peer ever sent to or heard from.
+// Receiving: one channel of RecvCapacity messages; when the consumer falls
+// behind the oldest is dropped (FastLeaderElection resends). A message to
+// MyID is looped back to Recv.
+//
+// # Quorum port (LearnerListener, DialLeader, PeerConn)
+//
+// Both directions carry jute QuorumPacket records back to back, with no
+// length prefix:
+//
+//	int32 type | int64 zxid | buffer data (int32 len, -1 = null) |
+//	vector<Id> authinfo (int32 count, -1 = null; Id = ustring scheme, ustring id)
+//
+// After a SNAP packet the leader streams the snapshot body (see package
+// snapshot: sessions, ACL cache, nodes, "/" — no FileHeader, seal or
+// digest, as ZKDatabase.serializeSnapshot in 3.8) and then the jute
+// string "BenWasHere". SendSnapshot/RecvSnapshot do that part.
+//
+// Caller duties:
+//
+//  1. One goroutine calls Recv/RecvSnapshot at a time. Any receive error
+//     (timeout, bad length, EOF, bad signature) leaves the stream
+//     unusable: Close the PeerConn.
+//  2. Set the read timeout as Java does: initLimit × tickTime while
+//     connecting and syncing, syncLimit × tickTime after NEWLEADER. It
+//     applies to each blocking socket read, like SO_TIMEOUT.
+//  3. Send never waits for the network; packets queued together are
+//     written in one batch. There is no write timeout (Java has none):
+//     the leader's ping check closes a stuck learner. Flush waits until
+//     everything sent so far is written.
+//  4. SendSnapshot walks the tree on the writer goroutine while the caller
+//     waits: keep the tree unchanged until it returns. Send the SNAP packet
+//     first.
+//  5. DialLeader tries once; retrying (Java: 5 attempts a second apart
+//     within initLimit) is the driver's.
+//  6. Received lengths above the max buffer (DefaultMaxBuffer:
+//     jute.maxbuffer + its extra allowance, as Java checks) fail with
+//     ErrPacketSize before any allocation.
+//
+// Every goroutine belongs to the ElectionNet or PeerConn that started it;
+// Close stops and joins them all.
+package quorumnet

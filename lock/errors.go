@@ -1,0 +1,9 @@
+package lock
+
+import (
+	"errors"
+
+	"github.com/go-zookeeper/zk"
+)
+
+func isNoNode(err error) bool { return errors.Is(err, zk.ErrNoNode) }

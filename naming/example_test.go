@@ -1,0 +1,69 @@
+package naming_test
+
+// These examples need a ZooKeeper server at 127.0.0.1:2181, so they are
+// compiled but not run by go test.
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/zkit-go/zkit/naming"
+	"github.com/zkit-go/zkit/recipes"
+)
+
+func ExampleDiscovery_Register() {
+	ctx := context.Background()
+	c, err := recipes.Connect(ctx, []string{"127.0.0.1:2181"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	d := naming.NewDiscovery(c, "/services")
+	defer d.Close() // unregisters
+	in := naming.NewInstance("10.0.0.7", 8080)
+	in.Metadata = map[string]string{"zone": "eu-1"}
+	if _, err := d.Register(ctx, "api", in); err != nil {
+		log.Fatal(err)
+	}
+	// The instance is registered again by itself after a session loss.
+}
+
+func ExampleProvider() {
+	ctx := context.Background()
+	c, err := recipes.Connect(ctx, []string{"127.0.0.1:2181"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	d := naming.NewDiscovery(c, "/services")
+	defer d.Close()
+	p, err := d.Provider("api", naming.RoundRobin())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	<-p.Cache().Initialized()
+	in, err := p.Instance()
+	if err != nil {
+		log.Fatal(err) // naming.ErrNoInstances
+	}
+	fmt.Printf("%s:%d\n", in.Address, in.Port)
+}
+
+func ExampleUniqueName() {
+	ctx := context.Background()
+	c, err := recipes.Connect(ctx, []string{"127.0.0.1:2181"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	name, _, err := naming.UniqueName(ctx, c, "/names/jobs", "job-", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(name) // job-0000000000, job-0000000001, ...
+}

@@ -1,0 +1,69 @@
+// Package queue implements distributed queues on ZooKeeper in the manner
+// of Apache Curator's DistributedQueue, DistributedPriorityQueue,
+// DistributedDelayQueue and DistributedIdQueue, on the recipes client.
+//
+// # Layout
+//
+// Every item is a persistent sequential node under the queue path; the
+// payload is the node's data, unchanged (no Curator item serializer).
+// Names are Curator's, behind the protection prefix recipes.CreateProtected
+// adds so that a Put retried after a lost reply never adds an item twice:
+//
+//	<path>/_c_<uuid>-queue-<seq>                 Queue (FIFO)
+//	<path>/_c_<uuid>-queue-<1|0><%08X prio><seq>   PriorityQueue ("1" for prio >= 0)
+//	<path>/_c_<uuid>-queue-|<%08X due ms>|<seq>   DelayQueue (Unix milliseconds)
+//	<path>/_c_<uuid>-queue-|<id>|<seq>            IDQueue ('/' and '|' in id become '_')
+//	<path>/_locks/<item>                         Consume's per-item lock (ephemeral)
+//	<path>/_claims/<item>-<uuid>                 claim record (persistent, short-lived)
+//
+// <seq> is ZooKeeper's 10-digit counter. Children that do not parse are
+// ignored. The queue, lock and claim nodes are containers created on
+// demand; the server may reap them when empty.
+//
+// # Taking items
+//
+// Take (at-most-once): list the items with a children watch, and for the
+// first available one read it and remove it in one transaction that also
+// creates a claim record <item>-<uuid>. If the reply to that transaction
+// is lost, the claim record says whether this consumer removed the item
+// or another one did, so an item is never removed without being returned
+// and never returned twice. The caller's ctx does not interrupt a removal
+// once started (WithOperationTimeout bounds it); Take may return an item
+// even though ctx ended meanwhile. An item is lost if the process dies
+// between removing and using it: use Consume for that.
+//
+// Consume (Curator's lock-safe mode, QueueSafety with a lock path): lock
+// the first available unlocked item with an ephemeral node, call fn, and
+// only when fn returns nil remove the item, its lock and create the claim
+// record in one transaction, after checking that the lock still belongs to
+// the session that created it. fn's error releases the lock and leaves the
+// item for the next consumer. The guarantee: for every item exactly one
+// Consume returns nil, unless the item is removed by Take or
+// IDQueue.Remove. fn may run more than once for an item (at-least-once
+// processing): when its consumer dies, or its session is lost before the
+// removal (Consume then returns ErrLockLost). Do not mix Take and Consume
+// on one queue unless at-most-once for Take's items is what you want.
+//
+// Take and Consume block until an item is available, watching the
+// children again after every change (one-shot watches re-registered on
+// each pass), and also wake when a DelayQueue item falls due or the
+// session changes. Consumers compete for the first item; one wins, the
+// others move to the next.
+//
+// # Connection states
+//
+// Suspended: calls in progress wait for the connection (the recipes
+// client retries) until their ctx ends. A Consume's fn keeps running: its
+// lock is probably still held.
+//
+// Lost: the locks of this client's Consume calls are gone with the
+// session; fn's ctx is cancelled, and another consumer may take the item
+// over. A Take or Consume waiting for items lists them again on the new
+// session. Items and claim records are persistent and unaffected.
+//
+// # Goroutines
+//
+// A queue starts no goroutine of its own except one per running fn (to
+// cancel its ctx). Close makes blocked calls return ErrClosed and waits
+// for calls in progress, including a removal under way.
+package queue
