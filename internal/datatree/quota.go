@@ -263,10 +263,10 @@ func (t *Tree) QuotaFor(path string) (prefix string, limits, usage QuotaStats, o
 	if prefix == "" {
 		return "", QuotaStats{}, QuotaStats{}, false
 	}
-	ln := t.nodes[QuotaPath+prefix+"/"+quotaLimitNode]
-	sn := t.nodes[quotaStatPath(prefix)]
+	ln := t.lookup(QuotaPath + prefix + "/" + quotaLimitNode)
+	sn := t.lookup(quotaStatPath(prefix))
 	if ln == nil || sn == nil {
 		return prefix, QuotaStats{}, QuotaStats{}, false
 	}
-	return prefix, ParseQuotaStats(ln.data), ParseQuotaStats(sn.data), true
+	return prefix, ParseQuotaStats(ln.data()), ParseQuotaStats(sn.data()), true
 }
