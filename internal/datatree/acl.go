@@ -16,7 +16,8 @@ type aclCache struct {
 	byRef map[int64][]proto.ACL
 	byKey map[string]int64 // key: the list's jute bytes (order matters, as List.equals)
 	refs  map[int64]int64
-	index int64 // last ref handed out; new refs are ++index
+	index int64        // last ref handed out; new refs are ++index
+	enc   jute.Encoder // scratch for keys, so a hit allocates nothing
 }
 
 func newACLCache() *aclCache {
@@ -27,10 +28,11 @@ func newACLCache() *aclCache {
 	}
 }
 
-func aclKey(acl []proto.ACL) string {
-	var e jute.Encoder
-	proto.EncodeACLs(&e, acl)
-	return string(e.Bytes())
+// key returns acl's key bytes, valid until the next call.
+func (c *aclCache) key(acl []proto.ACL) []byte {
+	c.enc.Reset()
+	proto.EncodeACLs(&c.enc, acl)
+	return c.enc.Bytes()
 }
 
 // convert interns acl and counts one more use of it (convertAcls). A nil list
@@ -39,13 +41,13 @@ func (c *aclCache) convert(acl []proto.ACL) int64 {
 	if acl == nil {
 		return openACLRef
 	}
-	k := aclKey(acl)
-	ref, ok := c.byKey[k]
+	k := c.key(acl)
+	ref, ok := c.byKey[string(k)] // no allocation for a lookup
 	if !ok {
 		c.index++
 		ref = c.index
 		c.byRef[ref] = acl
-		c.byKey[k] = ref
+		c.byKey[string(k)] = ref
 	}
 	c.addUsage(ref)
 	return ref
@@ -89,9 +91,9 @@ func (c *aclCache) removeUsage(ref int64) {
 // forget drops ref and, if it still owns it, acl's key. (A snapshot may hold
 // two refs for equal lists; the key then points at only one of them.)
 func (c *aclCache) forget(ref int64, acl []proto.ACL) {
-	k := aclKey(acl)
-	if c.byKey[k] == ref {
-		delete(c.byKey, k)
+	k := c.key(acl)
+	if c.byKey[string(k)] == ref {
+		delete(c.byKey, string(k))
 	}
 	delete(c.byRef, ref)
 }
@@ -108,7 +110,7 @@ func (c *aclCache) load(m map[int64][]proto.ACL) {
 			c.index = ref
 		}
 		c.byRef[ref] = acl
-		c.byKey[aclKey(acl)] = ref
+		c.byKey[string(c.key(acl))] = ref
 		c.refs[ref] = 0
 	}
 }

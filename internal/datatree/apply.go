@@ -222,7 +222,7 @@ func (t *Tree) createNode(path string, data []byte, acl []proto.ACL, owner int64
 		return proto.Stat{}, proto.ErrBadArguments
 	}
 	parentName, childName := path[:i], path[i+1:]
-	parent := t.nodes[parentName]
+	parent := t.lookup(parentName)
 	if parent == nil {
 		return proto.Stat{}, proto.ErrNoNode
 	}
@@ -232,31 +232,41 @@ func (t *Tree) createNode(path string, data []byte, acl []proto.ACL, owner int64
 	// node that a fuzzy snapshot caught with a not-yet-serialised ACL
 	// repairs its aclRef. This is Java's behaviour, leak included.
 	ref := t.acls.convert(acl)
-	if existing := t.nodes[path]; existing != nil {
-		existing.acl = ref
+	existing := t.childNode(parent, childName)
+	if childName == "" && path != RootPath {
+		// Java would make a node with an empty name; the prep stage never
+		// asks for one, and it would alias its parent here.
+		return proto.Stat{}, proto.ErrBadArguments
+	}
+	if path == RootPath {
+		existing = t.root // "/" names the root, as in Java's map
+	}
+	if existing != nil {
+		t.setACLRef(existing, ref)
 		return proto.Stat{}, proto.ErrNodeExists
 	}
 	t.preChange(parentName, parent)
 	if parentCVersion == -1 {
-		parentCVersion = parent.stat.Cversion + 1
+		parentCVersion = parent.stat.cversion + 1
 	}
-	if parentCVersion > parent.stat.Cversion {
-		parent.stat.Cversion = parentCVersion
-		parent.stat.Pzxid = zxid
+	if parentCVersion > parent.stat.cversion {
+		parent.stat.cversion = parentCVersion
+		parent.stat.pzxid = zxid
 	}
-	child := &node{
-		data: data,
-		acl:  ref,
-		stat: proto.StatPersisted{
-			Czxid: zxid, Mzxid: zxid, Pzxid: zxid,
-			Ctime: time, Mtime: time,
-			EphemeralOwner: owner,
-		},
+	// A copy of the name, so the node does not keep the txn's whole path
+	// alive.
+	child := newNode(strings.Clone(childName), data)
+	child.stat = nodeStat{
+		czxid: zxid, mzxid: zxid, pzxid: zxid,
+		ctime: time, mtime: time,
+		owner: owner,
 	}
-	parent.addChild(childName)
+	t.setACLRef(child, ref)
+	t.addChild(parent, child)
+	t.count++
 	t.postChange(parentName, parent)
 	t.dataSize += nodeSize(path, data)
-	t.put(path, child)
+	t.addDigest(path, child)
 	switch t.cfg.ephemeralType(owner) {
 	case Container:
 		t.containers[path] = struct{}{}
@@ -277,35 +287,43 @@ func (t *Tree) createNode(path string, data []byte, acl []proto.ACL, owner int64
 	return st, proto.OK
 }
 
+// deleteNode removes the node at path. Like Java it does not check for
+// children (the prep stage does); a node deleted with children takes them
+// out of reach, where Java's path map would keep them (they still count in
+// NodeCount and the digest, as in Java).
 func (t *Tree) deleteNode(path string, zxid int64) proto.Code {
 	i := strings.LastIndexByte(path, '/')
 	if i < 0 {
 		return proto.ErrBadArguments
 	}
 	parentName, childName := path[:i], path[i+1:]
-	parent := t.nodes[parentName]
+	parent := t.lookup(parentName)
 	if parent == nil {
 		return proto.ErrNoNode
 	}
 	// The parent's pzxid moves even if the child is already gone (it may
 	// have been deleted while a fuzzy snapshot was taken), but never back.
 	t.preChange(parentName, parent)
-	delete(parent.children, childName)
-	if zxid > parent.stat.Pzxid {
-		parent.stat.Pzxid = zxid
+	var n *node
+	if path != RootPath {
+		n = t.removeChild(parent, childName)
+	}
+	if zxid > parent.stat.pzxid {
+		parent.stat.pzxid = zxid
 	}
 	t.postChange(parentName, parent)
 
-	n := t.nodes[path]
 	if n == nil {
 		return proto.ErrNoNode
 	}
 	acl := t.nodeACL(n)
-	t.remove(path)
-	t.acls.removeUsage(n.acl)
-	t.dataSize -= nodeSize(path, n.data)
+	t.count--
+	t.removeDigest(path, n)
+	t.acls.removeUsage(t.aclRef(n))
+	t.forgetNode(n)
+	t.dataSize -= nodeSize(path, n.data())
 	parentACL := t.nodeACL(parent)
-	owner := n.stat.EphemeralOwner
+	owner := n.stat.owner
 	switch t.cfg.ephemeralType(owner) {
 	case Container:
 		delete(t.containers, path)
@@ -316,7 +334,7 @@ func (t *Tree) deleteNode(path string, zxid int64) proto.Code {
 		// (the dump word lists the session with no paths).
 		delete(t.ephemerals[owner], path)
 	}
-	t.quotaAfterDelete(path, parentName, childName, n.data)
+	t.quotaAfterDelete(path, parentName, childName, n.data())
 	fired := t.dataWatches.Trigger(path, proto.EventNodeDeleted, acl, nil)
 	t.childWatches.Trigger(path, proto.EventNodeDeleted, acl, fired)
 	t.childWatches.Trigger(watchPath(parentName), proto.EventNodeChildrenChanged, parentACL, nil)
@@ -324,16 +342,16 @@ func (t *Tree) deleteNode(path string, zxid int64) proto.Code {
 }
 
 func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64) (proto.Stat, proto.Code) {
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return proto.Stat{}, proto.ErrNoNode
 	}
-	old := n.data
+	old := n.data()
 	t.preChange(path, n)
-	n.data = data // replaced, never written in place: readers may hold old
-	n.stat.Mtime = time
-	n.stat.Mzxid = zxid
-	n.stat.Version = version
+	n.setData(data) // replaced, never written in place: readers may hold old
+	n.stat.mtime = time
+	n.stat.mzxid = zxid
+	n.stat.version = version
 	st := t.clientStat(n)
 	t.postChange(path, n)
 	t.quotaAfterSetData(path, old, data)
@@ -343,14 +361,14 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 }
 
 func (t *Tree) setACL(path string, acl []proto.ACL, version int32) (proto.Stat, proto.Code) {
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return proto.Stat{}, proto.ErrNoNode
 	}
-	t.acls.removeUsage(n.acl)
+	t.acls.removeUsage(t.aclRef(n))
 	t.preChange(path, n)
-	n.stat.Aversion = version
-	n.acl = t.acls.convert(acl)
+	n.stat.aversion = version
+	t.setACLRef(n, t.acls.convert(acl))
 	st := t.clientStat(n)
 	t.postChange(path, n)
 	return st, proto.OK
@@ -360,17 +378,17 @@ func (t *Tree) setACL(path string, acl []proto.ACL, version int32) (proto.Stat, 
 // now; the values move only forward.
 func (t *Tree) setCversionPzxid(path string, cversion int32, zxid int64) error {
 	path = strings.TrimSuffix(path, "/")
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return proto.ErrNoNode
 	}
 	if cversion == -1 {
-		cversion = n.stat.Cversion + 1
+		cversion = n.stat.cversion + 1
 	}
-	if cversion > n.stat.Cversion {
+	if cversion > n.stat.cversion {
 		t.preChange(path, n)
-		n.stat.Cversion = cversion
-		n.stat.Pzxid = zxid
+		n.stat.cversion = cversion
+		n.stat.pzxid = zxid
 		t.postChange(path, n)
 	}
 	return nil

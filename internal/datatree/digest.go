@@ -10,6 +10,9 @@ import (
 // (8 bytes each), version, cversion, aversion (4 bytes each) and
 // ephemeralOwner (8 bytes), all big-endian, with the stored cversion. The
 // CRC is a Java long, so it is never negative.
+//
+// It allocates nothing: the path and the stat go through t.scratch (the
+// caller holds the write lock or is the Loader).
 func (t *Tree) nodeDigest(path string, n *node) int64 {
 	if !t.cfg.digest {
 		return 0
@@ -17,20 +20,21 @@ func (t *Tree) nodeDigest(path string, n *node) int64 {
 	if path == RootPath {
 		path = ""
 	}
-	var b [60]byte
+	b := append(t.scratch[:0], path...)
+	crc := crc32.Update(0, crc32.IEEETable, b)
+	crc = crc32.Update(crc, crc32.IEEETable, n.data())
 	s := &n.stat
-	binary.BigEndian.PutUint64(b[0:], uint64(s.Czxid))
-	binary.BigEndian.PutUint64(b[8:], uint64(s.Mzxid))
-	binary.BigEndian.PutUint64(b[16:], uint64(s.Pzxid))
-	binary.BigEndian.PutUint64(b[24:], uint64(s.Ctime))
-	binary.BigEndian.PutUint64(b[32:], uint64(s.Mtime))
-	binary.BigEndian.PutUint32(b[40:], uint32(s.Version))
-	binary.BigEndian.PutUint32(b[44:], uint32(s.Cversion))
-	binary.BigEndian.PutUint32(b[48:], uint32(s.Aversion))
-	binary.BigEndian.PutUint64(b[52:], uint64(s.EphemeralOwner))
-	crc := crc32.Update(0, crc32.IEEETable, []byte(path))
-	crc = crc32.Update(crc, crc32.IEEETable, n.data)
-	crc = crc32.Update(crc, crc32.IEEETable, b[:])
+	b = binary.BigEndian.AppendUint64(b[:0], uint64(s.czxid))
+	b = binary.BigEndian.AppendUint64(b, uint64(s.mzxid))
+	b = binary.BigEndian.AppendUint64(b, uint64(s.pzxid))
+	b = binary.BigEndian.AppendUint64(b, uint64(s.ctime))
+	b = binary.BigEndian.AppendUint64(b, uint64(s.mtime))
+	b = binary.BigEndian.AppendUint32(b, uint32(s.version))
+	b = binary.BigEndian.AppendUint32(b, uint32(s.cversion))
+	b = binary.BigEndian.AppendUint32(b, uint32(s.aversion))
+	b = binary.BigEndian.AppendUint64(b, uint64(s.owner))
+	crc = crc32.Update(crc, crc32.IEEETable, b)
+	t.scratch = b[:0]
 	return int64(crc)
 }
 

@@ -134,39 +134,35 @@ func (st statsTrack) bytes() []byte {
 // changes the stat node's data without touching its stat, the digest or
 // the cached data size.
 func (t *Tree) updateQuotaStat(prefix string, bytesDiff int64, countDiff int64) {
-	n := t.nodes[quotaStatPath(prefix)]
+	n := t.lookup(quotaStatPath(prefix))
 	if n == nil {
 		return
 	}
-	st := parseStatsTrack(n.data)
+	st := parseStatsTrack(n.data())
 	st["count"] = st.get("count") + countDiff
 	st["bytes"] = st.get("bytes") + bytesDiff
-	n.data = st.bytes()
+	n.setData(st.bytes())
 }
 
 // updateQuotaForPath recounts the subtree at path into its stat node.
 func (t *Tree) updateQuotaForPath(path string) {
 	var count, size int64
-	var walk func(p string)
-	walk = func(p string) {
-		n := t.nodes[p]
-		if n == nil {
-			return
-		}
+	var walk func(n *node)
+	walk = func(n *node) {
 		count++
-		size += int64(len(n.data))
-		for c := range n.children {
-			walk(p + "/" + c)
-		}
+		size += int64(len(n.data()))
+		n.eachChild(walk)
 	}
-	walk(path)
+	if n := t.lookup(path); n != nil {
+		walk(n)
+	}
 	statPath := quotaStatPath(path)
-	n := t.nodes[statPath]
+	n := t.lookup(statPath)
 	if n == nil {
 		return
 	}
 	t.preChange(statPath, n)
-	n.data = statsTrack{"count": count, "bytes": size}.bytes()
+	n.setData(statsTrack{"count": count, "bytes": size}.bytes())
 	t.postChange(statPath, n)
 }
 
@@ -210,16 +206,13 @@ func (t *Tree) quotaAfterSetData(path string, old, data []byte) {
 // has the usage recounted.
 func (t *Tree) setupQuota() {
 	t.quota = nil
-	if t.nodes[QuotaPath] == nil {
+	q := t.lookup(QuotaPath)
+	if q == nil {
 		return
 	}
-	var walk func(p string)
-	walk = func(p string) {
-		n := t.nodes[p]
-		if n == nil {
-			return
-		}
-		if len(n.children) == 0 {
+	var walk func(p string, n *node)
+	walk = func(p string, n *node) {
+		if n.numChildren() == 0 {
 			end := "/" + quotaLimitNode
 			if strings.HasSuffix(p, end) {
 				real := p[len(QuotaPath):strings.Index(p, end)]
@@ -229,10 +222,12 @@ func (t *Tree) setupQuota() {
 			return
 		}
 		for _, c := range n.sortedChildren() {
-			walk(p + "/" + c)
+			if cn := t.childNode(n, c); cn != nil {
+				walk(p+"/"+c, cn)
+			}
 		}
 	}
-	walk(QuotaPath)
+	walk(QuotaPath, q)
 }
 
 // QuotaStats is StatsTrack as a value: the limits a zookeeper_limits node
@@ -268,10 +263,10 @@ func (t *Tree) QuotaFor(path string) (prefix string, limits, usage QuotaStats, o
 	if prefix == "" {
 		return "", QuotaStats{}, QuotaStats{}, false
 	}
-	ln := t.nodes[QuotaPath+prefix+"/"+quotaLimitNode]
-	sn := t.nodes[quotaStatPath(prefix)]
+	ln := t.lookup(QuotaPath + prefix + "/" + quotaLimitNode)
+	sn := t.lookup(quotaStatPath(prefix))
 	if ln == nil || sn == nil {
 		return prefix, QuotaStats{}, QuotaStats{}, false
 	}
-	return prefix, ParseQuotaStats(ln.data), ParseQuotaStats(sn.data), true
+	return prefix, ParseQuotaStats(ln.data()), ParseQuotaStats(sn.data()), true
 }

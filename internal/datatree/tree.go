@@ -1,6 +1,7 @@
 package datatree
 
 import (
+	"hash/maphash"
 	"slices"
 	"strings"
 	"sync"
@@ -49,32 +50,6 @@ func WithExtendedTypes(on bool) Option { return func(c *config) { c.extendedType
 // on, any negative owner other than a container's is a TTL node).
 func WithEmulate353TTL(on bool) Option { return func(c *config) { c.emulate353TTL = on } }
 
-// node is one znode. Its data slice is never written after the node takes
-// it: a change replaces the slice, so readers may keep the old one.
-type node struct {
-	data     []byte
-	acl      int64
-	stat     proto.StatPersisted // Cversion is the stored create count
-	children map[string]struct{}
-	digest   int64 // this node's digest, kept current by preChange/postChange
-}
-
-func (n *node) addChild(name string) {
-	if n.children == nil {
-		n.children = make(map[string]struct{}, 4)
-	}
-	n.children[name] = struct{}{}
-}
-
-func (n *node) sortedChildren() []string {
-	out := make([]string, 0, len(n.children))
-	for c := range n.children {
-		out = append(out, c)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // Tree is ZooKeeper's in-memory data tree (DataTree) with its watch managers.
 //
 // Locking: mu is a readers-writer lock over the whole tree. ProcessTxn holds
@@ -93,9 +68,14 @@ type Tree struct {
 	// mu guards every field below except lastZxid and the watch managers
 	// (which have their own locks).
 	mu sync.RWMutex
-	// nodes maps every path to its node; the root is there twice, as ""
-	// and "/", exactly as in Java (so len(nodes) is Java's node count).
-	nodes      map[string]*node
+	// root is the root node; the rest hang below it by name (node.go).
+	root *node
+	// count is the number of nodes (the root once). Java's map holds the
+	// root twice, as "" and "/", so Java's node count is count+1.
+	count      int
+	seed       maphash.Seed                  // hashes child names (kidSet)
+	bigACL     map[*node]int64               // aclRefs that do not fit a nodeStat
+	scratch    []byte                        // nodeDigest's buffer
 	ephemerals map[int64]map[string]struct{} // session id → its ephemeral paths
 	containers map[string]struct{}
 	ttls       map[string]struct{}
@@ -114,7 +94,7 @@ type Tree struct {
 func newEmpty(cfg config) *Tree {
 	return &Tree{
 		cfg:          cfg,
-		nodes:        make(map[string]*node),
+		seed:         maphash.MakeSeed(),
 		ephemerals:   make(map[int64]map[string]struct{}),
 		containers:   make(map[string]struct{}),
 		ttls:         make(map[string]struct{}),
@@ -129,20 +109,17 @@ func newEmpty(cfg config) *Tree {
 // READ_ACL_UNSAFE, aversion -1), all with zero stats and empty data.
 func New(opts ...Option) *Tree {
 	t := newEmpty(newConfig(opts))
-	root := &node{data: []byte{}, acl: openACLRef}
-	t.put("", root)
-	t.nodes[RootPath] = root // alias, without a second digest
-	root.addChild("zookeeper")
-	t.put(ProcPath, &node{data: []byte{}, acl: openACLRef})
-	t.nodes[ProcPath].addChild("quota")
-	t.put(QuotaPath, &node{data: []byte{}, acl: openACLRef})
-	t.nodes[ProcPath].addChild("config")
-	cfgNode := &node{data: []byte{}, acl: openACLRef}
-	t.put(ConfigPath, cfgNode)
+	t.root = newNode("", []byte{})
+	t.count = 1
+	t.setACLRef(t.root, openACLRef)
+	t.addDigest("", t.root)
+	proc := t.create(t.root, ProcPath, "zookeeper", []byte{}, openACLRef)
+	t.create(proc, QuotaPath, "quota", []byte{}, openACLRef)
+	cfgNode := t.create(proc, ConfigPath, "config", []byte{}, openACLRef)
 	// DataTree.addConfigNode: setACL(READ_ACL_UNSAFE, version -1).
 	t.preChange(ConfigPath, cfgNode)
-	cfgNode.stat.Aversion = -1
-	cfgNode.acl = t.acls.convert(proto.ReadACLUnsafe)
+	cfgNode.stat.aversion = -1
+	t.setACLRef(cfgNode, t.acls.convert(proto.ReadACLUnsafe))
 	t.postChange(ConfigPath, cfgNode)
 	t.dataSize = t.computeDataSize()
 	return t
@@ -168,73 +145,75 @@ func javaLen(s string) int64 {
 
 func nodeSize(path string, data []byte) int64 { return javaLen(path) + int64(len(data)) }
 
+// computeDataSize sums nodeSize over every node, the root twice (as ""
+// and "/").
 func (t *Tree) computeDataSize() int64 {
-	var n int64
-	for p, nd := range t.nodes {
-		n += nodeSize(p, nd.data)
+	size := javaLen(RootPath) + 2*int64(len(t.root.data()))
+	var walk func(n *node, pathLen int64)
+	walk = func(n *node, pathLen int64) {
+		n.eachChild(func(c *node) {
+			l := pathLen + 1 + javaLen(c.name())
+			size += l + int64(len(c.data()))
+			walk(c, l)
+		})
 	}
-	return n
+	walk(t.root, 0)
+	return size
 }
 
-// put adds a node under path and its digest (NodeHashMapImpl.put).
-func (t *Tree) put(path string, n *node) {
-	if old := t.nodes[path]; old != nil {
-		t.removeDigest(path, old)
-	}
-	t.nodes[path] = n
+// create links a new node with a zero stat and counts its digest (for
+// New's fixed nodes).
+func (t *Tree) create(parent *node, path, name string, data []byte, aclRef int64) *node {
+	n := newNode(name, data)
+	t.setACLRef(n, aclRef)
+	t.addChild(parent, n)
+	t.count++
 	t.addDigest(path, n)
-}
-
-// remove drops path and its digest.
-func (t *Tree) remove(path string) {
-	if old := t.nodes[path]; old != nil {
-		delete(t.nodes, path)
-		t.removeDigest(path, old)
-	}
+	return n
 }
 
 // preChange and postChange bracket every change to a node's data or stat
 // so its digest leaves the sum and comes back recomputed.
-func (t *Tree) preChange(path string, n *node) { t.removeDigest(path, n) }
-func (t *Tree) postChange(path string, n *node) {
-	n.digest = t.nodeDigest(path, n)
-	t.addDigest(path, n)
-}
+func (t *Tree) preChange(path string, n *node)  { t.removeDigest(path, n) }
+func (t *Tree) postChange(path string, n *node) { t.addDigest(path, n) }
 
+func digested(path string) bool { return !strings.HasPrefix(path, systemSubtree) }
+
+// addDigest adds n's digest to the tree's (NodeHashMapImpl.put).
 func (t *Tree) addDigest(path string, n *node) {
-	if !t.cfg.digest || strings.HasPrefix(path, systemSubtree) {
-		return
+	if t.cfg.digest && digested(path) {
+		t.digest += t.nodeDigest(path, n)
 	}
-	n.digest = t.nodeDigest(path, n)
-	t.digest += n.digest
 }
 
+// removeDigest takes n's digest out of the tree's. The node is unchanged
+// since addDigest, so recomputing gives the value that was added.
 func (t *Tree) removeDigest(path string, n *node) {
-	if !t.cfg.digest || strings.HasPrefix(path, systemSubtree) {
-		return
+	if t.cfg.digest && digested(path) {
+		t.digest -= t.nodeDigest(path, n)
 	}
-	t.digest -= n.digest
 }
 
 // clientStat is DataNode.copyStat: what clients see.
 func (t *Tree) clientStat(n *node) proto.Stat {
-	nc := int32(len(n.children))
-	owner := n.stat.EphemeralOwner
+	nc := int32(n.numChildren())
+	s := &n.stat
+	owner := s.owner
 	if t.cfg.ephemeralType(owner) != Ephemeral {
 		owner = 0
 	}
 	return proto.Stat{
-		Czxid:          n.stat.Czxid,
-		Mzxid:          n.stat.Mzxid,
-		Ctime:          n.stat.Ctime,
-		Mtime:          n.stat.Mtime,
-		Version:        n.stat.Version,
-		Cversion:       n.stat.Cversion*2 - nc,
-		Aversion:       n.stat.Aversion,
+		Czxid:          s.czxid,
+		Mzxid:          s.mzxid,
+		Ctime:          s.ctime,
+		Mtime:          s.mtime,
+		Version:        s.version,
+		Cversion:       s.cversion*2 - nc,
+		Aversion:       s.aversion,
 		EphemeralOwner: owner,
-		DataLength:     int32(len(n.data)),
+		DataLength:     int32(len(n.data())),
 		NumChildren:    nc,
-		Pzxid:          n.stat.Pzxid,
+		Pzxid:          s.pzxid,
 	}
 }
 
@@ -245,7 +224,7 @@ func (t *Tree) clientStat(n *node) proto.Stat {
 var denyAll = []proto.ACL{{Perms: 0, ID: proto.AnyoneID}}
 
 func (t *Tree) nodeACL(n *node) []proto.ACL {
-	acl, ok := t.acls.lookup(n.acl)
+	acl, ok := t.acls.lookup(t.aclRef(n))
 	if !ok {
 		return denyAll
 	}
@@ -257,14 +236,14 @@ func (t *Tree) nodeACL(n *node) []proto.ACL {
 func (t *Tree) GetData(path string, w watch.Watcher) ([]byte, proto.Stat, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return nil, proto.Stat{}, proto.ErrNoNode
 	}
 	if w != nil {
 		t.dataWatches.Add(path, w, watch.ModeStandard)
 	}
-	return n.data, t.clientStat(n), nil
+	return n.data(), t.clientStat(n), nil
 }
 
 // Exists returns path's stat. If w is not nil it leaves a data watch on path
@@ -276,7 +255,7 @@ func (t *Tree) Exists(path string, w watch.Watcher) (proto.Stat, error) {
 	if w != nil {
 		t.dataWatches.Add(path, w, watch.ModeStandard)
 	}
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return proto.Stat{}, proto.ErrNoNode
 	}
@@ -288,7 +267,7 @@ func (t *Tree) Exists(path string, w watch.Watcher) (proto.Stat, error) {
 func (t *Tree) GetChildren(path string, w watch.Watcher) ([]string, proto.Stat, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return nil, proto.Stat{}, proto.ErrNoNode
 	}
@@ -304,11 +283,11 @@ func (t *Tree) GetChildren(path string, w watch.Watcher) ([]string, proto.Stat, 
 func (t *Tree) GetACL(path string) ([]proto.ACL, proto.Stat, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return nil, proto.Stat{}, proto.ErrNoNode
 	}
-	acl, ok := t.acls.lookup(n.acl)
+	acl, ok := t.acls.lookup(t.aclRef(n))
 	if !ok {
 		return nil, proto.Stat{}, proto.ErrMarshallingError
 	}
@@ -323,20 +302,14 @@ func (t *Tree) GetACL(path string) ([]proto.ACL, proto.Stat, error) {
 func (t *Tree) AllChildrenNumber(path string) (int, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if t.nodes[path] == nil {
+	n := t.lookup(path)
+	if n == nil {
 		return 0, proto.ErrNoNode
 	}
 	if path == RootPath {
-		return len(t.nodes) - 2, nil
+		return t.count - 1, nil
 	}
-	prefix := path + "/"
-	n := 0
-	for p := range t.nodes {
-		if strings.HasPrefix(p, prefix) {
-			n++
-		}
-	}
-	return n, nil
+	return subtreeSize(n) - 1, nil
 }
 
 // Ephemerals returns the sorted paths of sessionID's ephemeral nodes.
@@ -399,7 +372,14 @@ func sortedKeys(set map[string]struct{}) []string {
 func (t *Tree) NodeCount() int {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return len(t.nodes)
+	return t.count + 1
+}
+
+// subtreeSize counts n and its descendants.
+func subtreeSize(n *node) int {
+	size := 1
+	n.eachChild(func(c *node) { size += subtreeSize(c) })
+	return size
 }
 
 // ApproximateDataSize is Java's cached approximate data size: path lengths
@@ -447,17 +427,17 @@ type NodeInfo struct {
 func (t *Tree) Lookup(path string) (NodeInfo, bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return NodeInfo{}, false
 	}
 	return NodeInfo{
 		Stat:           t.clientStat(n),
-		Persisted:      n.stat,
+		Persisted:      n.persisted(),
 		ACL:            t.nodeACL(n),
-		Type:           t.cfg.ephemeralType(n.stat.EphemeralOwner),
-		EphemeralOwner: n.stat.EphemeralOwner,
-		NumChildren:    len(n.children),
+		Type:           t.cfg.ephemeralType(n.stat.owner),
+		EphemeralOwner: n.stat.owner,
+		NumChildren:    n.numChildren(),
 	}, true
 }
 
@@ -465,7 +445,7 @@ func (t *Tree) Lookup(path string) (NodeInfo, bool) {
 func (t *Tree) Children(path string) ([]string, bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return nil, false
 	}
@@ -483,20 +463,20 @@ func (t *Tree) ContainerCandidates(now, maxNeverUsedMs int64) []string {
 	defer t.mu.RUnlock()
 	var out []string
 	for p := range t.containers {
-		n := t.nodes[p]
-		if n == nil || len(n.children) > 0 {
+		n := t.lookup(p)
+		if n == nil || n.numChildren() > 0 {
 			continue
 		}
-		if n.stat.Cversion > 0 || (maxNeverUsedMs != 0 && now-n.stat.Mtime > maxNeverUsedMs) {
+		if n.stat.cversion > 0 || (maxNeverUsedMs != 0 && now-n.stat.mtime > maxNeverUsedMs) {
 			out = append(out, p)
 		}
 	}
 	for p := range t.ttls {
-		n := t.nodes[p]
-		if n == nil || len(n.children) > 0 || t.cfg.ephemeralType(n.stat.EphemeralOwner) != TTL {
+		n := t.lookup(p)
+		if n == nil || n.numChildren() > 0 || t.cfg.ephemeralType(n.stat.owner) != TTL {
 			continue
 		}
-		if ttl := ttlValue(n.stat.EphemeralOwner); ttl != 0 && now-n.stat.Mtime > ttl {
+		if ttl := ttlValue(n.stat.owner); ttl != 0 && now-n.stat.mtime > ttl {
 			out = append(out, p)
 		}
 	}

@@ -41,27 +41,27 @@ func (t *Tree) SetWatches(relativeZxid int64, data, exist, child, persistent, re
 		w.Notify(proto.WatcherEvent{Type: typ, State: proto.StateSyncConnected, Path: path}, nil)
 	}
 	for _, p := range data {
-		switch n := t.nodes[p]; {
+		switch n := t.lookup(p); {
 		case n == nil:
 			fire(proto.EventNodeDeleted, p)
-		case n.stat.Mzxid > relativeZxid:
+		case n.stat.mzxid > relativeZxid:
 			fire(proto.EventNodeDataChanged, p)
 		default:
 			t.dataWatches.Add(p, w, watch.ModeStandard)
 		}
 	}
 	for _, p := range exist {
-		if t.nodes[p] != nil {
+		if t.lookup(p) != nil {
 			fire(proto.EventNodeCreated, p)
 		} else {
 			t.dataWatches.Add(p, w, watch.ModeStandard)
 		}
 	}
 	for _, p := range child {
-		switch n := t.nodes[p]; {
+		switch n := t.lookup(p); {
 		case n == nil:
 			fire(proto.EventNodeDeleted, p)
-		case n.stat.Pzxid > relativeZxid:
+		case n.stat.pzxid > relativeZxid:
 			fire(proto.EventNodeChildrenChanged, p)
 		default:
 			t.childWatches.Add(p, w, watch.ModeStandard)

@@ -29,7 +29,6 @@ type request struct {
 	// when it runs.
 	done   bool // guarded by conn.pendMu
 	result datatree.Result
-	reply  outFrame
 
 	// connect is set for the createSession request of a new connection.
 	connect *connectState
