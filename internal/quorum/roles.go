@@ -436,6 +436,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			p.lastLogged = rd.SnapshotZxid
 			p.history = nil
 			*snap = nil
+			p.log.Info("synced from the leader", "mode", "SNAP", "zxid", hexZxid(rd.SnapshotZxid))
 		}
 		if rd.HasTruncate {
 			if err := p.db.Truncate(rd.TruncateTo); err != nil {
@@ -444,6 +445,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			p.sessMu.Lock()
 			p.sessions = copySessions(p.db.Sessions)
 			p.sessMu.Unlock()
+			p.log.Info("synced from the leader", "mode", "TRUNC", "from", hexZxid(p.lastLogged), "to", hexZxid(rd.TruncateTo))
 			p.lastLogged = p.db.LastZxid
 			kept := p.history[:0]
 			for _, e := range p.history {
