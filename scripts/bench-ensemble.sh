@@ -10,6 +10,7 @@
 # usage: scripts/bench-ensemble.sh [-w "read write"] [-c 32] [-d 5s] [-r 3]
 #                                  [-k 5] [-s 32]
 #   -k  failover rounds per kind (0: skip)
+# KEEP=1 keeps the members' directories and logs.
 set -euo pipefail
 
 workloads="read write"
@@ -39,8 +40,8 @@ work=$(mktemp -d /tmp/zkit-bench-ensemble.XXXXXX)
 declare -A pid
 cleanup() {
 	for k in "${!pid[@]}"; do kill -9 "${pid[$k]}" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
+	{ wait; } 2>/dev/null || true
+	if [ -n "${KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -149,7 +150,7 @@ for r in $(seq 1 "$kills"); do
 		"$work/bin/failover" -survivors "$surv" -pid "${pid[$kind.$l]}" -path "/failover-$r" |
 			jq -c --arg k $kind --arg r "$r" '. + {workload: "failover", kind: $k, round: ($r|tonumber)}' >>"$results"
 		echo "  failover round $r $kind (leader $l killed): $(tail -1 "$results" | jq -r .first_write_ms) ms" >&2
-		wait "${pid[$kind.$l]}" 2>/dev/null || true
+		{ wait "${pid[$kind.$l]}"; } 2>/dev/null || true
 		start $kind "$l"
 	done
 done
