@@ -16,6 +16,11 @@ import (
 	"github.com/zkit-go/zkit/internal/zab"
 )
 
+// leaderConnectRetryDelay is ZooKeeper's
+// zookeeper.leaderConnectDelayDuringRetryMs: a learner usually dials before
+// the leader it elected has opened its quorum port, so it retries soon.
+const leaderConnectRetryDelay = 100 * time.Millisecond
+
 // inbound is a quorum packet (or a connection event) for the peer loop.
 type inbound struct {
 	from     int64
@@ -304,7 +309,7 @@ func (p *Peer) learn(leader int64, observer bool) {
 			break
 		}
 		select {
-		case <-time.After(p.cfg.TickTime):
+		case <-time.After(leaderConnectRetryDelay):
 		case <-p.stop:
 			return
 		}
