@@ -28,7 +28,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("zkit bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg bench.Config
-	fs.StringVar(&cfg.Server, "server", "127.0.0.1:2181", "server `host:port`")
+	fs.StringVar(&cfg.Server, "server", "127.0.0.1:2181", "server `host:port`, or a comma-separated list (clients spread over them)")
 	fs.StringVar(&cfg.Workload, "workload", "read", "workload: "+strings.Join(bench.Workloads, ", "))
 	fs.IntVar(&cfg.Clients, "clients", 32, "simulated clients, one connection each (watch: watchers)")
 	fs.IntVar(&cfg.Pipeline, "pipeline", 1, "requests in flight per client")

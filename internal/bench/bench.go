@@ -26,7 +26,9 @@ var ErrConfig = errors.New("bench: bad config")
 
 // Config describes one benchmark run.
 type Config struct {
-	Server    string        // host:port
+	// Server is host:port, or a comma-separated list of them: client i
+	// connects to the (i mod n)th, the setup to the first.
+	Server    string
 	Workload  string        // one of Workloads
 	Clients   int           // simulated clients (connections); default 1
 	Pipeline  int           // requests in flight per client; default 1
@@ -150,9 +152,10 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	for i := range r.value {
 		r.value[i] = 'a' + byte(i%26)
 	}
-	admin, err := client.Dial(ctx, cfg.Server, cfg.DialOptions...)
+	addrs := strings.Split(cfg.Server, ",")
+	admin, err := client.Dial(ctx, addrs[0], cfg.DialOptions...)
 	if err != nil {
-		return Result{}, fmt.Errorf("bench: connect to %s: %w", cfg.Server, err)
+		return Result{}, fmt.Errorf("bench: connect to %s: %w", addrs[0], err)
 	}
 	defer admin.Close()
 	if err := createPath(ctx, admin, cfg.Root); err != nil {
@@ -170,7 +173,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}()
 	for i := range conns {
 		opts := append([]client.Option{client.WithEventBuffer(4096)}, cfg.DialOptions...)
-		if conns[i], err = client.Dial(ctx, cfg.Server, opts...); err != nil {
+		if conns[i], err = client.Dial(ctx, addrs[i%len(addrs)], opts...); err != nil {
 			return Result{}, fmt.Errorf("bench: connect client %d: %w", i, err)
 		}
 	}
@@ -187,6 +190,14 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	if err := w.setup(ctx, r, admin, conns); err != nil {
 		return Result{}, fmt.Errorf("bench: setup: %w", err)
+	}
+	if len(addrs) > 1 {
+		// Clients on other ensemble members must see the setup's nodes.
+		for i, c := range conns {
+			if _, err := c.Sync(ctx, cfg.Root); err != nil {
+				return Result{}, fmt.Errorf("bench: sync client %d: %w", i, err)
+			}
+		}
 	}
 
 	runCtx, cancel := context.WithCancel(ctx)

@@ -97,3 +97,26 @@ func TestServerDown(t *testing.T) {
 	_, err := Run(context.Background(), Config{Server: addr, Workload: "read", Count: 1})
 	assert.Error(t, err)
 }
+
+// TestEnsembleSpread spreads clients over every member of an ensemble.
+func TestEnsembleSpread(t *testing.T) {
+	ens := zktesting.StartEnsemble(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(60*time.Second))
+	defer cancel()
+	for _, w := range []string{"read", "write"} {
+		res, err := Run(ctx, Config{Server: ens.ConnectString(), Workload: w, Clients: 6, Count: 120})
+		require.NoError(t, err, w)
+		assert.Equal(t, int64(120), res.Ops, w)
+		assert.Zero(t, res.Errors, w)
+	}
+	for _, m := range ens.Members {
+		c, err := client.Dial(ctx, m.Addr())
+		require.NoError(t, err)
+		_, err = c.Sync(ctx, "/")
+		require.NoError(t, err)
+		kids, err := c.GetChildren(ctx, "/zkit-bench", false)
+		require.NoError(t, err)
+		assert.Empty(t, kids, "member %d: the run removed its nodes", m.ID)
+		c.Close()
+	}
+}

@@ -21,6 +21,10 @@
 //	        the lowest, then delete ours. A sample is the time from create
 //	        to acquisition; an op is one acquire and release.
 //
+// Server may list several members (a,b,c): client i connects to the
+// (i mod n)th and syncs before the run, so a benchmark loads a whole
+// ensemble and measures it as one histogram.
+//
 // Every workload works under Root (default /zkit-bench/<random>), created
 // before and removed after the run.
 //

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/zkit-go/zkit/internal/quorumnet"
 	"github.com/zkit-go/zkit/internal/snapshot"
 	"github.com/zkit-go/zkit/internal/storage"
+	"github.com/zkit-go/zkit/internal/txnlog"
 	"github.com/zkit-go/zkit/internal/zab"
 	"github.com/zkit-go/zkit/internal/zkdb"
 )
@@ -623,10 +625,19 @@ func (p *Peer) snapshotSource() *snapshot.Source {
 	return &snapshot.Source{Tree: zkdb.SnapshotTree(p.db.Tree), Sessions: copySessions(p.sessions)}
 }
 
+// snapshotSizeFactor is ZooKeeper's zookeeper.snapshotSizeFactor: a
+// leader syncs a learner from its txn log only while the log files to read
+// are at most this fraction of its newest snapshot; beyond that a snapshot
+// is cheaper to send.
+const snapshotSizeFactor = 0.33
+
 // diskHistory serves a leader's older history from the txn log.
 type diskHistory struct{ db *zkdb.DB }
 
 func (h diskHistory) From(zxid int64) []zab.Entry {
+	if h.tooLarge(zxid) {
+		return nil // PlanSync sends a snapshot
+	}
 	es, err := h.db.History(zxid-1, 0)
 	if err != nil {
 		return nil
@@ -636,6 +647,40 @@ func (h diskHistory) From(zxid int64) []zab.Entry {
 		out[i] = zab.Entry{Zxid: e.Header.Zxid, Data: e.Raw}
 	}
 	return out
+}
+
+// tooLarge is ZKDatabase.getProposalsFromTxnLog's size check: the log
+// files after the one holding zxid, by file length, against
+// snapshotSizeFactor times the newest snapshot's length (no snapshot: no
+// limit). Like ZooKeeper it counts preallocated length, so a sync that
+// needs more than one log file usually becomes a SNAP.
+func (h diskHistory) tooLarge(zxid int64) bool {
+	st := h.db.Store()
+	fsys := st.FS()
+	snaps, err := snapshot.List(fsys, st.SnapDir())
+	if err != nil || len(snaps) == 0 {
+		return false
+	}
+	fi, err := fsys.Stat(filepath.Join(st.SnapDir(), snaps[0].Name))
+	if err != nil {
+		return false
+	}
+	limit := int64(float64(fi.Size()) * snapshotSizeFactor)
+	if limit <= 0 {
+		return false
+	}
+	logs, err := txnlog.List(fsys, st.LogDir())
+	if err != nil {
+		return false
+	}
+	files := txnlog.FilesFor(logs, zxid)
+	var size int64
+	for _, f := range files[min(1, len(files)):] {
+		if fi, err := fsys.Stat(filepath.Join(st.LogDir(), f.Name)); err == nil {
+			size += fi.Size()
+		}
+	}
+	return size > limit
 }
 
 // roleQuorum is the engine.Quorum of one role: it queues the engine's

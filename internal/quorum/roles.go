@@ -16,6 +16,15 @@ import (
 	"github.com/zkit-go/zkit/internal/zab"
 )
 
+// leaderConnectRetryDelay is ZooKeeper's
+// zookeeper.leaderConnectDelayDuringRetryMs: a learner usually dials before
+// the leader it elected has opened its quorum port, so it retries soon.
+const leaderConnectRetryDelay = 100 * time.Millisecond
+
+// maxBatch bounds how many queued packets and engine requests the peer
+// loop takes before doing the cores' work.
+const maxBatch = 1000
+
 // inbound is a quorum packet (or a connection event) for the peer loop.
 type inbound struct {
 	from     int64
@@ -98,25 +107,38 @@ func (p *Peer) lead() {
 	etick := time.NewTicker(p.cfg.ElectionTick)
 	defer etick.Stop()
 	var eng *engine.Engine
+	onPacket := func(ev inbound) {
+		if ev.register {
+			if old := conns[ev.from]; old != nil && old != ev.conn {
+				old.Close()
+				core.Disconnected(ev.from)
+			}
+			conns[ev.from] = ev.conn
+		}
+		if ev.err != nil {
+			if conns[ev.from] == ev.conn {
+				delete(conns, ev.from)
+				core.Disconnected(ev.from)
+			}
+			ev.conn.Close()
+			return
+		}
+		core.Step(ev.from, ev.pkt)
+	}
+	onOp := func(o op) bool {
+		if o.gen != gen || o.kind != opPropose {
+			return true
+		}
+		if err := core.Propose(o.zxid, o.data); err != nil {
+			p.log.Error("proposal refused, leaving the leader role", "zxid", hexZxid(o.zxid), "err", err)
+			return false
+		}
+		return true
+	}
 	for {
 		select {
 		case ev := <-in:
-			if ev.register {
-				if old := conns[ev.from]; old != nil && old != ev.conn {
-					old.Close()
-					core.Disconnected(ev.from)
-				}
-				conns[ev.from] = ev.conn
-			}
-			if ev.err != nil {
-				if conns[ev.from] == ev.conn {
-					delete(conns, ev.from)
-					core.Disconnected(ev.from)
-				}
-				ev.conn.Close()
-				break
-			}
-			core.Step(ev.from, ev.pkt)
+			onPacket(ev)
 		case <-tick.C:
 			core.Tick()
 		case m := <-p.elecNet.Recv():
@@ -124,17 +146,27 @@ func (p *Peer) lead() {
 		case <-etick.C:
 			p.elec.Tick()
 		case o := <-p.ops:
-			if o.gen != gen {
-				break
-			}
-			if o.kind == opPropose {
-				if err := core.Propose(o.zxid, o.data); err != nil {
-					p.log.Error("proposal refused, leaving the leader role", "zxid", hexZxid(o.zxid), "err", err)
-					return
-				}
+			if !onOp(o) {
+				return
 			}
 		case <-p.stop:
 			return
+		}
+		// Take whatever else is queued (ACKs, proposals) before doing the
+		// work, so one Ready (one fsync, one flush per learner) serves a
+		// batch: the group commit ZooKeeper's SyncRequestProcessor does.
+	drain:
+		for i := 0; i < maxBatch; i++ {
+			select {
+			case ev := <-in:
+				onPacket(ev)
+			case o := <-p.ops:
+				if !onOp(o) {
+					return
+				}
+			default:
+				break drain
+			}
 		}
 		p.flushElection() // a leader only answers; it has decided
 		done, err := p.leaderReady(core, conns, &eng, gen)
@@ -304,7 +336,7 @@ func (p *Peer) learn(leader int64, observer bool) {
 			break
 		}
 		select {
-		case <-time.After(p.cfg.TickTime):
+		case <-time.After(leaderConnectRetryDelay):
 		case <-p.stop:
 			return
 		}
@@ -347,6 +379,30 @@ func (p *Peer) learn(leader int64, observer bool) {
 	if observer {
 		role = engine.RoleObserver
 	}
+	onPacket := func(ev inbound) {
+		if ev.err != nil {
+			p.log.Info("lost the leader", "err", ev.err)
+			core.Disconnected()
+			return
+		}
+		if ev.snap != nil {
+			snap = ev.snap
+		}
+		core.Step(ev.pkt)
+	}
+	onOp := func(o op) {
+		if o.gen != gen {
+			return
+		}
+		switch o.kind {
+		case opForward:
+			core.Forward(o.data, o.auth)
+		case opRevalidate:
+			core.Revalidate(o.session, o.timeout)
+		case opTouch:
+			core.Touch(o.session, o.timeout)
+		}
+	}
 	for {
 		done, err := p.learnerReady(core, c, &eng, &snap, role, gen)
 		if err != nil {
@@ -358,15 +414,7 @@ func (p *Peer) learn(leader int64, observer bool) {
 		}
 		select {
 		case ev := <-in:
-			if ev.err != nil {
-				p.log.Info("lost the leader", "err", ev.err)
-				core.Disconnected()
-				break
-			}
-			if ev.snap != nil {
-				snap = ev.snap
-			}
-			core.Step(ev.pkt)
+			onPacket(ev)
 		case <-tick.C:
 			core.Tick()
 		case m := <-p.elecNet.Recv():
@@ -374,19 +422,25 @@ func (p *Peer) learn(leader int64, observer bool) {
 		case <-etick.C:
 			p.elec.Tick()
 		case o := <-p.ops:
-			if o.gen != gen {
-				break
-			}
-			switch o.kind {
-			case opForward:
-				core.Forward(o.data, o.auth)
-			case opRevalidate:
-				core.Revalidate(o.session, o.timeout)
-			case opTouch:
-				core.Touch(o.session, o.timeout)
-			}
+			onOp(o)
 		case <-p.stop:
 			return
+		}
+		// Batch what else is queued into one Ready (one fsync), as the
+		// leader does.
+	drain:
+		for i := 0; i < maxBatch; i++ {
+			select {
+			case ev := <-in:
+				onPacket(ev)
+				if ev.err != nil || ev.snap != nil {
+					break drain // let the role end, or install the snapshot, first
+				}
+			case o := <-p.ops:
+				onOp(o)
+			default:
+				break drain
+			}
 		}
 		p.flushElection()
 	}
@@ -436,6 +490,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			p.lastLogged = rd.SnapshotZxid
 			p.history = nil
 			*snap = nil
+			p.log.Info("synced from the leader", "mode", "SNAP", "zxid", hexZxid(rd.SnapshotZxid))
 		}
 		if rd.HasTruncate {
 			if err := p.db.Truncate(rd.TruncateTo); err != nil {
@@ -444,6 +499,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			p.sessMu.Lock()
 			p.sessions = copySessions(p.db.Sessions)
 			p.sessMu.Unlock()
+			p.log.Info("synced from the leader", "mode", "TRUNC", "from", hexZxid(p.lastLogged), "to", hexZxid(rd.TruncateTo))
 			p.lastLogged = p.db.LastZxid
 			kept := p.history[:0]
 			for _, e := range p.history {
