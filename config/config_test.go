@@ -11,10 +11,10 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/zkit-go/zkit/internal/recipetest"
+	"github.com/zkit-go/zkit/recipes/recipestest"
 )
 
-func TestMain(m *testing.M) { recipetest.Main(m) }
+func TestMain(m *testing.M) { recipestest.Main(m) }
 
 type dbConfig struct {
 	URL   string `json:"url"`
@@ -22,9 +22,9 @@ type dbConfig struct {
 }
 
 func TestPublish(t *testing.T) {
-	s := recipetest.StartServer(t)
-	ctx := recipetest.Ctx(t, 30*time.Second)
-	c := recipetest.Connect(t, s.Servers())
+	s := recipestest.StartServer(t)
+	ctx := recipestest.Ctx(t, 30*time.Second)
+	c := recipestest.Connect(t, s.Servers())
 	st := New[dbConfig](c)
 	defer st.Close()
 
@@ -115,10 +115,10 @@ func (r *recorder[V]) all() []V {
 // The subscriber ends on the current value after every kind of fault,
 // and never goes back to an older one.
 func TestWatchConverges(t *testing.T) {
-	s := recipetest.StartServer(t)
-	ctx := recipetest.Ctx(t, 60*time.Second)
-	pubc := recipetest.Connect(t, s.DirectServers())
-	subc := recipetest.Connect(t, s.Servers())
+	s := recipestest.StartServer(t)
+	ctx := recipestest.Ctx(t, 60*time.Second)
+	pubc := recipestest.Connect(t, s.DirectServers())
+	subc := recipestest.Connect(t, s.Servers())
 	pub, sub := New[dbConfig](pubc), New[dbConfig](subc)
 	defer pub.Close()
 
@@ -126,7 +126,7 @@ func TestWatchConverges(t *testing.T) {
 	ch, err := sub.Watch(wctx, "/svc/db")
 	require.NoError(t, err)
 	rec, done := record(ch)
-	recipetest.Eventually(t, 10*time.Second, func() bool { _, ok := rec.last(); return ok }, "first value")
+	recipestest.Eventually(t, 10*time.Second, func() bool { _, ok := rec.last(); return ok }, "first value")
 	first, _ := rec.last()
 	assert.False(t, first.Exists)
 
@@ -140,7 +140,7 @@ func TestWatchConverges(t *testing.T) {
 	}
 	converged := func(what string, want dbConfig) {
 		t.Helper()
-		recipetest.Eventually(t, 20*time.Second, func() bool {
+		recipestest.Eventually(t, 20*time.Second, func() bool {
 			v, _ := rec.last()
 			return v.Exists && v.Value == want
 		}, "%s: last delivered %+v, want %+v", what, func() any { v, _ := rec.last(); return v }(), want)
@@ -171,7 +171,7 @@ func TestWatchConverges(t *testing.T) {
 		converged(f.name, want)
 	}
 	require.NoError(t, pubc.Delete(ctx, "/svc/db", -1))
-	recipetest.Eventually(t, 10*time.Second, func() bool { v, _ := rec.last(); return !v.Exists }, "deletion delivered")
+	recipestest.Eventually(t, 10*time.Second, func() bool { v, _ := rec.last(); return !v.Exists }, "deletion delivered")
 
 	stop()
 	<-done
@@ -189,10 +189,10 @@ func TestWatchConverges(t *testing.T) {
 }
 
 func TestWatchTree(t *testing.T) {
-	s := recipetest.StartServer(t)
-	ctx := recipetest.Ctx(t, 40*time.Second)
-	pubc := recipetest.Connect(t, s.DirectServers())
-	subc := recipetest.Connect(t, s.Servers())
+	s := recipestest.StartServer(t)
+	ctx := recipestest.Ctx(t, 40*time.Second)
+	pubc := recipestest.Connect(t, s.DirectServers())
+	subc := recipestest.Connect(t, s.Servers())
 	pub, sub := New[string](pubc), New[string](subc)
 	defer pub.Close()
 	defer sub.Close()
@@ -206,7 +206,7 @@ func TestWatchTree(t *testing.T) {
 	rec, _ := record(ch)
 	want := func(what string, kv map[string]string) {
 		t.Helper()
-		recipetest.Eventually(t, 20*time.Second, func() bool {
+		recipestest.Eventually(t, 20*time.Second, func() bool {
 			tree, ok := rec.last()
 			if !ok || len(tree) != len(kv) {
 				return false

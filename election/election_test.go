@@ -102,7 +102,7 @@ func oneLeader(t *testing.T, ls []*election.Latch, timeout time.Duration) int {
 }
 
 func TestLatchBasic(t *testing.T) {
-	env := rt.Start(t)
+	env := rt.StartServer(t)
 	ns := rt.Namespace("latch")
 	ctx := rt.Ctx(t, 30*time.Second)
 	var tl timeline
@@ -192,7 +192,7 @@ func TestLatchFailover(t *testing.T) {
 	for _, f := range faults {
 		for _, pol := range policies {
 			t.Run(f.name+"/"+pol.String(), func(t *testing.T) {
-				env := rt.Start(t)
+				env := rt.StartServer(t)
 				ns := rt.Namespace("failover")
 				timeout := rt.Scale(3 * time.Second)
 				var tl timeline
@@ -253,7 +253,7 @@ func TestLatchFailover(t *testing.T) {
 }
 
 func TestSelector(t *testing.T) {
-	env := rt.Start(t)
+	env := rt.StartServer(t)
 	ns := rt.Namespace("selector")
 	ctx := rt.Ctx(t, 60*time.Second)
 	var running atomic.Int32
@@ -294,7 +294,7 @@ func TestSelector(t *testing.T) {
 
 // A leader whose session expires has its ctx cancelled; another takes over.
 func TestSelectorSessionExpired(t *testing.T) {
-	env := rt.Start(t)
+	env := rt.StartServer(t)
 	ns := rt.Namespace("selexp")
 	ctx := rt.Ctx(t, 30*time.Second)
 	type term struct {

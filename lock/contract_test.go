@@ -77,7 +77,7 @@ var kinds = []kind{
 
 // TestContract runs the same suite against every lock type.
 func TestContract(t *testing.T) {
-	env := rt.Start(t) // one server for the suite; each case has its own namespace
+	env := rt.StartServer(t) // one server for the suite; each case has its own namespace
 	cases := []struct {
 		name string
 		run  func(t *testing.T, env *rt.Env, k kind)
@@ -91,7 +91,6 @@ func TestContract(t *testing.T) {
 		{"CancelDuringLostCreate", testCancelDuringLostCreate},
 		{"SessionExpiredWhileHolding", testSessionExpired},
 		{"ServerStoppedMidWait", testServerStopped},
-		{"EnsembleMemberStopped", testEnsembleMember},
 	}
 	for _, k := range kinds {
 		t.Run(k.name, func(t *testing.T) {
@@ -455,10 +454,6 @@ func testServerStopped(t *testing.T, env *rt.Env, k kind) {
 	require.NoError(t, a.Unlock(ctx))
 	require.NoError(t, rt.Receive(t, 20*time.Second, got, "waiter gets the lock"))
 	require.NoError(t, b.Unlock(ctx))
-}
-
-func testEnsembleMember(t *testing.T, env *rt.Env, k kind) {
-	rt.RequireEnsemble(t, 3)
 }
 
 // keep zk imported for opcodes documentation in tests that grow.

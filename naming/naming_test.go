@@ -9,10 +9,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/zkit-go/zkit/internal/recipetest"
+	"github.com/zkit-go/zkit/recipes/recipestest"
 )
 
-func TestMain(m *testing.M) { recipetest.Main(m) }
+func TestMain(m *testing.M) { recipestest.Main(m) }
 
 // Curator 5's JsonInstanceSerializer output for a ServiceInstance<Map>.
 const curatorJSON = `{"name":"test","id":"e6f4b1d0-1b7e-4c2e-9d52-3c1c3f0a4b11","address":"10.1.2.3","port":1234,"sslPort":null,"payload":{"k":"v"},"registrationTimeUTC":1700000000000,"serviceType":"DYNAMIC","uriSpec":{"parts":[{"value":"http://","variable":false}]}}`
@@ -64,10 +64,10 @@ func ids(in []Instance) []string {
 }
 
 func TestDiscovery(t *testing.T) {
-	s := recipetest.StartServer(t)
-	ctx := recipetest.Ctx(t, 50*time.Second)
-	regc := recipetest.Connect(t, s.Servers())
-	obsc := recipetest.Connect(t, s.DirectServers())
+	s := recipestest.StartServer(t)
+	ctx := recipestest.Ctx(t, 50*time.Second)
+	regc := recipestest.Connect(t, s.Servers())
+	obsc := recipestest.Connect(t, s.DirectServers())
 	reg := NewDiscovery(regc, "/services")
 	defer reg.Close()
 	obs := NewDiscovery(obsc, "/services")
@@ -101,25 +101,25 @@ func TestDiscovery(t *testing.T) {
 	names, err := obs.Names(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"api"}, names)
-	recipetest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 2 }, "cache has both")
+	recipestest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 2 }, "cache has both")
 	assert.Equal(t, 1, evs.count(Added, "a"))
 
 	// The registering client's session expires: the instances vanish and
 	// are registered again on the new session.
 	old := regc.Session()
-	recipetest.ExpireAndWait(t, s, regc)
-	recipetest.Eventually(t, 15*time.Second, func() bool {
+	recipestest.ExpireAndWait(t, s, regc)
+	recipestest.Eventually(t, 15*time.Second, func() bool {
 		_, st, err := obsc.Get(ctx, "/services/api/a")
 		_, st2, err2 := obsc.Get(ctx, "/services/api/b")
 		return err == nil && err2 == nil && st.EphemeralOwner == regc.Session().ID && st2.EphemeralOwner == regc.Session().ID
 	}, "re-registered after session %x expired", old.ID)
-	recipetest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 2 }, "cache has both again")
+	recipestest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 2 }, "cache has both again")
 
 	// The server restarts: registrations (same session) and the cache survive.
 	s.Restart()
 	a.Port = 9090
 	require.NoError(t, reg.Update(ctx, a))
-	recipetest.Eventually(t, 15*time.Second, func() bool {
+	recipestest.Eventually(t, 15*time.Second, func() bool {
 		for _, in := range cache.Instances() {
 			if in.ID == "a" && in.Port == 9090 {
 				return true
@@ -131,19 +131,19 @@ func TestDiscovery(t *testing.T) {
 
 	require.NoError(t, reg.Unregister(ctx, "b"))
 	require.ErrorIs(t, reg.Unregister(ctx, "b"), ErrNotRegistered)
-	recipetest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 1 }, "b removed")
-	recipetest.Eventually(t, 10*time.Second, func() bool { return evs.count(Removed, "b") >= 1 }, "removed event")
+	recipestest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 1 }, "b removed")
+	recipestest.Eventually(t, 10*time.Second, func() bool { return evs.count(Removed, "b") >= 1 }, "removed event")
 
 	require.NoError(t, reg.Close())
-	recipetest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 0 }, "Close unregisters")
+	recipestest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 0 }, "Close unregisters")
 	_, err = reg.Register(ctx, "api", b)
 	require.ErrorIs(t, err, ErrClosed)
 }
 
 func TestProvider(t *testing.T) {
-	s := recipetest.StartServer(t)
-	ctx := recipetest.Ctx(t, 30*time.Second)
-	c := recipetest.Connect(t, s.Servers())
+	s := recipestest.StartServer(t)
+	ctx := recipestest.Ctx(t, 30*time.Second)
+	c := recipestest.Connect(t, s.Servers())
 	d := NewDiscovery(c, "/svc")
 	defer d.Close()
 
@@ -189,7 +189,7 @@ func TestProvider(t *testing.T) {
 			p, err := d.Provider("pool", tt.s)
 			require.NoError(t, err)
 			defer p.Close()
-			recipetest.Eventually(t, 10*time.Second, func() bool { return len(p.Instances()) == 3 }, "three enabled instances")
+			recipestest.Eventually(t, 10*time.Second, func() bool { return len(p.Instances()) == 3 }, "three enabled instances")
 			var picks []string
 			for range 6 {
 				in, err := p.Instance()
@@ -204,20 +204,20 @@ func TestProvider(t *testing.T) {
 	p, err := d.Provider("pool", Sticky(RoundRobin()))
 	require.NoError(t, err)
 	defer p.Close()
-	recipetest.Eventually(t, 10*time.Second, func() bool { return len(p.Instances()) == 3 }, "loaded")
+	recipestest.Eventually(t, 10*time.Second, func() bool { return len(p.Instances()) == 3 }, "loaded")
 	first, err := p.Instance()
 	require.NoError(t, err)
 	require.NoError(t, d.Unregister(ctx, first.ID))
-	recipetest.Eventually(t, 10*time.Second, func() bool {
+	recipestest.Eventually(t, 10*time.Second, func() bool {
 		in, err := p.Instance()
 		return err == nil && in.ID != first.ID
 	}, "sticky moved on")
 }
 
 func TestUniqueName(t *testing.T) {
-	s := recipetest.StartServer(t)
-	ctx := recipetest.Ctx(t, 30*time.Second)
-	c := recipetest.Connect(t, s.Servers())
+	s := recipestest.StartServer(t)
+	ctx := recipestest.Ctx(t, 30*time.Second)
+	c := recipestest.Connect(t, s.Servers())
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	var wg sync.WaitGroup

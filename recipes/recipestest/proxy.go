@@ -19,6 +19,7 @@ type Proxy struct {
 	mu     sync.Mutex // guards the fields below
 	conns  map[*proxyConn]struct{}
 	down   bool  // refuse new connections, drop bytes on old ones
+	refuse bool  // refuse new connections only
 	dropOp int32 // opcode whose next reply is dropped (0: none)
 	// dropDown: after dropping that reply, go down as SetDown(true) does.
 	dropDown bool
@@ -56,7 +57,7 @@ func (p *Proxy) accept() {
 			return
 		}
 		p.mu.Lock()
-		refuse := p.down || p.closed
+		refuse := p.down || p.refuse || p.closed
 		p.mu.Unlock()
 		if refuse {
 			c.Close()
@@ -175,6 +176,15 @@ func (p *Proxy) SetDown(down bool) {
 func (p *Proxy) Partition(on bool) {
 	p.mu.Lock()
 	p.down = on
+	p.mu.Unlock()
+}
+
+// Refuse makes the proxy refuse new connections (true) while open ones
+// carry on; false accepts them again. A client dialling it moves on to
+// its next server.
+func (p *Proxy) Refuse(on bool) {
+	p.mu.Lock()
+	p.refuse = on
 	p.mu.Unlock()
 }
 
