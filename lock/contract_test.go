@@ -91,6 +91,7 @@ func TestContract(t *testing.T) {
 		{"CancelDuringLostCreate", testCancelDuringLostCreate},
 		{"SessionExpiredWhileHolding", testSessionExpired},
 		{"ServerStoppedMidWait", testServerStopped},
+		{"EnsembleMemberStoppedMidWait", testEnsembleMemberStopped},
 	}
 	for _, k := range kinds {
 		t.Run(k.name, func(t *testing.T) {
@@ -105,13 +106,13 @@ func TestContract(t *testing.T) {
 // that no node is left behind.
 type suite struct {
 	t    *testing.T
-	env  *rt.Env
+	env  rt.Cluster
 	ns   string
 	obs  *recipes.Client // direct to the server, never faulted
 	path string
 }
 
-func newSuite(t *testing.T, env *rt.Env) *suite {
+func newSuite(t *testing.T, env rt.Cluster) *suite {
 	s := &suite{t: t, env: env, ns: rt.Namespace("lock"), path: "/l"}
 	s.obs = env.ObserverConnect(t, recipes.WithNamespace(s.ns))
 	t.Cleanup(func() {
@@ -454,6 +455,51 @@ func testServerStopped(t *testing.T, env *rt.Env, k kind) {
 	require.NoError(t, a.Unlock(ctx))
 	require.NoError(t, rt.Receive(t, 20*time.Second, got, "waiter gets the lock"))
 	require.NoError(t, b.Unlock(ctx))
+}
+
+// A member of a three-member ensemble stops while one client holds the
+// lock and another waits, both on that member: the leader, or a follower.
+// Both sessions move to another member; the holder keeps the lock, the
+// waiter gets it only after the holder releases, and tokens still grow.
+func testEnsembleMemberStopped(t *testing.T, _ *rt.Env, k kind) {
+	for _, victim := range []string{"Leader", "ClientsFollower"} {
+		t.Run(victim, func(t *testing.T) {
+			ens := rt.StartEnsemble(t, 3)
+			s := newSuite(t, ens)
+			ctx := rt.Ctx(t, 60*time.Second)
+			m := ens.WaitLeader(30 * time.Second)
+			if victim == "ClientsFollower" {
+				m = ens.Follower()
+			}
+			opts := []recipes.Option{recipes.WithNamespace(s.ns), recipes.WithSessionTimeout(rt.Scale(8 * time.Second))}
+			ca, cb := ens.ConnectOn(t, m, opts...), ens.ConnectOn(t, m, opts...)
+			a, b := k.make(ca, s.path), k.make(cb, s.path)
+			require.NoError(t, a.Lock(ctx))
+			tokA := a.Token()
+			held := s.count()
+			got := make(chan error, 1)
+			go func() { got <- b.Lock(ctx) }()
+			rt.Eventually(t, 10*time.Second, func() bool { return s.count() > held }, "waiter queued")
+
+			m.Stop()
+			rt.Eventually(t, 30*time.Second, func() bool {
+				_, errA := ca.Sync(ctx, "/")
+				_, errB := cb.Sync(ctx, "/")
+				return errA == nil && errB == nil
+			}, "both clients served by another member")
+			select {
+			case err := <-got:
+				t.Fatalf("waiter got the lock while it was held: %v", err)
+			case <-a.Lost():
+				t.Fatal("lock lost when a member stopped")
+			default:
+			}
+			require.NoError(t, a.Unlock(ctx))
+			require.NoError(t, rt.Receive(t, 20*time.Second, got, "waiter gets the lock"))
+			assert.Greater(t, b.Token(), tokA, "tokens grow across the failover")
+			require.NoError(t, b.Unlock(ctx))
+		})
+	}
 }
 
 // keep zk imported for opcodes documentation in tests that grow.

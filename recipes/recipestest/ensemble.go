@@ -84,6 +84,16 @@ func (e *Ensemble) Connect(t testing.TB, opts ...recipes.Option) *recipes.Client
 	return Connect(t, e.Servers(), opts...)
 }
 
+// MemberOf is the member whose proxy carries session id now, or nil.
+func (e *Ensemble) MemberOf(id int64) *zktesting.Member {
+	for i, p := range e.Proxies {
+		if p.Carries(id) {
+			return e.Members[i]
+		}
+	}
+	return nil
+}
+
 // ObserverConnect makes a client of every member that bypasses the
 // proxies.
 func (e *Ensemble) ObserverConnect(t testing.TB, opts ...recipes.Option) *recipes.Client {
@@ -108,5 +118,9 @@ func (e *Ensemble) ConnectOn(t testing.TB, m *zktesting.Member, opts ...recipes.
 			p.Refuse(false)
 		}
 	}()
-	return Connect(t, e.Servers(), opts...)
+	c := Connect(t, e.Servers(), opts...)
+	if id := c.Session().ID; !on.Carries(id) {
+		t.Fatalf("recipestest: session 0x%x is not on member %d", id, m.ID)
+	}
+	return c
 }

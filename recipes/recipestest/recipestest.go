@@ -99,13 +99,27 @@ func Connect(t testing.TB, servers []string, opts ...recipes.Option) *recipes.Cl
 	return c
 }
 
-// Expirer is a server or an ensemble: something that can expire a
-// session.
-type Expirer interface{ ExpireSession(id int64) }
+// Cluster is what StartServer's Env and StartEnsemble's Ensemble both
+// are, for a test that runs on either.
+type Cluster interface {
+	// Servers are the addresses clients under test dial (the proxies).
+	Servers() []string
+	// DirectServers bypass the proxies.
+	DirectServers() []string
+	Connect(t testing.TB, opts ...recipes.Option) *recipes.Client
+	ObserverConnect(t testing.TB, opts ...recipes.Option) *recipes.Client
+	// ExpireSession expires a session as a timeout would.
+	ExpireSession(id int64)
+}
+
+var (
+	_ Cluster = (*Env)(nil)
+	_ Cluster = (*Ensemble)(nil)
+)
 
 // ExpireAndWait expires c's current session and waits until c has a new
 // one.
-func ExpireAndWait(t testing.TB, s Expirer, c *recipes.Client) {
+func ExpireAndWait(t testing.TB, s Cluster, c *recipes.Client) {
 	t.Helper()
 	old := c.Session()
 	s.ExpireSession(old.ID)
