@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/zkit-go/zkit/recipes"
 	"github.com/zkit-go/zkit/recipes/recipestest"
+	"github.com/zkit-go/zkit/server"
+	zktesting "github.com/zkit-go/zkit/testing"
 )
 
 func TestMain(m *testing.M) { recipestest.Main(m) }
@@ -285,54 +287,7 @@ func TestCompetingConsumersUnderFaults(t *testing.T) {
 	for _, safe := range []bool{false, true} {
 		t.Run(fmt.Sprint("safe=", safe), func(t *testing.T) {
 			s := recipestest.StartServer(t)
-			ctx := recipestest.Ctx(t, 60*time.Second)
-			const items = 60
-			producer := recipestest.Connect(t, s.DirectServers())
-			pq := New(producer, "/work")
-			defer pq.Close()
-
-			got := &counts{m: map[string]int{}}
-			stop, cancel := context.WithCancel(ctx)
-			defer cancel()
-			var clients []*recipes.Client
-			var wg sync.WaitGroup
-			for i := range 3 {
-				c := recipestest.Connect(t, s.Servers(), recipes.WithRetry(recipes.ExponentialRetry(
-					20*time.Millisecond, 500*time.Millisecond, 1000, recipestest.Scale(30*time.Second))))
-				clients = append(clients, c)
-				q := New(c, "/work")
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					defer q.Close()
-					n := 0
-					for stop.Err() == nil {
-						n++
-						if safe {
-							var data string
-							fail := (n+i)%5 == 0 // some processing fails: item retried
-							err := q.Consume(stop, func(_ context.Context, it Item) error {
-								data = string(it.Data)
-								if fail {
-									return errors.New("processing failed")
-								}
-								return nil
-							})
-							if err == nil {
-								got.add(data)
-							}
-							continue
-						}
-						it, err := q.Take(stop)
-						if err == nil {
-							got.add(string(it.Data))
-						}
-					}
-				}()
-			}
-			for i := range items {
-				_, err := pq.Put(ctx, []byte(strconv.Itoa(i)))
-				require.NoError(t, err)
+			competingConsumers(t, s, safe, s.Connect, func(i int, clients []*recipes.Client) {
 				switch i {
 				case 10, 40:
 					s.Proxy.CutAll()
@@ -343,20 +298,122 @@ func TestCompetingConsumersUnderFaults(t *testing.T) {
 				case 50:
 					s.ExpireSession(clients[2].Session().ID)
 				}
-			}
-			recipestest.Eventually(t, 45*time.Second, func() bool { return got.total() >= items },
-				"%d of %d items delivered", got.total(), items)
-			cancel()
-			wg.Wait()
-			got.mu.Lock()
-			defer got.mu.Unlock()
-			for i := range items {
-				assert.Equal(t, 1, got.m[strconv.Itoa(i)], "item %d", i)
-			}
-			assert.Len(t, got.m, items)
-			n, err := pq.Len(ctx)
-			require.NoError(t, err)
-			assert.Equal(t, 0, n)
+			})
 		})
 	}
+}
+
+// The same on a three-member ensemble, one consumer on each member: the
+// ensemble's leader stops (with a consumer on it) and comes back, a
+// session expires, and a follower stops under its consumer. Every item is
+// still counted exactly once.
+func TestCompetingConsumersEnsembleFailover(t *testing.T) {
+	for _, safe := range []bool{false, true} {
+		t.Run(fmt.Sprint("safe=", safe), func(t *testing.T) {
+			ens := recipestest.StartEnsemble(t, 3)
+			next := 0
+			// Consumer i starts on member i.
+			connect := func(t testing.TB, opts ...recipes.Option) *recipes.Client {
+				m := ens.Members[next%len(ens.Members)]
+				next++
+				return ens.ConnectOn(t, m, opts...)
+			}
+			var leader *zktesting.Member
+			competingConsumers(t, ens, safe, connect, func(i int, clients []*recipes.Client) {
+				switch i {
+				case 15:
+					leader = ens.WaitLeader(30 * time.Second)
+					leader.Stop()
+				case 30:
+					leader.Restart()
+					recipestest.ExpireAndWait(t, ens, clients[0])
+				case 45:
+					// A follower stops under the consumer on it.
+					ens.WaitServing(30 * time.Second)
+					var f *zktesting.Member
+					recipestest.Eventually(t, 10*time.Second, func() bool {
+						for _, c := range clients {
+							if m := ens.MemberOf(c.Session().ID); m != nil && m.Role() == server.RoleFollower {
+								f = m
+								return true
+							}
+						}
+						return false
+					}, "a consumer on a follower")
+					f.Stop()
+				}
+			})
+		})
+	}
+}
+
+// competingConsumers runs three consumers (Take, or Consume when safe)
+// with clients from connect while a producer on cl's direct addresses
+// puts 60 items; fault(i, consumers' clients) runs after item i is put.
+// Every item must be delivered exactly once, and the queue ends empty.
+func competingConsumers(t *testing.T, cl recipestest.Cluster, safe bool,
+	connect func(testing.TB, ...recipes.Option) *recipes.Client, fault func(i int, clients []*recipes.Client)) {
+	ctx := recipestest.Ctx(t, 60*time.Second)
+	const items = 60
+	producer := cl.ObserverConnect(t)
+	pq := New(producer, "/work")
+	defer pq.Close()
+
+	got := &counts{m: map[string]int{}}
+	stop, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var clients []*recipes.Client
+	var wg sync.WaitGroup
+	for i := range 3 {
+		c := connect(t, recipes.WithRetry(recipes.ExponentialRetry(
+			20*time.Millisecond, 500*time.Millisecond, 1000, recipestest.Scale(30*time.Second))))
+		clients = append(clients, c)
+		q := New(c, "/work")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer q.Close()
+			n := 0
+			for stop.Err() == nil {
+				n++
+				if safe {
+					var data string
+					fail := (n+i)%5 == 0 // some processing fails: item retried
+					err := q.Consume(stop, func(_ context.Context, it Item) error {
+						data = string(it.Data)
+						if fail {
+							return errors.New("processing failed")
+						}
+						return nil
+					})
+					if err == nil {
+						got.add(data)
+					}
+					continue
+				}
+				it, err := q.Take(stop)
+				if err == nil {
+					got.add(string(it.Data))
+				}
+			}
+		}()
+	}
+	for i := range items {
+		_, err := pq.Put(ctx, []byte(strconv.Itoa(i)))
+		require.NoError(t, err)
+		fault(i, clients)
+	}
+	recipestest.Eventually(t, 45*time.Second, func() bool { return got.total() >= items },
+		"%d of %d items delivered", recipestest.Lazy(func() string { return fmt.Sprint(got.total()) }), items)
+	cancel()
+	wg.Wait()
+	got.mu.Lock()
+	defer got.mu.Unlock()
+	for i := range items {
+		assert.Equal(t, 1, got.m[strconv.Itoa(i)], "item %d", i)
+	}
+	assert.Len(t, got.m, items)
+	n, err := pq.Len(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 0, n)
 }
