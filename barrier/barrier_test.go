@@ -3,6 +3,7 @@ package barrier
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/zkit-go/zkit/recipes"
 	"github.com/zkit-go/zkit/recipes/recipestest"
+	zktesting "github.com/zkit-go/zkit/testing"
 )
 
 func TestMain(m *testing.M) { recipestest.Main(m) }
@@ -195,4 +197,60 @@ func TestDoubleBarrierLeaveWaits(t *testing.T) {
 	if err := ms[2].b.Close(); err != nil && !errors.Is(err, ErrClosed) {
 		t.Fatal(err)
 	}
+}
+
+// On a three-member ensemble, the member every client is on stops (the
+// leader, or a follower) while a Barrier waiter waits and two of three
+// DoubleBarrier members wait to enter: the sessions move to the other
+// members, nobody passes early, and everyone passes once they may.
+func TestBarriersEnsembleMemberStopped(t *testing.T) {
+	recipestest.EachMemberFailure(t, func(t *testing.T, ens *recipestest.Ensemble, victim *zktesting.Member) {
+		ctx := recipestest.Ctx(t, 60*time.Second)
+		obs := ens.ObserverConnect(t)
+		setter := NewBarrier(obs, "/gate")
+		defer setter.Close()
+		require.NoError(t, setter.Set(ctx))
+
+		wc := ens.ConnectOn(t, victim)
+		w := NewBarrier(wc, "/gate")
+		defer w.Close()
+		waiting := async(func() error { return w.Wait(ctx) })
+
+		const path = "/dbl"
+		var clients []*recipes.Client
+		var dbs []*DoubleBarrier
+		for range 3 {
+			c := ens.ConnectOn(t, victim)
+			d, err := NewDoubleBarrier(c, path, 3)
+			require.NoError(t, err)
+			t.Cleanup(func() { d.Close() })
+			clients, dbs = append(clients, c), append(dbs, d)
+		}
+		e0 := async(func() error { return dbs[0].Enter(ctx) })
+		e1 := async(func() error { return dbs[1].Enter(ctx) })
+		recipestest.Eventually(t, 10*time.Second, func() bool { return memberCount(t, obs, path) == 2 }, "two arrived")
+
+		victim.Stop()
+		recipestest.WaitServed(t, append(clients, wc)...)
+		for what, r := range map[string]*result{"Wait": waiting, "Enter 0": e0, "Enter 1": e1} {
+			done, err := r.get()
+			assert.False(t, done, "%s returned early: %v", what, err)
+		}
+		assert.Equal(t, 2, memberCount(t, obs, path), "the waiting members' nodes survive the failover")
+
+		e2 := async(func() error { return dbs[2].Enter(ctx) })
+		for i, r := range []*result{e0, e1, e2} {
+			require.NoError(t, r.wait(t, fmt.Sprint("Enter ", i)))
+		}
+		require.NoError(t, setter.Remove(ctx))
+		require.NoError(t, waiting.wait(t, "Wait"))
+		var leaves []*result
+		for _, d := range dbs {
+			leaves = append(leaves, async(func() error { return d.Leave(ctx) }))
+		}
+		for i, r := range leaves {
+			require.NoError(t, r.wait(t, fmt.Sprint("Leave ", i)))
+		}
+		assert.Equal(t, 0, memberCount(t, obs, path))
+	})
 }

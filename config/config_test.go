@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/zkit-go/zkit/recipes/recipestest"
+	zktesting "github.com/zkit-go/zkit/testing"
 )
 
 func TestMain(m *testing.M) { recipestest.Main(m) }
@@ -143,7 +144,7 @@ func TestWatchConverges(t *testing.T) {
 		recipestest.Eventually(t, 20*time.Second, func() bool {
 			v, _ := rec.last()
 			return v.Exists && v.Value == want
-		}, "%s: last delivered %+v, want %+v", what, func() any { v, _ := rec.last(); return v }(), want)
+		}, "%s: last delivered %v, want %+v", what, recipestest.Lazy(func() string { v, _ := rec.last(); return fmt.Sprintf("%+v", v) }), want)
 	}
 	faults := []struct {
 		name   string
@@ -236,4 +237,49 @@ func TestWatchTree(t *testing.T) {
 	require.NoError(t, err)
 	s.Proxy.SetDown(false)
 	want("after outage", map[string]string{"a": "off", "c": "newer"})
+}
+
+// On a three-member ensemble, the member the subscriber and the publisher
+// are on stops (the leader, or a follower) while values are published:
+// every Publish succeeds, the subscriber ends on the last value and never
+// goes back to an older one.
+func TestWatchEnsembleMemberStopped(t *testing.T) {
+	recipestest.EachMemberFailure(t, func(t *testing.T, ens *recipestest.Ensemble, victim *zktesting.Member) {
+		ctx := recipestest.Ctx(t, 60*time.Second)
+		pubc, subc := ens.ConnectOn(t, victim), ens.ConnectOn(t, victim)
+		pub, sub := New[dbConfig](pubc), New[dbConfig](subc)
+		defer pub.Close()
+		defer sub.Close()
+		wctx, stop := context.WithCancel(ctx)
+		ch, err := sub.Watch(wctx, "/svc/db")
+		require.NoError(t, err)
+		rec, done := record(ch)
+		recipestest.Eventually(t, 10*time.Second, func() bool { _, ok := rec.last(); return ok }, "first value")
+
+		const values, stopAt = 20, 5
+		var want dbConfig
+		for n := 1; n <= values; n++ {
+			if n == stopAt {
+				victim.Stop()
+			}
+			want = dbConfig{URL: fmt.Sprintf("pg://%d", n), Conns: n}
+			_, err := pub.Publish(ctx, "/svc/db", want)
+			require.NoError(t, err, "publish %d", n)
+		}
+		recipestest.Eventually(t, 20*time.Second, func() bool {
+			v, _ := rec.last()
+			return v.Exists && v.Value == want
+		}, "last delivered %v, want %+v", recipestest.Lazy(func() string { v, _ := rec.last(); return fmt.Sprintf("%+v", v) }), want)
+		stop()
+		<-done
+		var last dbConfig
+		var lastZxid int64
+		for _, v := range rec.all() {
+			if v.Exists {
+				assert.Greater(t, v.Mzxid, lastZxid, "went back to an older value: %+v", v)
+				assert.Greater(t, v.Value.Conns, last.Conns, "delivered out of order: %+v", v)
+				last, lastZxid = v.Value, v.Mzxid
+			}
+		}
+	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/zkit-go/zkit/lock"
 	"github.com/zkit-go/zkit/recipes"
 	rt "github.com/zkit-go/zkit/recipes/recipestest"
+	zktesting "github.com/zkit-go/zkit/testing"
 )
 
 // kind is one lock type under the contract suite. make returns a new
@@ -462,44 +463,33 @@ func testServerStopped(t *testing.T, env *rt.Env, k kind) {
 // Both sessions move to another member; the holder keeps the lock, the
 // waiter gets it only after the holder releases, and tokens still grow.
 func testEnsembleMemberStopped(t *testing.T, _ *rt.Env, k kind) {
-	for _, victim := range []string{"Leader", "ClientsFollower"} {
-		t.Run(victim, func(t *testing.T) {
-			ens := rt.StartEnsemble(t, 3)
-			s := newSuite(t, ens)
-			ctx := rt.Ctx(t, 60*time.Second)
-			m := ens.WaitLeader(30 * time.Second)
-			if victim == "ClientsFollower" {
-				m = ens.Follower()
-			}
-			opts := []recipes.Option{recipes.WithNamespace(s.ns), recipes.WithSessionTimeout(rt.Scale(8 * time.Second))}
-			ca, cb := ens.ConnectOn(t, m, opts...), ens.ConnectOn(t, m, opts...)
-			a, b := k.make(ca, s.path), k.make(cb, s.path)
-			require.NoError(t, a.Lock(ctx))
-			tokA := a.Token()
-			held := s.count()
-			got := make(chan error, 1)
-			go func() { got <- b.Lock(ctx) }()
-			rt.Eventually(t, 10*time.Second, func() bool { return s.count() > held }, "waiter queued")
+	rt.EachMemberFailure(t, func(t *testing.T, ens *rt.Ensemble, victim *zktesting.Member) {
+		s := newSuite(t, ens)
+		ctx := rt.Ctx(t, 60*time.Second)
+		opts := []recipes.Option{recipes.WithNamespace(s.ns), recipes.WithSessionTimeout(rt.Scale(8 * time.Second))}
+		ca, cb := ens.ConnectOn(t, victim, opts...), ens.ConnectOn(t, victim, opts...)
+		a, b := k.make(ca, s.path), k.make(cb, s.path)
+		require.NoError(t, a.Lock(ctx))
+		tokA := a.Token()
+		held := s.count()
+		got := make(chan error, 1)
+		go func() { got <- b.Lock(ctx) }()
+		rt.Eventually(t, 10*time.Second, func() bool { return s.count() > held }, "waiter queued")
 
-			m.Stop()
-			rt.Eventually(t, 30*time.Second, func() bool {
-				_, errA := ca.Sync(ctx, "/")
-				_, errB := cb.Sync(ctx, "/")
-				return errA == nil && errB == nil
-			}, "both clients served by another member")
-			select {
-			case err := <-got:
-				t.Fatalf("waiter got the lock while it was held: %v", err)
-			case <-a.Lost():
-				t.Fatal("lock lost when a member stopped")
-			default:
-			}
-			require.NoError(t, a.Unlock(ctx))
-			require.NoError(t, rt.Receive(t, 20*time.Second, got, "waiter gets the lock"))
-			assert.Greater(t, b.Token(), tokA, "tokens grow across the failover")
-			require.NoError(t, b.Unlock(ctx))
-		})
-	}
+		victim.Stop()
+		rt.WaitServed(t, ca, cb)
+		select {
+		case err := <-got:
+			t.Fatalf("waiter got the lock while it was held: %v", err)
+		case <-a.Lost():
+			t.Fatal("lock lost when a member stopped")
+		default:
+		}
+		require.NoError(t, a.Unlock(ctx))
+		require.NoError(t, rt.Receive(t, 20*time.Second, got, "waiter gets the lock"))
+		assert.Greater(t, b.Token(), tokA, "tokens grow across the failover")
+		require.NoError(t, b.Unlock(ctx))
+	})
 }
 
 // keep zk imported for opcodes documentation in tests that grow.

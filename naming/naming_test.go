@@ -2,6 +2,7 @@ package naming
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/zkit-go/zkit/recipes/recipestest"
+	zktesting "github.com/zkit-go/zkit/testing"
 )
 
 func TestMain(m *testing.M) { recipestest.Main(m) }
@@ -248,4 +250,61 @@ func TestUniqueName(t *testing.T) {
 	assert.Len(t, kids, 20)
 	_, _, err = UniqueName(ctx, c, "/names", "", nil)
 	require.ErrorIs(t, err, ErrBadName)
+}
+
+// On a three-member ensemble, the member the registering client and the
+// cache's client are on stops (the leader, or a follower): the instances
+// stay registered on the same session, the cache keeps them, and changes
+// made after the failover reach the cache.
+func TestDiscoveryEnsembleMemberStopped(t *testing.T) {
+	recipestest.EachMemberFailure(t, func(t *testing.T, ens *recipestest.Ensemble, victim *zktesting.Member) {
+		ctx := recipestest.Ctx(t, 60*time.Second)
+		regc, cachec := ens.ConnectOn(t, victim), ens.ConnectOn(t, victim)
+		obsc := ens.ObserverConnect(t)
+		reg := NewDiscovery(regc, "/services")
+		defer reg.Close()
+		cd := NewDiscovery(cachec, "/services")
+		defer cd.Close()
+		cache, err := cd.Cache("api")
+		require.NoError(t, err)
+		defer cache.Close()
+		var evs events
+		cache.Listen(evs.add)
+		<-cache.Initialized()
+
+		a := NewInstance("10.0.0.1", 8080)
+		a.ID = "a"
+		_, err = reg.Register(ctx, "api", a)
+		require.NoError(t, err)
+		recipestest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 1 }, "cache has a")
+		sess := regc.Session()
+
+		victim.Stop()
+		recipestest.WaitServed(t, regc, cachec)
+		assert.Equal(t, sess.ID, regc.Session().ID, "the session moved, not replaced")
+		_, st, err := obsc.Get(ctx, "/services/api/a")
+		require.NoError(t, err)
+		assert.Equal(t, sess.ID, st.EphemeralOwner, "still registered on the same session")
+
+		b := NewInstance("10.0.0.2", 8080)
+		b.ID = "b"
+		_, err = reg.Register(ctx, "api", b)
+		require.NoError(t, err)
+		a.Port = 9090
+		require.NoError(t, reg.Update(ctx, a))
+		recipestest.Eventually(t, 15*time.Second, func() bool {
+			in := cache.Instances()
+			return len(in) == 2 && ids(in)[0] == "a" && ids(in)[1] == "b" && portOf(in, "a") == 9090
+		}, "cache sees the changes after the failover: %v", recipestest.Lazy(func() string { return fmt.Sprint(cache.Instances()) }))
+		assert.Zero(t, evs.count(Removed, "a"), "a was never removed")
+	})
+}
+
+func portOf(in []Instance, id string) int {
+	for _, i := range in {
+		if i.ID == id {
+			return i.Port
+		}
+	}
+	return 0
 }

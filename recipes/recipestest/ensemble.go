@@ -1,6 +1,7 @@
 package recipestest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -123,4 +124,38 @@ func (e *Ensemble) ConnectOn(t testing.TB, m *zktesting.Member, opts ...recipes.
 		t.Fatalf("recipestest: session 0x%x is not on member %d", id, m.ID)
 	}
 	return c
+}
+
+// EachMemberFailure runs body as two subtests, each on its own
+// three-member ensemble: in "Leader" the victim is the ensemble's leader,
+// in "Follower" a follower. The body puts the clients under test on the
+// victim (ConnectOn) and stops it (victim.Stop) while the recipe works;
+// their sessions move to the other members.
+func EachMemberFailure(t *testing.T, body func(t *testing.T, ens *Ensemble, victim *zktesting.Member)) {
+	for _, name := range []string{"Leader", "Follower"} {
+		t.Run(name, func(t *testing.T) {
+			ens := StartEnsemble(t, 3)
+			victim := ens.WaitLeader(30 * time.Second)
+			if name == "Follower" {
+				victim = ens.Follower()
+			}
+			body(t, ens, victim)
+		})
+	}
+}
+
+// WaitServed waits until every client's requests are served (a sync
+// succeeds): after a member stops, until its clients are on another
+// member and the ensemble has a leader again.
+func WaitServed(t testing.TB, cs ...*recipes.Client) {
+	t.Helper()
+	ctx := Ctx(t, 30*time.Second)
+	for _, c := range cs {
+		Eventually(t, 30*time.Second, func() bool {
+			sctx, cancel := context.WithTimeout(ctx, Scale(time.Second))
+			defer cancel()
+			_, err := c.Sync(sctx, "/")
+			return err == nil
+		}, "client 0x%x served again", c.Session().ID)
+	}
 }
