@@ -14,8 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/zkit-go/zkit/recipes"
 	"github.com/zkit-go/zkit/recipes/recipestest"
-	"github.com/zkit-go/zkit/server"
-	zktesting "github.com/zkit-go/zkit/testing"
 )
 
 func TestMain(m *testing.M) { recipestest.Main(m) }
@@ -304,9 +302,10 @@ func TestCompetingConsumersUnderFaults(t *testing.T) {
 }
 
 // The same on a three-member ensemble, one consumer on each member: the
-// ensemble's leader stops (with a consumer on it) and comes back, a
-// session expires, and a follower stops under its consumer. Every item is
-// still counted exactly once.
+// ensemble's leader stops under the consumer on it, a session expires,
+// and one consumer's path to its member is cut. Every item is still
+// counted exactly once. (The stopped member is not restarted: its ports
+// may have been taken by then, see testing.Member.Restart.)
 func TestCompetingConsumersEnsembleFailover(t *testing.T) {
 	for _, safe := range []bool{false, true} {
 		t.Run(fmt.Sprint("safe=", safe), func(t *testing.T) {
@@ -318,29 +317,17 @@ func TestCompetingConsumersEnsembleFailover(t *testing.T) {
 				next++
 				return ens.ConnectOn(t, m, opts...)
 			}
-			var leader *zktesting.Member
 			competingConsumers(t, ens, safe, connect, func(i int, clients []*recipes.Client) {
 				switch i {
 				case 15:
-					leader = ens.WaitLeader(30 * time.Second)
-					leader.Stop()
+					ens.WaitLeader(30 * time.Second).Stop()
 				case 30:
-					leader.Restart()
 					recipestest.ExpireAndWait(t, ens, clients[0])
 				case 45:
-					// A follower stops under the consumer on it.
-					ens.WaitServing(30 * time.Second)
-					var f *zktesting.Member
-					recipestest.Eventually(t, 10*time.Second, func() bool {
-						for _, c := range clients {
-							if m := ens.MemberOf(c.Session().ID); m != nil && m.Role() == server.RoleFollower {
-								f = m
-								return true
-							}
-						}
-						return false
-					}, "a consumer on a follower")
-					f.Stop()
+					recipestest.WaitServed(t, clients[1])
+					m := ens.MemberOf(clients[1].Session().ID)
+					require.NotNil(t, m, "consumer 1 is on a member")
+					ens.ProxyOf(m).CutAll()
 				}
 			})
 		})
