@@ -11,10 +11,11 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/zkit-go/zkit/internal/recipetest"
+	"github.com/zkit-go/zkit/recipes/recipestest"
+	zktesting "github.com/zkit-go/zkit/testing"
 )
 
-func TestMain(m *testing.M) { recipetest.Main(m) }
+func TestMain(m *testing.M) { recipestest.Main(m) }
 
 type dbConfig struct {
 	URL   string `json:"url"`
@@ -22,9 +23,9 @@ type dbConfig struct {
 }
 
 func TestPublish(t *testing.T) {
-	s := recipetest.StartServer(t)
-	ctx := recipetest.Ctx(t, 30*time.Second)
-	c := recipetest.Connect(t, s.Servers())
+	s := recipestest.StartServer(t)
+	ctx := recipestest.Ctx(t, 30*time.Second)
+	c := recipestest.Connect(t, s.Servers())
 	st := New[dbConfig](c)
 	defer st.Close()
 
@@ -115,10 +116,10 @@ func (r *recorder[V]) all() []V {
 // The subscriber ends on the current value after every kind of fault,
 // and never goes back to an older one.
 func TestWatchConverges(t *testing.T) {
-	s := recipetest.StartServer(t)
-	ctx := recipetest.Ctx(t, 60*time.Second)
-	pubc := recipetest.Connect(t, s.DirectServers())
-	subc := recipetest.Connect(t, s.Servers())
+	s := recipestest.StartServer(t)
+	ctx := recipestest.Ctx(t, 60*time.Second)
+	pubc := recipestest.Connect(t, s.DirectServers())
+	subc := recipestest.Connect(t, s.Servers())
 	pub, sub := New[dbConfig](pubc), New[dbConfig](subc)
 	defer pub.Close()
 
@@ -126,7 +127,7 @@ func TestWatchConverges(t *testing.T) {
 	ch, err := sub.Watch(wctx, "/svc/db")
 	require.NoError(t, err)
 	rec, done := record(ch)
-	recipetest.Eventually(t, 10*time.Second, func() bool { _, ok := rec.last(); return ok }, "first value")
+	recipestest.Eventually(t, 10*time.Second, func() bool { _, ok := rec.last(); return ok }, "first value")
 	first, _ := rec.last()
 	assert.False(t, first.Exists)
 
@@ -140,10 +141,10 @@ func TestWatchConverges(t *testing.T) {
 	}
 	converged := func(what string, want dbConfig) {
 		t.Helper()
-		recipetest.Eventually(t, 20*time.Second, func() bool {
+		recipestest.Eventually(t, 20*time.Second, func() bool {
 			v, _ := rec.last()
 			return v.Exists && v.Value == want
-		}, "%s: last delivered %+v, want %+v", what, func() any { v, _ := rec.last(); return v }(), want)
+		}, "%s: last delivered %v, want %+v", what, recipestest.Lazy(func() string { v, _ := rec.last(); return fmt.Sprintf("%+v", v) }), want)
 	}
 	faults := []struct {
 		name   string
@@ -171,7 +172,7 @@ func TestWatchConverges(t *testing.T) {
 		converged(f.name, want)
 	}
 	require.NoError(t, pubc.Delete(ctx, "/svc/db", -1))
-	recipetest.Eventually(t, 10*time.Second, func() bool { v, _ := rec.last(); return !v.Exists }, "deletion delivered")
+	recipestest.Eventually(t, 10*time.Second, func() bool { v, _ := rec.last(); return !v.Exists }, "deletion delivered")
 
 	stop()
 	<-done
@@ -189,10 +190,10 @@ func TestWatchConverges(t *testing.T) {
 }
 
 func TestWatchTree(t *testing.T) {
-	s := recipetest.StartServer(t)
-	ctx := recipetest.Ctx(t, 40*time.Second)
-	pubc := recipetest.Connect(t, s.DirectServers())
-	subc := recipetest.Connect(t, s.Servers())
+	s := recipestest.StartServer(t)
+	ctx := recipestest.Ctx(t, 40*time.Second)
+	pubc := recipestest.Connect(t, s.DirectServers())
+	subc := recipestest.Connect(t, s.Servers())
 	pub, sub := New[string](pubc), New[string](subc)
 	defer pub.Close()
 	defer sub.Close()
@@ -206,7 +207,7 @@ func TestWatchTree(t *testing.T) {
 	rec, _ := record(ch)
 	want := func(what string, kv map[string]string) {
 		t.Helper()
-		recipetest.Eventually(t, 20*time.Second, func() bool {
+		recipestest.Eventually(t, 20*time.Second, func() bool {
 			tree, ok := rec.last()
 			if !ok || len(tree) != len(kv) {
 				return false
@@ -236,4 +237,49 @@ func TestWatchTree(t *testing.T) {
 	require.NoError(t, err)
 	s.Proxy.SetDown(false)
 	want("after outage", map[string]string{"a": "off", "c": "newer"})
+}
+
+// On a three-member ensemble, the member the subscriber and the publisher
+// are on stops (the leader, or a follower) while values are published:
+// every Publish succeeds, the subscriber ends on the last value and never
+// goes back to an older one.
+func TestWatchEnsembleMemberStopped(t *testing.T) {
+	recipestest.EachMemberFailure(t, func(t *testing.T, ens *recipestest.Ensemble, victim *zktesting.Member) {
+		ctx := recipestest.Ctx(t, 60*time.Second)
+		pubc, subc := ens.ConnectOn(t, victim), ens.ConnectOn(t, victim)
+		pub, sub := New[dbConfig](pubc), New[dbConfig](subc)
+		defer pub.Close()
+		defer sub.Close()
+		wctx, stop := context.WithCancel(ctx)
+		ch, err := sub.Watch(wctx, "/svc/db")
+		require.NoError(t, err)
+		rec, done := record(ch)
+		recipestest.Eventually(t, 10*time.Second, func() bool { _, ok := rec.last(); return ok }, "first value")
+
+		const values, stopAt = 20, 5
+		var want dbConfig
+		for n := 1; n <= values; n++ {
+			if n == stopAt {
+				victim.Stop()
+			}
+			want = dbConfig{URL: fmt.Sprintf("pg://%d", n), Conns: n}
+			_, err := pub.Publish(ctx, "/svc/db", want)
+			require.NoError(t, err, "publish %d", n)
+		}
+		recipestest.Eventually(t, 20*time.Second, func() bool {
+			v, _ := rec.last()
+			return v.Exists && v.Value == want
+		}, "last delivered %v, want %+v", recipestest.Lazy(func() string { v, _ := rec.last(); return fmt.Sprintf("%+v", v) }), want)
+		stop()
+		<-done
+		var last dbConfig
+		var lastZxid int64
+		for _, v := range rec.all() {
+			if v.Exists {
+				assert.Greater(t, v.Mzxid, lastZxid, "went back to an older value: %+v", v)
+				assert.Greater(t, v.Value.Conns, last.Conns, "delivered out of order: %+v", v)
+				last, lastZxid = v.Value, v.Mzxid
+			}
+		}
+	})
 }

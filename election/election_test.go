@@ -13,6 +13,7 @@ import (
 	"github.com/zkit-go/zkit/election"
 	"github.com/zkit-go/zkit/recipes"
 	rt "github.com/zkit-go/zkit/recipes/recipestest"
+	zktesting "github.com/zkit-go/zkit/testing"
 )
 
 // timeline records when each participant believed it led.
@@ -102,7 +103,7 @@ func oneLeader(t *testing.T, ls []*election.Latch, timeout time.Duration) int {
 }
 
 func TestLatchBasic(t *testing.T) {
-	env := rt.Start(t)
+	env := rt.StartServer(t)
 	ns := rt.Namespace("latch")
 	ctx := rt.Ctx(t, 30*time.Second)
 	var tl timeline
@@ -188,72 +189,177 @@ func TestLatchFailover(t *testing.T) {
 			func(env *rt.Env, _ *recipes.Client) { env.Stop(); env.Restart() },
 			func(*rt.Env, *recipes.Client) {}, false, true},
 	}
-	policies := []election.SuspendPolicy{election.DropOnSuspend, election.KeepUntilLost}
 	for _, f := range faults {
 		for _, pol := range policies {
 			t.Run(f.name+"/"+pol.String(), func(t *testing.T) {
-				env := rt.Start(t)
-				ns := rt.Namespace("failover")
-				timeout := rt.Scale(3 * time.Second)
-				var tl timeline
-				var ls []*election.Latch
-				var leaderClient *recipes.Client
-				for i := 0; i < 3; i++ {
-					opts := []recipes.Option{recipes.WithNamespace(ns), recipes.WithSessionTimeout(timeout)}
-					// The leader talks through the proxy, the others
-					// directly, so proxy faults isolate the leader only.
-					var c *recipes.Client
-					if i == 0 {
-						c = env.Connect(t, opts...)
-						leaderClient = c
-					} else {
-						c = env.ObserverConnect(t, opts...)
-					}
-					l := election.NewLatch(c, "/leader", fmt.Sprint("p", i), election.WithSuspendPolicy(pol))
-					l.Listen(tl.listen(i))
-					require.NoError(t, l.Start())
-					t.Cleanup(func() { l.Close(context.Background()) })
-					ls = append(ls, l)
-					if i == 0 {
-						require.NoError(t, l.Await(rt.Ctx(t, 10*time.Second)))
-					}
-				}
-				require.Equal(t, 0, oneLeader(t, ls, 10*time.Second))
-
-				start := time.Now()
-				f.cut(env, leaderClient)
-				if f.moves {
-					var who []int
-					rt.Eventually(t, 4*timeout, func() bool {
-						who = leaders(ls)
-						return len(who) == 1 && who[0] != 0
-					}, "leadership moves, leaders %v", &who)
-					t.Logf("leadership moved in %v (session timeout %v)", time.Since(start), timeout)
-					assert.Less(t, time.Since(start), 4*timeout)
-				}
-				f.heal(env, leaderClient)
-				oneLeader(t, ls, 4*timeout)
-				// Everyone is back in line: three participants, one leader.
-				rt.Eventually(t, 4*timeout, func() bool {
-					ps, err := ls[1].Participants(context.Background())
-					return err == nil && len(ps) == 3
-				}, "three participants again")
-				oneLeader(t, ls, 4*timeout)
-
-				worst := tl.maxOverlap()
-				t.Logf("longest double leadership: %v", worst)
-				if pol == election.DropOnSuspend && f.isolated {
-					assert.Zero(t, worst, "DropOnSuspend: never two leaders")
-				} else {
-					assert.Less(t, worst, timeout, "KeepUntilLost: double leadership shorter than a session timeout")
-				}
+				env := rt.StartServer(t)
+				// The leader talks through the proxy, the others directly,
+				// so proxy faults isolate the leader only.
+				checkFailover(t, failover{
+					pol:      pol,
+					lead:     func(opts ...recipes.Option) *recipes.Client { return env.Connect(t, opts...) },
+					other:    func(opts ...recipes.Option) *recipes.Client { return env.ObserverConnect(t, opts...) },
+					cut:      func(c *recipes.Client) { f.cut(env, c) },
+					heal:     func(c *recipes.Client) { f.heal(env, c) },
+					moves:    f.moves,
+					isolated: f.isolated,
+				})
 			})
 		}
 	}
 }
 
+var policies = []election.SuspendPolicy{election.DropOnSuspend, election.KeepUntilLost}
+
+// TestLatchEnsembleFailover is TestLatchFailover on a three-member
+// ensemble whose members fail under the leader's client: the ensemble's
+// leader or a follower stops while the latch leader's session is on it,
+// or the latch leader's client loses every member.
+//
+// Not here: the ensemble's leader partitioned from the rest
+// (ens.Partition). About one run in twenty then ends with a participant
+// owning two latch nodes in one session (different protected ids), so
+// "three participants again" never holds; the cause is not found yet.
+func TestLatchEnsembleFailover(t *testing.T) {
+	faults := []struct {
+		name string
+		// on picks the member the latch leader's session starts on.
+		on        func(ens *rt.Ensemble) *zktesting.Member
+		cut, heal func(ens *rt.Ensemble, m *zktesting.Member)
+		moves     bool
+	}{
+		{"LeaderMemberStopped", leaderMember,
+			func(_ *rt.Ensemble, m *zktesting.Member) { m.Stop() },
+			func(_ *rt.Ensemble, m *zktesting.Member) {}, false},
+		{"FollowerMemberStopped", (*rt.Ensemble).Follower,
+			func(_ *rt.Ensemble, m *zktesting.Member) { m.Stop() },
+			func(_ *rt.Ensemble, m *zktesting.Member) {}, false},
+		{"ClientCutFromAll", (*rt.Ensemble).Follower,
+			func(ens *rt.Ensemble, _ *zktesting.Member) { partitionProxies(ens, true) },
+			func(ens *rt.Ensemble, _ *zktesting.Member) { partitionProxies(ens, false) }, true},
+	}
+	for _, f := range faults {
+		for _, pol := range policies {
+			t.Run(f.name+"/"+pol.String(), func(t *testing.T) {
+				ens := rt.StartEnsemble(t, 3)
+				m := f.on(ens)
+				checkFailover(t, failover{
+					pol:      pol,
+					lead:     func(opts ...recipes.Option) *recipes.Client { return ens.ConnectOn(t, m, opts...) },
+					other:    func(opts ...recipes.Option) *recipes.Client { return ens.ObserverConnect(t, opts...) },
+					cut:      func(*recipes.Client) { f.cut(ens, m) },
+					heal:     func(*recipes.Client) { f.heal(ens, m) },
+					moves:    f.moves,
+					isolated: true,
+				})
+			})
+		}
+	}
+}
+
+func leaderMember(ens *rt.Ensemble) *zktesting.Member { return ens.WaitLeader(30 * time.Second) }
+
+// partitionProxies silences (or heals) the path through every member's
+// proxy: only the clients made with ConnectOn or Connect are cut off.
+func partitionProxies(ens *rt.Ensemble, on bool) {
+	for _, p := range ens.Proxies {
+		p.Partition(on)
+	}
+}
+
+// failover is one run of checkFailover.
+type failover struct {
+	pol election.SuspendPolicy
+	// lead makes the first participant's client; other the rest's.
+	lead, other func(opts ...recipes.Option) *recipes.Client
+	// cut isolates the leader in some way; heal undoes it.
+	cut, heal func(leader *recipes.Client)
+	moves     bool // leadership must move to another participant
+	// isolated: the leader's client notices the fault (Suspended)
+	// before its session can expire. Not so when the server expires it
+	// outright: the old leader hears only when told.
+	isolated bool
+}
+
+// checkFailover starts three latches with participant 0 leading, applies
+// the fault and checks the guarantees: leadership moves within a bound
+// (when it must), one leader again after the fault heals, and two
+// participants never both believe they lead for longer than a session
+// timeout (not at all with DropOnSuspend when the leader notices the
+// fault).
+func checkFailover(t *testing.T, f failover) {
+	ns := rt.Namespace("failover")
+	timeout := rt.Scale(3 * time.Second)
+	var tl timeline
+	var ls []*election.Latch
+	var leaderClient *recipes.Client
+	var clients []*recipes.Client
+	for i := 0; i < 3; i++ {
+		opts := []recipes.Option{recipes.WithNamespace(ns), recipes.WithSessionTimeout(timeout)}
+		var c *recipes.Client
+		if i == 0 {
+			c = f.lead(opts...)
+			leaderClient = c
+		} else {
+			c = f.other(opts...)
+		}
+		clients = append(clients, c)
+		l := election.NewLatch(c, "/leader", fmt.Sprint("p", i), election.WithSuspendPolicy(f.pol))
+		l.Listen(tl.listen(i))
+		require.NoError(t, l.Start())
+		t.Cleanup(func() { l.Close(context.Background()) })
+		ls = append(ls, l)
+		if i == 0 {
+			require.NoError(t, l.Await(rt.Ctx(t, 10*time.Second)))
+		}
+	}
+	require.Equal(t, 0, oneLeader(t, ls, 10*time.Second))
+
+	start := time.Now()
+	f.cut(leaderClient)
+	if f.moves {
+		var who []int
+		rt.Eventually(t, 4*timeout, func() bool {
+			who = leaders(ls)
+			return len(who) == 1 && who[0] != 0
+		}, "leadership moves, leaders %v", &who)
+		t.Logf("leadership moved in %v (session timeout %v)", time.Since(start), timeout)
+		assert.Less(t, time.Since(start), 4*timeout)
+	}
+	f.heal(leaderClient)
+	oneLeader(t, ls, 4*timeout)
+	// Everyone is back in line: three participants, one leader.
+	rt.Eventually(t, 4*timeout, func() bool {
+		ps, err := ls[1].Participants(context.Background())
+		return err == nil && len(ps) == 3
+	}, "three participants again, have %v", rt.Lazy(func() string {
+		ps, err := ls[1].Participants(context.Background())
+		out := fmt.Sprintf("%+v (err %v), leaders %v;", ps, err, leaders(ls))
+		for _, p := range ps {
+			_, st, err := clients[1].Exists(context.Background(), p.Node)
+			if err == nil && st != nil {
+				out += fmt.Sprintf(" %s owner 0x%x;", p.Node, st.EphemeralOwner)
+			}
+		}
+		for i, c := range clients {
+			out += fmt.Sprintf(" client %d session 0x%x epoch %d state %v;", i, c.Session().ID, c.Session().Epoch, c.State())
+		}
+		return out
+	}))
+	oneLeader(t, ls, 4*timeout)
+	t.Logf("one leader %v after the fault", time.Since(start))
+
+	worst := tl.maxOverlap()
+	t.Logf("longest double leadership: %v", worst)
+	if f.pol == election.DropOnSuspend && f.isolated {
+		assert.Zero(t, worst, "DropOnSuspend: never two leaders")
+	} else {
+		assert.Less(t, worst, timeout, "KeepUntilLost: double leadership shorter than a session timeout")
+	}
+}
+
 func TestSelector(t *testing.T) {
-	env := rt.Start(t)
+	env := rt.StartServer(t)
 	ns := rt.Namespace("selector")
 	ctx := rt.Ctx(t, 60*time.Second)
 	var running atomic.Int32
@@ -294,7 +400,7 @@ func TestSelector(t *testing.T) {
 
 // A leader whose session expires has its ctx cancelled; another takes over.
 func TestSelectorSessionExpired(t *testing.T) {
-	env := rt.Start(t)
+	env := rt.StartServer(t)
 	ns := rt.Namespace("selexp")
 	ctx := rt.Ctx(t, 30*time.Second)
 	type term struct {

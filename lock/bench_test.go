@@ -18,7 +18,7 @@ import (
 func BenchmarkMutex(b *testing.B) {
 	for _, n := range []int{1, 4, 16} {
 		b.Run(fmt.Sprintf("contenders=%d", n), func(b *testing.B) {
-			env := rt.Start(b)
+			env := rt.StartServer(b)
 			ns := rt.Namespace("bench")
 			ctx := context.Background()
 			ms := make([]*lock.Mutex, n)

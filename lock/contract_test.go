@@ -16,6 +16,7 @@ import (
 	"github.com/zkit-go/zkit/lock"
 	"github.com/zkit-go/zkit/recipes"
 	rt "github.com/zkit-go/zkit/recipes/recipestest"
+	zktesting "github.com/zkit-go/zkit/testing"
 )
 
 // kind is one lock type under the contract suite. make returns a new
@@ -77,7 +78,7 @@ var kinds = []kind{
 
 // TestContract runs the same suite against every lock type.
 func TestContract(t *testing.T) {
-	env := rt.Start(t) // one server for the suite; each case has its own namespace
+	env := rt.StartServer(t) // one server for the suite; each case has its own namespace
 	cases := []struct {
 		name string
 		run  func(t *testing.T, env *rt.Env, k kind)
@@ -91,7 +92,7 @@ func TestContract(t *testing.T) {
 		{"CancelDuringLostCreate", testCancelDuringLostCreate},
 		{"SessionExpiredWhileHolding", testSessionExpired},
 		{"ServerStoppedMidWait", testServerStopped},
-		{"EnsembleMemberStopped", testEnsembleMember},
+		{"EnsembleMemberStoppedMidWait", testEnsembleMemberStopped},
 	}
 	for _, k := range kinds {
 		t.Run(k.name, func(t *testing.T) {
@@ -106,13 +107,13 @@ func TestContract(t *testing.T) {
 // that no node is left behind.
 type suite struct {
 	t    *testing.T
-	env  *rt.Env
+	env  rt.Cluster
 	ns   string
 	obs  *recipes.Client // direct to the server, never faulted
 	path string
 }
 
-func newSuite(t *testing.T, env *rt.Env) *suite {
+func newSuite(t *testing.T, env rt.Cluster) *suite {
 	s := &suite{t: t, env: env, ns: rt.Namespace("lock"), path: "/l"}
 	s.obs = env.ObserverConnect(t, recipes.WithNamespace(s.ns))
 	t.Cleanup(func() {
@@ -457,8 +458,38 @@ func testServerStopped(t *testing.T, env *rt.Env, k kind) {
 	require.NoError(t, b.Unlock(ctx))
 }
 
-func testEnsembleMember(t *testing.T, env *rt.Env, k kind) {
-	rt.RequireEnsemble(t, 3)
+// A member of a three-member ensemble stops while one client holds the
+// lock and another waits, both on that member: the leader, or a follower.
+// Both sessions move to another member; the holder keeps the lock, the
+// waiter gets it only after the holder releases, and tokens still grow.
+func testEnsembleMemberStopped(t *testing.T, _ *rt.Env, k kind) {
+	rt.EachMemberFailure(t, func(t *testing.T, ens *rt.Ensemble, victim *zktesting.Member) {
+		s := newSuite(t, ens)
+		ctx := rt.Ctx(t, 60*time.Second)
+		opts := []recipes.Option{recipes.WithNamespace(s.ns), recipes.WithSessionTimeout(rt.Scale(8 * time.Second))}
+		ca, cb := ens.ConnectOn(t, victim, opts...), ens.ConnectOn(t, victim, opts...)
+		a, b := k.make(ca, s.path), k.make(cb, s.path)
+		require.NoError(t, a.Lock(ctx))
+		tokA := a.Token()
+		held := s.count()
+		got := make(chan error, 1)
+		go func() { got <- b.Lock(ctx) }()
+		rt.Eventually(t, 10*time.Second, func() bool { return s.count() > held }, "waiter queued")
+
+		victim.Stop()
+		rt.WaitServed(t, ca, cb)
+		select {
+		case err := <-got:
+			t.Fatalf("waiter got the lock while it was held: %v", err)
+		case <-a.Lost():
+			t.Fatal("lock lost when a member stopped")
+		default:
+		}
+		require.NoError(t, a.Unlock(ctx))
+		require.NoError(t, rt.Receive(t, 20*time.Second, got, "waiter gets the lock"))
+		assert.Greater(t, b.Token(), tokA, "tokens grow across the failover")
+		require.NoError(t, b.Unlock(ctx))
+	})
 }
 
 // keep zk imported for opcodes documentation in tests that grow.

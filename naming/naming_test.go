@@ -2,6 +2,7 @@ package naming
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"sync"
 	"testing"
@@ -9,10 +10,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/zkit-go/zkit/internal/recipetest"
+	"github.com/zkit-go/zkit/recipes/recipestest"
+	zktesting "github.com/zkit-go/zkit/testing"
 )
 
-func TestMain(m *testing.M) { recipetest.Main(m) }
+func TestMain(m *testing.M) { recipestest.Main(m) }
 
 // Curator 5's JsonInstanceSerializer output for a ServiceInstance<Map>.
 const curatorJSON = `{"name":"test","id":"e6f4b1d0-1b7e-4c2e-9d52-3c1c3f0a4b11","address":"10.1.2.3","port":1234,"sslPort":null,"payload":{"k":"v"},"registrationTimeUTC":1700000000000,"serviceType":"DYNAMIC","uriSpec":{"parts":[{"value":"http://","variable":false}]}}`
@@ -64,10 +66,10 @@ func ids(in []Instance) []string {
 }
 
 func TestDiscovery(t *testing.T) {
-	s := recipetest.StartServer(t)
-	ctx := recipetest.Ctx(t, 50*time.Second)
-	regc := recipetest.Connect(t, s.Servers())
-	obsc := recipetest.Connect(t, s.DirectServers())
+	s := recipestest.StartServer(t)
+	ctx := recipestest.Ctx(t, 50*time.Second)
+	regc := recipestest.Connect(t, s.Servers())
+	obsc := recipestest.Connect(t, s.DirectServers())
 	reg := NewDiscovery(regc, "/services")
 	defer reg.Close()
 	obs := NewDiscovery(obsc, "/services")
@@ -101,26 +103,26 @@ func TestDiscovery(t *testing.T) {
 	names, err := obs.Names(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"api"}, names)
-	recipetest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 2 }, "cache has both")
-	recipetest.Eventually(t, 10*time.Second, func() bool { return evs.count(Added, "b") >= 1 }, "added events delivered")
+	recipestest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 2 }, "cache has both")
+	recipestest.Eventually(t, 10*time.Second, func() bool { return evs.count(Added, "b") >= 1 }, "added events delivered")
 	assert.Equal(t, 1, evs.count(Added, "a"))
 
 	// The registering client's session expires: the instances vanish and
 	// are registered again on the new session.
 	old := regc.Session()
-	recipetest.ExpireAndWait(t, s, regc)
-	recipetest.Eventually(t, 15*time.Second, func() bool {
+	recipestest.ExpireAndWait(t, s, regc)
+	recipestest.Eventually(t, 15*time.Second, func() bool {
 		_, st, err := obsc.Get(ctx, "/services/api/a")
 		_, st2, err2 := obsc.Get(ctx, "/services/api/b")
 		return err == nil && err2 == nil && st.EphemeralOwner == regc.Session().ID && st2.EphemeralOwner == regc.Session().ID
 	}, "re-registered after session %x expired", old.ID)
-	recipetest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 2 }, "cache has both again")
+	recipestest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 2 }, "cache has both again")
 
 	// The server restarts: registrations (same session) and the cache survive.
 	s.Restart()
 	a.Port = 9090
 	require.NoError(t, reg.Update(ctx, a))
-	recipetest.Eventually(t, 15*time.Second, func() bool {
+	recipestest.Eventually(t, 15*time.Second, func() bool {
 		for _, in := range cache.Instances() {
 			if in.ID == "a" && in.Port == 9090 {
 				return true
@@ -129,23 +131,23 @@ func TestDiscovery(t *testing.T) {
 		return false
 	}, "update seen after restart")
 	// Listeners run on their own goroutine: the event may trail the cache.
-	recipetest.Eventually(t, 10*time.Second, func() bool { return evs.count(Updated, "a") >= 1 }, "update event")
+	recipestest.Eventually(t, 10*time.Second, func() bool { return evs.count(Updated, "a") >= 1 }, "update event")
 
 	require.NoError(t, reg.Unregister(ctx, "b"))
 	require.ErrorIs(t, reg.Unregister(ctx, "b"), ErrNotRegistered)
-	recipetest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 1 }, "b removed")
-	recipetest.Eventually(t, 10*time.Second, func() bool { return evs.count(Removed, "b") >= 1 }, "removed event")
+	recipestest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 1 }, "b removed")
+	recipestest.Eventually(t, 10*time.Second, func() bool { return evs.count(Removed, "b") >= 1 }, "removed event")
 
 	require.NoError(t, reg.Close())
-	recipetest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 0 }, "Close unregisters")
+	recipestest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 0 }, "Close unregisters")
 	_, err = reg.Register(ctx, "api", b)
 	require.ErrorIs(t, err, ErrClosed)
 }
 
 func TestProvider(t *testing.T) {
-	s := recipetest.StartServer(t)
-	ctx := recipetest.Ctx(t, 30*time.Second)
-	c := recipetest.Connect(t, s.Servers())
+	s := recipestest.StartServer(t)
+	ctx := recipestest.Ctx(t, 30*time.Second)
+	c := recipestest.Connect(t, s.Servers())
 	d := NewDiscovery(c, "/svc")
 	defer d.Close()
 
@@ -191,7 +193,7 @@ func TestProvider(t *testing.T) {
 			p, err := d.Provider("pool", tt.s)
 			require.NoError(t, err)
 			defer p.Close()
-			recipetest.Eventually(t, 10*time.Second, func() bool { return len(p.Instances()) == 3 }, "three enabled instances")
+			recipestest.Eventually(t, 10*time.Second, func() bool { return len(p.Instances()) == 3 }, "three enabled instances")
 			var picks []string
 			for range 6 {
 				in, err := p.Instance()
@@ -206,20 +208,20 @@ func TestProvider(t *testing.T) {
 	p, err := d.Provider("pool", Sticky(RoundRobin()))
 	require.NoError(t, err)
 	defer p.Close()
-	recipetest.Eventually(t, 10*time.Second, func() bool { return len(p.Instances()) == 3 }, "loaded")
+	recipestest.Eventually(t, 10*time.Second, func() bool { return len(p.Instances()) == 3 }, "loaded")
 	first, err := p.Instance()
 	require.NoError(t, err)
 	require.NoError(t, d.Unregister(ctx, first.ID))
-	recipetest.Eventually(t, 10*time.Second, func() bool {
+	recipestest.Eventually(t, 10*time.Second, func() bool {
 		in, err := p.Instance()
 		return err == nil && in.ID != first.ID
 	}, "sticky moved on")
 }
 
 func TestUniqueName(t *testing.T) {
-	s := recipetest.StartServer(t)
-	ctx := recipetest.Ctx(t, 30*time.Second)
-	c := recipetest.Connect(t, s.Servers())
+	s := recipestest.StartServer(t)
+	ctx := recipestest.Ctx(t, 30*time.Second)
+	c := recipestest.Connect(t, s.Servers())
 	var mu sync.Mutex
 	seen := map[string]bool{}
 	var wg sync.WaitGroup
@@ -250,4 +252,61 @@ func TestUniqueName(t *testing.T) {
 	assert.Len(t, kids, 20)
 	_, _, err = UniqueName(ctx, c, "/names", "", nil)
 	require.ErrorIs(t, err, ErrBadName)
+}
+
+// On a three-member ensemble, the member the registering client and the
+// cache's client are on stops (the leader, or a follower): the instances
+// stay registered on the same session, the cache keeps them, and changes
+// made after the failover reach the cache.
+func TestDiscoveryEnsembleMemberStopped(t *testing.T) {
+	recipestest.EachMemberFailure(t, func(t *testing.T, ens *recipestest.Ensemble, victim *zktesting.Member) {
+		ctx := recipestest.Ctx(t, 60*time.Second)
+		regc, cachec := ens.ConnectOn(t, victim), ens.ConnectOn(t, victim)
+		obsc := ens.ObserverConnect(t)
+		reg := NewDiscovery(regc, "/services")
+		defer reg.Close()
+		cd := NewDiscovery(cachec, "/services")
+		defer cd.Close()
+		cache, err := cd.Cache("api")
+		require.NoError(t, err)
+		defer cache.Close()
+		var evs events
+		cache.Listen(evs.add)
+		<-cache.Initialized()
+
+		a := NewInstance("10.0.0.1", 8080)
+		a.ID = "a"
+		_, err = reg.Register(ctx, "api", a)
+		require.NoError(t, err)
+		recipestest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 1 }, "cache has a")
+		sess := regc.Session()
+
+		victim.Stop()
+		recipestest.WaitServed(t, regc, cachec)
+		assert.Equal(t, sess.ID, regc.Session().ID, "the session moved, not replaced")
+		_, st, err := obsc.Get(ctx, "/services/api/a")
+		require.NoError(t, err)
+		assert.Equal(t, sess.ID, st.EphemeralOwner, "still registered on the same session")
+
+		b := NewInstance("10.0.0.2", 8080)
+		b.ID = "b"
+		_, err = reg.Register(ctx, "api", b)
+		require.NoError(t, err)
+		a.Port = 9090
+		require.NoError(t, reg.Update(ctx, a))
+		recipestest.Eventually(t, 15*time.Second, func() bool {
+			in := cache.Instances()
+			return len(in) == 2 && ids(in)[0] == "a" && ids(in)[1] == "b" && portOf(in, "a") == 9090
+		}, "cache sees the changes after the failover: %v", recipestest.Lazy(func() string { return fmt.Sprint(cache.Instances()) }))
+		assert.Zero(t, evs.count(Removed, "a"), "a was never removed")
+	})
+}
+
+func portOf(in []Instance, id string) int {
+	for _, i := range in {
+		if i.ID == id {
+			return i.Port
+		}
+	}
+	return 0
 }

@@ -1,4 +1,4 @@
-package recipes
+package recipes_test
 
 import (
 	"context"
@@ -15,38 +15,40 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/zkit-go/zkit/recipes"
+	rt "github.com/zkit-go/zkit/recipes/recipestest"
 )
 
 // eventLog records cache events and replays them into a model of the
 // cache, to check that the event stream alone rebuilds the snapshot.
 type eventLog struct {
 	mu     sync.Mutex
-	events []CacheEvent
-	model  map[string]Node
+	events []recipes.CacheEvent
+	model  map[string]recipes.Node
 	bad    []string
 }
 
 func recordEvents(l interface {
-	Listen(func(CacheEvent)) func()
+	Listen(func(recipes.CacheEvent)) func()
 }) *eventLog {
-	el := &eventLog{model: map[string]Node{}}
-	l.Listen(func(ev CacheEvent) {
+	el := &eventLog{model: map[string]recipes.Node{}}
+	l.Listen(func(ev recipes.CacheEvent) {
 		el.mu.Lock()
 		defer el.mu.Unlock()
 		el.events = append(el.events, ev)
 		_, had := el.model[ev.Node.Path]
 		switch ev.Type {
-		case NodeAdded:
+		case recipes.NodeAdded:
 			if had {
 				el.bad = append(el.bad, "added twice: "+ev.Node.Path)
 			}
 			el.model[ev.Node.Path] = ev.Node
-		case NodeUpdated:
+		case recipes.NodeUpdated:
 			if !had {
 				el.bad = append(el.bad, "updated unknown: "+ev.Node.Path)
 			}
 			el.model[ev.Node.Path] = ev.Node
-		case NodeRemoved:
+		case recipes.NodeRemoved:
 			if !had {
 				el.bad = append(el.bad, "removed unknown: "+ev.Node.Path)
 			}
@@ -66,10 +68,10 @@ func (el *eventLog) types() []string {
 	return out
 }
 
-func (el *eventLog) snapshot() (map[string]Node, []string) {
+func (el *eventLog) snapshot() (map[string]recipes.Node, []string) {
 	el.mu.Lock()
 	defer el.mu.Unlock()
-	m := make(map[string]Node, len(el.model))
+	m := make(map[string]recipes.Node, len(el.model))
 	for k, v := range el.model {
 		m[k] = v
 	}
@@ -80,16 +82,16 @@ func waitInit(t testing.TB, ch <-chan struct{}) {
 	t.Helper()
 	select {
 	case <-ch:
-	case <-time.After(scaled(30 * time.Second)):
+	case <-time.After(rt.Scale(30 * time.Second)):
 		t.Fatal("cache not initialised")
 	}
 }
 
 func TestNodeCacheEvents(t *testing.T) {
-	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace(testNS(t, "nodecache")))
-	ctx := testCtx(t, 30*time.Second)
-	nc := NewNodeCache(c, "/n")
+	s := rt.StartServer(t)
+	c := rt.Connect(t, s.Servers(), recipes.WithNamespace("nodecache"))
+	ctx := rt.Ctx(t, 30*time.Second)
+	nc := recipes.NewNodeCache(c, "/n")
 	el := recordEvents(nc)
 	require.NoError(t, nc.Start())
 	defer nc.Close()
@@ -99,23 +101,23 @@ func TestNodeCacheEvents(t *testing.T) {
 
 	_, err := c.Create(ctx, "/n", []byte("1"), zk.FlagPersistent, nil)
 	require.NoError(t, err)
-	eventually(t, 10*time.Second, func() bool { n, ok := nc.Current(); return ok && string(n.Data) == "1" }, "created")
+	rt.Eventually(t, 10*time.Second, func() bool { n, ok := nc.Current(); return ok && string(n.Data) == "1" }, "created")
 	_, err = c.Set(ctx, "/n", []byte("2"), -1)
 	require.NoError(t, err)
-	eventually(t, 10*time.Second, func() bool { n, ok := nc.Current(); return ok && string(n.Data) == "2" }, "updated")
+	rt.Eventually(t, 10*time.Second, func() bool { n, ok := nc.Current(); return ok && string(n.Data) == "2" }, "updated")
 	require.NoError(t, c.Delete(ctx, "/n", -1))
-	eventually(t, 10*time.Second, func() bool { _, ok := nc.Current(); return !ok }, "deleted")
-	eventually(t, 10*time.Second, func() bool { return len(el.types()) == 4 }, "events %v", el.types())
+	rt.Eventually(t, 10*time.Second, func() bool { _, ok := nc.Current(); return !ok }, "deleted")
+	rt.Eventually(t, 10*time.Second, func() bool { return len(el.types()) == 4 }, "events %v", el.types())
 	assert.Equal(t, []string{"initialized  ", "added /n 1", "updated /n 2", "removed /n 2"}, el.types())
 }
 
 func TestChildrenCacheEvents(t *testing.T) {
-	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace(testNS(t, "childrencache")))
-	ctx := testCtx(t, 30*time.Second)
+	s := rt.StartServer(t)
+	c := rt.Connect(t, s.Servers(), recipes.WithNamespace("childrencache"))
+	ctx := rt.Ctx(t, 30*time.Second)
 	_, err := c.CreateWithParents(ctx, "/p/a", []byte("a"), zk.FlagPersistent, nil)
 	require.NoError(t, err)
-	cc := NewChildrenCache(c, "/p")
+	cc := recipes.NewChildrenCache(c, "/p")
 	el := recordEvents(cc)
 	require.NoError(t, cc.Start())
 	defer cc.Close()
@@ -127,13 +129,13 @@ func TestChildrenCacheEvents(t *testing.T) {
 	_, err = c.Set(ctx, "/p/a", []byte("a2"), -1)
 	require.NoError(t, err)
 	require.NoError(t, c.Delete(ctx, "/p/b", -1))
-	eventually(t, 10*time.Second, func() bool {
+	rt.Eventually(t, 10*time.Second, func() bool {
 		snap := cc.Snapshot()
 		return len(snap) == 1 && string(snap[0].Data) == "a2"
 	}, "snapshot %v", cc.Snapshot())
 	// Listeners run on their own goroutine, so the events may trail the
 	// snapshot a little.
-	eventually(t, 10*time.Second, func() bool {
+	rt.Eventually(t, 10*time.Second, func() bool {
 		model, _ := el.snapshot()
 		return string(model["/p/a"].Data) == "a2" && len(model) == 1
 	}, "events catch up with the snapshot")
@@ -146,10 +148,10 @@ func TestChildrenCacheEvents(t *testing.T) {
 }
 
 func TestTreeCacheEvents(t *testing.T) {
-	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace(testNS(t, "treecache")))
-	ctx := testCtx(t, 30*time.Second)
-	tc := NewTreeCache(c, "/t")
+	s := rt.StartServer(t)
+	c := rt.Connect(t, s.Servers(), recipes.WithNamespace("treecache"))
+	ctx := rt.Ctx(t, 30*time.Second)
+	tc := recipes.NewTreeCache(c, "/t")
 	el := recordEvents(tc)
 	require.NoError(t, tc.Start())
 	defer tc.Close()
@@ -158,18 +160,18 @@ func TestTreeCacheEvents(t *testing.T) {
 
 	_, err := c.CreateWithParents(ctx, "/t/a/b/c", []byte("c"), zk.FlagPersistent, nil)
 	require.NoError(t, err)
-	eventually(t, 10*time.Second, func() bool { _, ok := tc.Get("/t/a/b/c"); return ok }, "deep node")
+	rt.Eventually(t, 10*time.Second, func() bool { _, ok := tc.Get("/t/a/b/c"); return ok }, "deep node")
 	assert.Equal(t, []string{"a"}, tc.Children("/t"))
 	require.NoError(t, c.DeleteAll(ctx, "/t/a"))
-	eventually(t, 10*time.Second, func() bool { return len(tc.Snapshot()) == 1 }, "subtree removed: %v", tc.Snapshot())
+	rt.Eventually(t, 10*time.Second, func() bool { return len(tc.Snapshot()) == 1 }, "subtree removed: %v", tc.Snapshot())
 	model, bad := el.snapshot()
 	assert.Empty(t, bad)
 	assert.Equal(t, tc.Snapshot(), model)
 }
 
 // readTree reads the subtree at root from the server.
-func readTree(ctx context.Context, c *Client, root string) (map[string]Node, error) {
-	out := map[string]Node{}
+func readTree(ctx context.Context, c *recipes.Client, root string) (map[string]recipes.Node, error) {
+	out := map[string]recipes.Node{}
 	var walk func(p string) error
 	walk = func(p string) error {
 		data, st, err := c.Get(ctx, p)
@@ -179,7 +181,7 @@ func readTree(ctx context.Context, c *Client, root string) (map[string]Node, err
 		if err != nil {
 			return err
 		}
-		out[p] = Node{Path: p, Data: data, Stat: *st}
+		out[p] = recipes.Node{Path: p, Data: data, Stat: *st}
 		kids, _, err := c.Children(ctx, p)
 		if errors.Is(err, zk.ErrNoNode) {
 			return nil
@@ -188,7 +190,7 @@ func readTree(ctx context.Context, c *Client, root string) (map[string]Node, err
 			return err
 		}
 		for _, k := range kids {
-			if err := walk(JoinPath(p, k)); err != nil {
+			if err := walk(recipes.JoinPath(p, k)); err != nil {
 				return err
 			}
 		}
@@ -198,7 +200,7 @@ func readTree(ctx context.Context, c *Client, root string) (map[string]Node, err
 }
 
 // sameNodes compares by data, creation and version.
-func sameNodes(a, b map[string]Node) string {
+func sameNodes(a, b map[string]recipes.Node) string {
 	var diffs []string
 	for p, n := range a {
 		m, ok := b[p]
@@ -236,16 +238,16 @@ func testSeed(t *testing.T) int64 {
 // stream rebuilds its snapshot.
 func TestCachesConvergeUnderFaults(t *testing.T) {
 	rng := rand.New(rand.NewSource(testSeed(t)))
-	s := startTestServer(t)
-	writer := connect(t, s.DirectServers(), WithNamespace(testNS(t, "converge")))
-	c := connect(t, s.Servers(), WithNamespace(testNS(t, "converge")), WithSessionTimeout(scaled(3*time.Second)))
-	ctx := testCtx(t, 120*time.Second)
+	s := rt.StartServer(t)
+	writer := rt.Connect(t, s.DirectServers(), recipes.WithNamespace("converge"))
+	c := rt.Connect(t, s.Servers(), recipes.WithNamespace("converge"), recipes.WithSessionTimeout(rt.Scale(3*time.Second)))
+	ctx := rt.Ctx(t, 120*time.Second)
 	states := recordStates(c)
 	require.NoError(t, writer.EnsurePath(ctx, "/tree"))
 
-	nc := NewNodeCache(c, "/tree/a")
-	cc := NewChildrenCache(c, "/tree")
-	tc := NewTreeCache(c, "/tree")
+	nc := recipes.NewNodeCache(c, "/tree/a")
+	cc := recipes.NewChildrenCache(c, "/tree")
+	tc := recipes.NewTreeCache(c, "/tree")
 	nEv, cEv, tEv := recordEvents(nc), recordEvents(cc), recordEvents(tc)
 	for _, start := range []func() error{nc.Start, cc.Start, tc.Start} {
 		require.NoError(t, start())
@@ -293,71 +295,71 @@ func TestCachesConvergeUnderFaults(t *testing.T) {
 	for _, f := range faults {
 		switch f {
 		case 0:
-			s.proxy.cutAll()
+			s.Proxy.CutAll()
 		case 1:
-			s.proxy.setDown(true)
+			s.Proxy.SetDown(true)
 			time.Sleep(time.Duration(50+rng.Intn(300)) * time.Millisecond) // outage length, not synchronisation
-			s.proxy.setDown(false)
+			s.Proxy.SetDown(false)
 		case 2:
-			s.proxy.partition(true)
+			s.Proxy.Partition(true)
 			time.Sleep(time.Duration(50+rng.Intn(300)) * time.Millisecond)
-			s.proxy.partition(false)
+			s.Proxy.Partition(false)
 		case 3:
 			s.ExpireSession(c.Session().ID)
 		}
 		time.Sleep(time.Duration(100+rng.Intn(200)) * time.Millisecond) // pace the faults
 	}
 	require.NoError(t, <-churnDone)
-	states.waitFor(t, 30*time.Second, Reconnected)
-	assert.Contains(t, states.get(), Lost, "the faults include a lost session")
+	states.waitFor(t, 30*time.Second, recipes.Reconnected)
+	assert.Contains(t, states.get(), recipes.Lost, "the faults include a lost session")
 	assert.Greater(t, c.Session().Epoch, uint64(1))
 
-	eventuallyMsg(t, 60*time.Second, func() bool {
+	rt.Eventually(t, 60*time.Second, func() bool {
 		truth, err := readTree(ctx, writer, "/tree")
 		if err != nil {
 			return false
 		}
-		kids := map[string]Node{}
+		kids := map[string]recipes.Node{}
 		for p, n := range truth {
-			if parent, _ := SplitPath(p); parent == "/tree" {
+			if parent, _ := recipes.SplitPath(p); parent == "/tree" {
 				kids[p] = n
 			}
 		}
-		ccSnap := map[string]Node{}
+		ccSnap := map[string]recipes.Node{}
 		for _, n := range cc.Snapshot() {
 			ccSnap[n.Path] = n
 		}
-		ncSnap := map[string]Node{}
+		ncSnap := map[string]recipes.Node{}
 		if n, ok := nc.Current(); ok {
 			ncSnap[n.Path] = n
 		}
-		ncTruth := map[string]Node{}
+		ncTruth := map[string]recipes.Node{}
 		if n, ok := truth["/tree/a"]; ok {
 			ncTruth["/tree/a"] = n
 		}
 		return sameNodes(truth, tc.Snapshot()) == "" && sameNodes(kids, ccSnap) == "" && sameNodes(ncTruth, ncSnap) == ""
-	}, func() string {
+	}, "caches did not converge: tree cache vs server: %v", rt.Lazy(func() string {
 		truth, _ := readTree(ctx, writer, "/tree")
-		return "caches did not converge: tree cache vs server: " + sameNodes(truth, tc.Snapshot())
-	})
+		return sameNodes(truth, tc.Snapshot())
+	}))
 
 	for name, el := range map[string]*eventLog{"node": nEv, "children": cEv, "tree": tEv} {
-		var snap map[string]Node
+		var snap map[string]recipes.Node
 		switch name {
 		case "node":
-			snap = map[string]Node{}
+			snap = map[string]recipes.Node{}
 			if n, ok := nc.Current(); ok {
 				snap[n.Path] = n
 			}
 		case "children":
-			snap = map[string]Node{}
+			snap = map[string]recipes.Node{}
 			for _, n := range cc.Snapshot() {
 				snap[n.Path] = n
 			}
 		case "tree":
 			snap = tc.Snapshot()
 		}
-		eventually(t, 10*time.Second, func() bool {
+		rt.Eventually(t, 10*time.Second, func() bool {
 			model, _ := el.snapshot()
 			return sameNodes(snap, model) == ""
 		}, "%s cache events do not rebuild its snapshot", name)
@@ -369,23 +371,23 @@ func TestCachesConvergeUnderFaults(t *testing.T) {
 // Closing the client first ends its caches and Watchers as well; their
 // Close still works afterwards.
 func TestClientCloseEndsCaches(t *testing.T) {
-	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace(testNS(t, "close-order")))
-	tc := NewTreeCache(c, "/t")
+	s := rt.StartServer(t)
+	c := rt.Connect(t, s.Servers(), recipes.WithNamespace("close-order"))
+	tc := recipes.NewTreeCache(c, "/t")
 	require.NoError(t, tc.Start())
 	waitInit(t, tc.Initialized())
-	w, err := c.NewWatcher(func(WatchResult) {})
+	w, err := c.NewWatcher(func(recipes.WatchResult) {})
 	require.NoError(t, err)
-	require.NoError(t, w.Add("/x", WatchExists))
+	require.NoError(t, w.Add("/x", recipes.WatchExists))
 
 	closed := make(chan struct{})
 	go func() { c.Close(); close(closed) }()
 	select {
 	case <-closed:
-	case <-time.After(scaled(20 * time.Second)):
+	case <-time.After(rt.Scale(20 * time.Second)):
 		t.Fatal("client Close hangs with open caches")
 	}
 	require.NoError(t, tc.Close())
 	w.Close()
-	assert.ErrorIs(t, NewTreeCache(c, "/t").Start(), ErrClosed)
+	assert.ErrorIs(t, recipes.NewTreeCache(c, "/t").Start(), recipes.ErrClosed)
 }

@@ -1,4 +1,4 @@
-package recipes
+package recipes_test
 
 import (
 	"context"
@@ -9,13 +9,15 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/zkit-go/zkit/recipes"
+	rt "github.com/zkit-go/zkit/recipes/recipestest"
 )
 
 func TestOperations(t *testing.T) {
-	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace(testNS(t, "ops/ns")))
-	ctx := testCtx(t, 30*time.Second)
-	assert.Equal(t, Connected, c.State())
+	s := rt.StartServer(t)
+	c := rt.Connect(t, s.Servers(), recipes.WithNamespace("ops/ns"))
+	ctx := rt.Ctx(t, 30*time.Second)
+	assert.Equal(t, recipes.Connected, c.State())
 
 	p, err := c.Create(ctx, "/a", []byte("1"), zk.FlagPersistent, nil)
 	require.NoError(t, err)
@@ -47,15 +49,15 @@ func TestOperations(t *testing.T) {
 	assert.Len(t, kids, 1)
 
 	// The namespace is a real chroot on the server.
-	direct := connect(t, s.DirectServers())
-	data, _, err = direct.Get(ctx, "/"+testNS(t, "ops/ns")+"/a")
+	direct := rt.Connect(t, s.DirectServers())
+	data, _, err = direct.Get(ctx, "/ops/ns/a")
 	require.NoError(t, err)
 	assert.Equal(t, []byte("2"), data)
 
 	// Watches carry client paths.
 	_, _, ch, err := c.GetW(ctx, "/a")
 	require.NoError(t, err)
-	_, err = direct.Set(ctx, "/"+testNS(t, "ops/ns")+"/a", []byte("3"), -1)
+	_, err = direct.Set(ctx, "/ops/ns/a", []byte("3"), -1)
 	require.NoError(t, err)
 	select {
 	case ev := <-ch:
@@ -106,17 +108,17 @@ func TestOperations(t *testing.T) {
 	require.NoError(t, c.DeleteAll(ctx, "/a"), "missing node is no error")
 
 	_, _, err = c.Get(ctx, "relative")
-	assert.ErrorIs(t, err, ErrBadPath)
+	assert.ErrorIs(t, err, recipes.ErrBadPath)
 
 	require.NoError(t, c.Close())
 	_, _, err = c.Get(ctx, "/m1")
-	assert.ErrorIs(t, err, ErrClosed)
+	assert.ErrorIs(t, err, recipes.ErrClosed)
 }
 
 func TestEnsurePathMakesContainers(t *testing.T) {
-	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace(testNS(t, "containers")))
-	ctx := testCtx(t, 30*time.Second)
+	s := rt.StartServer(t)
+	c := rt.Connect(t, s.Servers(), recipes.WithNamespace("containers"))
+	ctx := rt.Ctx(t, 30*time.Second)
 	require.NoError(t, c.EnsurePath(ctx, "/ensure/a/b/c"))
 	require.NoError(t, c.EnsurePath(ctx, "/ensure/a/b/c"), "idempotent")
 	ok, _, err := c.Exists(ctx, "/ensure/a/b/c")
@@ -127,7 +129,7 @@ func TestEnsurePathMakesContainers(t *testing.T) {
 	_, err = c.Create(ctx, "/ensure/a/b/c/child", nil, zk.FlagPersistent, nil)
 	require.NoError(t, err)
 	require.NoError(t, c.Delete(ctx, "/ensure/a/b/c/child", -1))
-	eventually(t, 20*time.Second, func() bool {
+	rt.Eventually(t, 20*time.Second, func() bool {
 		ok, _, err := c.Exists(ctx, "/ensure/a/b/c")
 		return err == nil && !ok
 	}, "empty container /ensure/a/b/c not removed")
@@ -139,24 +141,24 @@ func TestEnsurePathMakesContainers(t *testing.T) {
 }
 
 func TestAuthDigest(t *testing.T) {
-	s := startTestServer(t)
-	ctx := testCtx(t, 30*time.Second)
-	owner := connect(t, s.Servers(), WithAuth("digest", []byte("alice:secret")),
-		WithDefaultACL(zk.AuthACL(zk.PermAll)), WithNamespace(testNS(t, "auth")))
+	s := rt.StartServer(t)
+	ctx := rt.Ctx(t, 30*time.Second)
+	owner := rt.Connect(t, s.Servers(), recipes.WithAuth("digest", []byte("alice:secret")),
+		recipes.WithDefaultACL(zk.AuthACL(zk.PermAll)), recipes.WithNamespace("auth"))
 	_, err := owner.Create(ctx, "/private", []byte("x"), zk.FlagPersistent, nil)
 	require.NoError(t, err)
 	data, _, err := owner.Get(ctx, "/private")
 	require.NoError(t, err)
 	assert.Equal(t, []byte("x"), data)
 
-	other := connect(t, s.Servers(), WithNamespace(testNS(t, "auth")))
+	other := rt.Connect(t, s.Servers(), recipes.WithNamespace("auth"))
 	_, _, err = other.Get(ctx, "/private")
 	assert.ErrorIs(t, err, zk.ErrNoAuth)
 
 	// Credentials survive a connection loss.
 	states := recordStates(owner)
-	s.proxy.cutAll()
-	states.waitFor(t, 20*time.Second, Suspended, Reconnected)
+	s.Proxy.CutAll()
+	states.waitFor(t, 20*time.Second, recipes.Suspended, recipes.Reconnected)
 	_, _, err = owner.Get(ctx, "/private")
 	require.NoError(t, err)
 	require.NoError(t, owner.Delete(ctx, "/private", -1))
@@ -165,19 +167,19 @@ func TestAuthDigest(t *testing.T) {
 // A server that cannot be reached for a while, less than the session
 // timeout: Suspended, then Reconnected with the same session.
 func TestServerUnreachableSuspendedThenReconnected(t *testing.T) {
-	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithSessionTimeout(scaled(8*time.Second)))
-	ctx := testCtx(t, 30*time.Second)
+	s := rt.StartServer(t)
+	c := rt.Connect(t, s.Servers(), recipes.WithSessionTimeout(rt.Scale(8*time.Second)))
+	ctx := rt.Ctx(t, 30*time.Second)
 	states := recordStates(c)
 	sess := c.Session()
 	_, err := c.Create(ctx, "/unreachable-eph", nil, zk.FlagEphemeral, nil)
 	require.NoError(t, err)
 
-	s.proxy.setDown(true)
-	states.waitFor(t, 10*time.Second, Suspended)
-	assert.Equal(t, Suspended, c.State())
-	s.proxy.setDown(false)
-	states.waitFor(t, 10*time.Second, Suspended, Reconnected)
+	s.Proxy.SetDown(true)
+	states.waitFor(t, 10*time.Second, recipes.Suspended)
+	assert.Equal(t, recipes.Suspended, c.State())
+	s.Proxy.SetDown(false)
+	states.waitFor(t, 10*time.Second, recipes.Suspended, recipes.Reconnected)
 
 	assert.Equal(t, sess, c.Session(), "same session after a short outage")
 	select {
@@ -195,9 +197,9 @@ func TestServerUnreachableSuspendedThenReconnected(t *testing.T) {
 // The server expires the session: Suspended, Lost, and a new session
 // reported as Reconnected.
 func TestSessionExpiredLostThenNewSession(t *testing.T) {
-	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithSessionTimeout(scaled(8*time.Second)))
-	ctx := testCtx(t, 30*time.Second)
+	s := rt.StartServer(t)
+	c := rt.Connect(t, s.Servers(), recipes.WithSessionTimeout(rt.Scale(8*time.Second)))
+	ctx := rt.Ctx(t, 30*time.Second)
 	states := recordStates(c)
 	old := c.Session()
 	assert.Equal(t, uint64(1), old.Epoch)
@@ -205,8 +207,8 @@ func TestSessionExpiredLostThenNewSession(t *testing.T) {
 	require.NoError(t, err)
 
 	s.ExpireSession(old.ID)
-	states.waitFor(t, 20*time.Second, Lost, Reconnected)
-	assert.Equal(t, []State{Suspended, Lost, Reconnected}, states.get())
+	states.waitFor(t, 20*time.Second, recipes.Lost, recipes.Reconnected)
+	assert.Equal(t, []recipes.State{recipes.Suspended, recipes.Lost, recipes.Reconnected}, states.get())
 	select {
 	case <-old.Done():
 	default:
@@ -229,42 +231,42 @@ func TestSessionExpiredLostThenNewSession(t *testing.T) {
 // Suspended for longer than the session timeout: the client reports Lost
 // by itself, abandons the session and builds a new one once it can.
 func TestSuspendedTooLongIsLost(t *testing.T) {
-	s := startTestServer(t)
-	timeout := scaled(2 * time.Second)
-	c := connect(t, s.Servers(), WithSessionTimeout(timeout))
+	s := rt.StartServer(t)
+	timeout := rt.Scale(2 * time.Second)
+	c := rt.Connect(t, s.Servers(), recipes.WithSessionTimeout(timeout))
 	states := recordStates(c)
 	old := c.Session()
 
-	s.proxy.setDown(true)
-	states.waitFor(t, 10*time.Second, Suspended, Lost)
+	s.Proxy.SetDown(true)
+	states.waitFor(t, 10*time.Second, recipes.Suspended, recipes.Lost)
 	select {
 	case <-old.Done():
 	default:
 		t.Fatal("session not done after Lost")
 	}
-	s.proxy.setDown(false)
-	states.waitFor(t, 20*time.Second, Lost, Reconnected)
-	assert.Equal(t, []State{Suspended, Lost, Reconnected}, states.get())
+	s.Proxy.SetDown(false)
+	states.waitFor(t, 20*time.Second, recipes.Lost, recipes.Reconnected)
+	assert.Equal(t, []recipes.State{recipes.Suspended, recipes.Lost, recipes.Reconnected}, states.get())
 	assert.NotEqual(t, old.ID, c.Session().ID)
 	assert.Equal(t, uint64(2), c.Session().Epoch)
-	_, _, err := c.Exists(testCtx(t, 20*time.Second), "/")
+	_, _, err := c.Exists(rt.Ctx(t, 20*time.Second), "/")
 	require.NoError(t, err)
 }
 
 // A server restart within the session timeout keeps the session.
 func TestServerRestartReconnects(t *testing.T) {
-	s := startDedicatedServer(t)
-	c := connect(t, s.Servers(), WithSessionTimeout(scaled(30*time.Second)))
-	ctx := testCtx(t, 60*time.Second)
+	s := rt.StartServer(t)
+	c := rt.Connect(t, s.Servers(), recipes.WithSessionTimeout(rt.Scale(30*time.Second)))
+	ctx := rt.Ctx(t, 60*time.Second)
 	states := recordStates(c)
 	sess := c.Session()
 	_, err := c.Create(ctx, "/restart", []byte("kept"), zk.FlagPersistent, nil)
 	require.NoError(t, err)
 
 	s.Stop()
-	states.waitFor(t, 20*time.Second, Suspended)
+	states.waitFor(t, 20*time.Second, recipes.Suspended)
 	s.Restart()
-	states.waitFor(t, 30*time.Second, Suspended, Reconnected)
+	states.waitFor(t, 30*time.Second, recipes.Suspended, recipes.Reconnected)
 	assert.Equal(t, sess.ID, c.Session().ID)
 	data, _, err := c.Get(ctx, "/restart")
 	require.NoError(t, err)
@@ -272,18 +274,18 @@ func TestServerRestartReconnects(t *testing.T) {
 }
 
 func TestRetryHonoursContext(t *testing.T) {
-	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithSessionTimeout(scaled(20*time.Second)),
-		WithRetry(ExponentialRetry(10*time.Millisecond, 100*time.Millisecond, 1000, 0)))
-	s.proxy.setDown(true)
-	defer s.proxy.setDown(false)
+	s := rt.StartServer(t)
+	c := rt.Connect(t, s.Servers(), recipes.WithSessionTimeout(rt.Scale(20*time.Second)),
+		recipes.WithRetry(recipes.ExponentialRetry(10*time.Millisecond, 100*time.Millisecond, 1000, 0)))
+	s.Proxy.SetDown(true)
+	defer s.Proxy.SetDown(false)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	_, _, err := c.Get(ctx, "/")
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Less(t, time.Since(start), scaled(3*time.Second), "ctx must cut the retries short")
+	assert.Less(t, time.Since(start), rt.Scale(3*time.Second), "ctx must cut the retries short")
 
 	// Cancelling works the same way.
 	ctx2, cancel2 := context.WithCancel(context.Background())
@@ -293,13 +295,13 @@ func TestRetryHonoursContext(t *testing.T) {
 }
 
 func TestRetryGivesUp(t *testing.T) {
-	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithSessionTimeout(scaled(20*time.Second)),
-		WithRetry(ExponentialRetry(time.Millisecond, 5*time.Millisecond, 2, 0)))
-	s.proxy.setDown(true)
-	defer s.proxy.setDown(false)
-	_, _, err := c.Get(testCtx(t, 30*time.Second), "/")
-	assert.ErrorIs(t, err, ErrRetriesExhausted)
+	s := rt.StartServer(t)
+	c := rt.Connect(t, s.Servers(), recipes.WithSessionTimeout(rt.Scale(20*time.Second)),
+		recipes.WithRetry(recipes.ExponentialRetry(time.Millisecond, 5*time.Millisecond, 2, 0)))
+	s.Proxy.SetDown(true)
+	defer s.Proxy.SetDown(false)
+	_, _, err := c.Get(rt.Ctx(t, 30*time.Second), "/")
+	assert.ErrorIs(t, err, recipes.ErrRetriesExhausted)
 	assert.True(t, errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrNoServer),
 		"the last cause is kept: %v", err)
 }
@@ -307,52 +309,52 @@ func TestRetryGivesUp(t *testing.T) {
 // A create whose reply is lost is retried; NodeExists then is ambiguous for
 // a persistent node and recognised as ours for an ephemeral one.
 func TestRetriedCreateAfterLostReply(t *testing.T) {
-	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace(testNS(t, "lostreply")))
-	ctx := testCtx(t, 30*time.Second)
+	s := rt.StartServer(t)
+	c := rt.Connect(t, s.Servers(), recipes.WithNamespace("lostreply"))
+	ctx := rt.Ctx(t, 30*time.Second)
 	require.NoError(t, c.EnsurePath(ctx, "/"))
 
-	s.proxy.dropNextReply(1) // opCreate
+	s.Proxy.DropNextReply(1) // opCreate
 	_, err := c.Create(ctx, "/p", nil, zk.FlagPersistent, nil)
-	assert.ErrorIs(t, err, ErrAmbiguous)
+	assert.ErrorIs(t, err, recipes.ErrAmbiguous)
 	assert.ErrorIs(t, err, zk.ErrNodeExists)
 	ok, _, err := c.Exists(ctx, "/p")
 	require.NoError(t, err)
 	assert.True(t, ok)
 
-	s.proxy.dropNextReply(1)
+	s.Proxy.DropNextReply(1)
 	p, err := c.Create(ctx, "/e", nil, zk.FlagEphemeral, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "/e", p)
 
-	s.proxy.dropNextReply(2) // opDelete
+	s.Proxy.DropNextReply(2) // opDelete
 	err = c.Delete(ctx, "/p", -1)
-	assert.ErrorIs(t, err, ErrAmbiguous)
+	assert.ErrorIs(t, err, recipes.ErrAmbiguous)
 	assert.ErrorIs(t, err, zk.ErrNoNode)
 	require.NoError(t, c.DeleteAll(ctx, "/"))
 }
 
 func TestListenerRemove(t *testing.T) {
-	s := startTestServer(t)
-	c := connect(t, s.Servers())
+	s := rt.StartServer(t)
+	c := rt.Connect(t, s.Servers())
 	kept := recordStates(c)
 	var removed stateLog
-	remove := c.Listen(func(st State) {
+	remove := c.Listen(func(st recipes.State) {
 		removed.mu.Lock()
 		removed.states = append(removed.states, st)
 		removed.mu.Unlock()
 	})
 	remove()
-	s.proxy.cutAll()
-	kept.waitFor(t, 20*time.Second, Suspended, Reconnected)
+	s.Proxy.CutAll()
+	kept.waitFor(t, 20*time.Second, recipes.Suspended, recipes.Reconnected)
 	assert.Empty(t, removed.get())
 }
 
 func TestConnectHonoursContext(t *testing.T) {
-	p := startProxy(t, "127.0.0.1:1") // nothing listens there
-	p.setDown(true)
+	p := rt.StartProxy(t, "127.0.0.1:1") // nothing listens there
+	p.SetDown(true)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	_, err := Connect(ctx, []string{p.addr()})
+	_, err := recipes.Connect(ctx, []string{p.Addr()})
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }

@@ -1,4 +1,4 @@
-package recipes
+package recipes_test
 
 import (
 	"sync"
@@ -8,24 +8,26 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/zkit-go/zkit/recipes"
+	rt "github.com/zkit-go/zkit/recipes/recipestest"
 )
 
 type watchLog struct {
 	mu      sync.Mutex
-	results []WatchResult
+	results []recipes.WatchResult
 }
 
-func (l *watchLog) add(r WatchResult) {
+func (l *watchLog) add(r recipes.WatchResult) {
 	l.mu.Lock()
 	l.results = append(l.results, r)
 	l.mu.Unlock()
 }
 
-func (l *watchLog) last() (WatchResult, bool) {
+func (l *watchLog) last() (recipes.WatchResult, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.results) == 0 {
-		return WatchResult{}, false
+		return recipes.WatchResult{}, false
 	}
 	return l.results[len(l.results)-1], true
 }
@@ -41,18 +43,18 @@ func (l *watchLog) lastData() string {
 // The watch stays armed across events, a cut connection, an outage in
 // which the node changes, and a session expiry.
 func TestWatcherStaysArmed(t *testing.T) {
-	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace(testNS(t, "watcher")), WithSessionTimeout(scaled(8*time.Second)))
-	writer := connect(t, s.DirectServers(), WithNamespace(testNS(t, "watcher")))
-	ctx := testCtx(t, 60*time.Second)
+	s := rt.StartServer(t)
+	c := rt.Connect(t, s.Servers(), recipes.WithNamespace("watcher"), recipes.WithSessionTimeout(rt.Scale(8*time.Second)))
+	writer := rt.Connect(t, s.DirectServers(), recipes.WithNamespace("watcher"))
+	ctx := rt.Ctx(t, 60*time.Second)
 	states := recordStates(c)
 
 	var log watchLog
 	w, err := c.NewWatcher(log.add)
 	require.NoError(t, err)
 	defer w.Close()
-	require.NoError(t, w.Add("/w", WatchData))
-	eventually(t, 10*time.Second, func() bool { _, ok := log.last(); return ok }, "first read")
+	require.NoError(t, w.Add("/w", recipes.WatchData))
+	rt.Eventually(t, 10*time.Second, func() bool { _, ok := log.last(); return ok }, "first read")
 	r, _ := log.last()
 	assert.False(t, r.Exists)
 	assert.Equal(t, "/w", r.Path)
@@ -66,32 +68,32 @@ func TestWatcherStaysArmed(t *testing.T) {
 		require.NoError(t, err)
 	}
 	set("1")
-	eventually(t, 10*time.Second, func() bool { return log.lastData() == "1" }, "created: %s", log.lastData())
+	rt.Eventually(t, 10*time.Second, func() bool { return log.lastData() == "1" }, "created: %s", log.lastData())
 	set("2")
-	eventually(t, 10*time.Second, func() bool { return log.lastData() == "2" }, "set: %s", log.lastData())
+	rt.Eventually(t, 10*time.Second, func() bool { return log.lastData() == "2" }, "set: %s", log.lastData())
 
-	s.proxy.cutAll()
-	states.waitFor(t, 10*time.Second, Reconnected)
+	s.Proxy.CutAll()
+	states.waitFor(t, 10*time.Second, recipes.Reconnected)
 	set("3")
-	eventually(t, 10*time.Second, func() bool { return log.lastData() == "3" }, "after reconnect: %s", log.lastData())
+	rt.Eventually(t, 10*time.Second, func() bool { return log.lastData() == "3" }, "after reconnect: %s", log.lastData())
 
-	s.proxy.setDown(true)
-	states.waitFor(t, 10*time.Second, Suspended)
+	s.Proxy.SetDown(true)
+	states.waitFor(t, 10*time.Second, recipes.Suspended)
 	set("4") // changed while we cannot hear about it
-	s.proxy.setDown(false)
-	eventually(t, 20*time.Second, func() bool { return log.lastData() == "4" }, "change during outage: %s", log.lastData())
+	s.Proxy.SetDown(false)
+	rt.Eventually(t, 20*time.Second, func() bool { return log.lastData() == "4" }, "change during outage: %s", log.lastData())
 
 	s.ExpireSession(c.Session().ID)
-	states.waitFor(t, 20*time.Second, Lost, Reconnected)
+	states.waitFor(t, 20*time.Second, recipes.Lost, recipes.Reconnected)
 	set("5")
-	eventually(t, 10*time.Second, func() bool { return log.lastData() == "5" }, "after new session: %s", log.lastData())
+	rt.Eventually(t, 10*time.Second, func() bool { return log.lastData() == "5" }, "after new session: %s", log.lastData())
 
 	require.NoError(t, writer.Delete(ctx, "/w", -1))
-	eventually(t, 10*time.Second, func() bool { return log.lastData() == "<none>" }, "deleted: %s", log.lastData())
+	rt.Eventually(t, 10*time.Second, func() bool { return log.lastData() == "<none>" }, "deleted: %s", log.lastData())
 	set("6")
-	eventually(t, 10*time.Second, func() bool { return log.lastData() == "6" }, "re-created: %s", log.lastData())
+	rt.Eventually(t, 10*time.Second, func() bool { return log.lastData() == "6" }, "re-created: %s", log.lastData())
 
-	w.Remove("/w", WatchData)
+	w.Remove("/w", recipes.WatchData)
 	n := func() int { log.mu.Lock(); defer log.mu.Unlock(); return len(log.results) }()
 	set("7")
 	_, err = writer.Sync(ctx, "/w")
@@ -102,23 +104,23 @@ func TestWatcherStaysArmed(t *testing.T) {
 }
 
 func TestWatcherChildren(t *testing.T) {
-	s := startTestServer(t)
-	c := connect(t, s.Servers(), WithNamespace(testNS(t, "watcher-children")))
-	ctx := testCtx(t, 30*time.Second)
+	s := rt.StartServer(t)
+	c := rt.Connect(t, s.Servers(), recipes.WithNamespace("watcher-children"))
+	ctx := rt.Ctx(t, 30*time.Second)
 	var log watchLog
 	w, err := c.NewWatcher(log.add)
 	require.NoError(t, err)
 	defer w.Close()
-	require.NoError(t, w.Add("/p", WatchChildren))
+	require.NoError(t, w.Add("/p", recipes.WatchChildren))
 	_, err = c.CreateWithParents(ctx, "/p/b", nil, zk.FlagPersistent, nil)
 	require.NoError(t, err)
 	_, err = c.Create(ctx, "/p/a", nil, zk.FlagPersistent, nil)
 	require.NoError(t, err)
-	eventually(t, 10*time.Second, func() bool {
+	rt.Eventually(t, 10*time.Second, func() bool {
 		r, ok := log.last()
 		return ok && len(r.Children) == 2
 	}, "children")
 	r, _ := log.last()
 	assert.Equal(t, []string{"a", "b"}, r.Children)
-	assert.Equal(t, WatchChildren, r.Kind)
+	assert.Equal(t, recipes.WatchChildren, r.Kind)
 }

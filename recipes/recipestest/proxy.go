@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -19,6 +20,7 @@ type Proxy struct {
 	mu     sync.Mutex // guards the fields below
 	conns  map[*proxyConn]struct{}
 	down   bool  // refuse new connections, drop bytes on old ones
+	refuse bool  // refuse new connections only
 	dropOp int32 // opcode whose next reply is dropped (0: none)
 	// dropDown: after dropping that reply, go down as SetDown(true) does.
 	dropDown bool
@@ -28,6 +30,7 @@ type Proxy struct {
 type proxyConn struct {
 	client, server net.Conn
 	dropXid        int32 // guarded by Proxy.mu; 0: none
+	session        int64 // guarded by Proxy.mu; from the connect response
 }
 
 // StartProxy listens on a free loopback port and forwards to target. It is
@@ -56,7 +59,7 @@ func (p *Proxy) accept() {
 			return
 		}
 		p.mu.Lock()
-		refuse := p.down || p.closed
+		refuse := p.down || p.refuse || p.closed
 		p.mu.Unlock()
 		if refuse {
 			c.Close()
@@ -108,6 +111,9 @@ func (p *Proxy) pump(pc *proxyConn, up bool) {
 				pc.dropXid = xid
 				p.dropOp = 0
 			}
+		case !up && first && len(frame) >= 20:
+			// Connect response: protocolVersion, timeOut, sessionId, ...
+			pc.session = int64(binary.BigEndian.Uint64(frame[12:20]))
 		case !up && !first && len(frame) >= 8:
 			xid := int32(binary.BigEndian.Uint32(frame[4:8]))
 			if pc.dropXid != 0 && xid == pc.dropXid {
@@ -178,6 +184,15 @@ func (p *Proxy) Partition(on bool) {
 	p.mu.Unlock()
 }
 
+// Refuse makes the proxy refuse new connections (true) while open ones
+// carry on; false accepts them again. A client dialling it moves on to
+// its next server.
+func (p *Proxy) Refuse(on bool) {
+	p.mu.Lock()
+	p.refuse = on
+	p.mu.Unlock()
+}
+
 // CutAll closes every open connection; new ones are accepted.
 func (p *Proxy) CutAll() {
 	p.mu.Lock()
@@ -209,6 +224,22 @@ func (p *Proxy) DropNextReplyThenDown(op int32) {
 	p.dropOp, p.dropDown = op, true
 	p.mu.Unlock()
 }
+
+// Sessions lists the session ids of the connections open through the
+// proxy now (0 for one whose handshake has not finished).
+func (p *Proxy) Sessions() []int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]int64, 0, len(p.conns))
+	for pc := range p.conns {
+		out = append(out, pc.session)
+	}
+	return out
+}
+
+// Carries reports whether session id has a connection open through the
+// proxy now.
+func (p *Proxy) Carries(id int64) bool { return slices.Contains(p.Sessions(), id) }
 
 // Down reports whether the proxy is down (SetDown, Partition or a
 // DropNextReplyThenDown that has happened).
