@@ -2,6 +2,7 @@ package testing
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -69,7 +70,7 @@ func StartEnsemble(t gotesting.TB, n int, opts ...EnsembleOption) *Ensemble {
 	servers := make([]server.QuorumServer, n)
 	for i := range all {
 		for _, l := range []*net.Listener{&all[i].client, &all[i].quorum, &all[i].election} {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			ln, err := listenOutsideEphemeral()
 			if err != nil {
 				t.Fatalf("zktesting: reserve a port: %v", err)
 			}
@@ -123,6 +124,41 @@ func StartEnsemble(t gotesting.TB, n int, opts ...EnsembleOption) *Ensemble {
 }
 
 func portOf(l net.Listener) int { return l.Addr().(*net.TCPAddr).Port }
+
+// listenOutsideEphemeral binds a loopback port below the kernel's
+// ephemeral range. A member's ports must be free again when it restarts;
+// a port from the ephemeral range can meanwhile become the local port of
+// some outgoing connection, and then the member cannot bind it.
+func listenOutsideEphemeral() (net.Listener, error) {
+	lo := ephemeralLow()
+	base := lo - 16000
+	if base < 1024 {
+		return net.Listen("tcp", "127.0.0.1:0")
+	}
+	start := rand.IntN(16000)
+	var err error
+	for i := 0; i < 2000; i++ {
+		port := base + (start+i*7919)%16000
+		var ln net.Listener
+		if ln, err = net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err == nil {
+			return ln, nil
+		}
+	}
+	return nil, err
+}
+
+// ephemeralLow is the low end of the kernel's ephemeral port range.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	var lo, hi int
+	if _, err := fmt.Sscan(string(b), &lo, &hi); err != nil || lo <= 0 {
+		return 32768
+	}
+	return lo
+}
 
 func (m *Member) start() {
 	t := m.e.t
