@@ -106,7 +106,7 @@ type Pair struct {
 func StartPair(t testing.TB) Pair {
 	t.Helper()
 	superDigest := DigestID(SuperUser, SuperPassword)
-	js, err := startJava(t.TempDir(),
+	js, err := clienttest.StartJavaServerWith(t.TempDir(),
 		[]string{fmt.Sprintf("-Dznode.container.checkIntervalMs=%d", ContainerCheck.Milliseconds())},
 		"DigestAuthenticationProvider.superDigest="+superDigest)
 	if err == clienttest.ErrNoJava {
@@ -115,7 +115,7 @@ func StartPair(t testing.TB) Pair {
 	if err != nil {
 		t.Fatalf("difftest: start java: %v", err)
 	}
-	t.Cleanup(js.stop)
+	t.Cleanup(js.Stop)
 	zs := zktesting.StartServer(t, zktesting.WithConfig(func(c *server.Config) {
 		c.TickTime = 2 * time.Second
 		c.SuperDigest = superDigest
@@ -123,7 +123,7 @@ func StartPair(t testing.TB) Pair {
 		c.ExtendedTypesEnabled = true
 		c.FourLetterWords = []string{"*"}
 	}))
-	return Pair{Java: js.addr, Zkit: zs.Addr()}
+	return Pair{Java: js.Addr, Zkit: zs.Addr()}
 }
 
 // Outcome is the result of running one scenario on both servers.

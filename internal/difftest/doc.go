@@ -13,7 +13,7 @@
 // four-letter word, the super digest for super:secret, and a 100 ms
 // container/TTL check interval (Java reads that one only as the bare JVM
 // property -Dznode.container.checkIntervalMs, not from zoo.cfg; zkit reads
-// it from zoo.cfg). Java runs with the oracle's JVM flags (JavaHeapFlags).
+// it from zoo.cfg). Java runs with the oracle's JVM flags (clienttest.JavaFlags).
 //
 // # Scenarios and records
 //

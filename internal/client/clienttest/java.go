@@ -31,6 +31,18 @@ type JavaServer struct {
 // 4s–40s), TTL nodes enabled, every four-letter word allowed, and extra
 // zoo.cfg lines. It returns ErrNoJava when the jar is absent.
 func StartJavaServer(dir string, extra ...string) (*JavaServer, error) {
+	return StartJavaServerWith(dir, nil, extra...)
+}
+
+// JavaFlags are the oracle's JVM settings (java-zookeeper-oracle.md): a
+// 512 MiB heap, the serial collector and C1 only, for a quick start on
+// small machines.
+var JavaFlags = []string{"-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"}
+
+// StartJavaServerWith is StartJavaServer with extra JVM flags, for the
+// settings Java reads only as system properties (for example
+// -Dznode.container.checkIntervalMs).
+func StartJavaServerWith(dir string, jvmFlags []string, extra ...string) (*JavaServer, error) {
 	if _, err := os.Stat(JavaJar); err != nil {
 		return nil, ErrNoJava
 	}
@@ -53,9 +65,10 @@ func StartJavaServer(dir string, extra ...string) (*JavaServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command("java", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-		"-cp", JavaJar+":/usr/share/java/slf4j-simple.jar",
+	args := append(append([]string{}, JavaFlags...), jvmFlags...)
+	args = append(args, "-cp", JavaJar+":/usr/share/java/slf4j-simple.jar",
 		"org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)
+	cmd := exec.Command("java", args...)
 	cmd.Stdout, cmd.Stderr = logf, logf // files: no copying goroutines
 	if err := cmd.Start(); err != nil {
 		logf.Close()
