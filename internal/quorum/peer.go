@@ -52,6 +52,9 @@ type Config struct {
 	Engine engine.Config
 	// ElectionTick is the election core's tick (default 50 ms).
 	ElectionTick time.Duration
+	// ConfigVersion is the version of Members: 0 for a static
+	// configuration, the version in a dynamic configuration file's name.
+	ConfigVersion int64
 	// ReadOnlyMode serves read-only clients while the peer looks for a
 	// leader (readonlymode.enabled); see readOnlyDelay.
 	ReadOnlyMode bool
@@ -77,6 +80,9 @@ type Peer struct {
 	voters     []int64
 	observers  []int64
 	configText []byte
+	// cfgVersion is the configuration's version: 0 for a static
+	// configuration, the zxid of the reconfig txn that made it otherwise.
+	cfgVersion int64
 
 	elecNet *quorumnet.ElectionNet
 	elec    *election.Election
@@ -185,7 +191,9 @@ func New(cfg Config) (*Peer, error) {
 	}
 	sort.Slice(p.voters, func(i, j int) bool { return p.voters[i] < p.voters[j] })
 	sort.Slice(p.observers, func(i, j int) bool { return p.observers[i] < p.observers[j] })
-	p.configText = configText(cfg.Members)
+	p.cfgVersion = cfg.ConfigVersion
+	p.configText = configText(cfg.Members, p.cfgVersion)
+	p.initConfigNode()
 	for id, to := range cfg.DB.Sessions {
 		p.sessions[id] = to
 	}
@@ -231,9 +239,18 @@ func New(cfg Config) (*Peer, error) {
 	return p, nil
 }
 
-// configText is ZooKeeper's QuorumVerifier text: one server.N line per
-// member, then the version.
-func configText(members []Member) []byte {
+// initConfigNode writes this member's configuration into /zookeeper/config
+// (ZKDatabase.initConfigInZKDatabase): at start and after a sync with the
+// leader, while no engine serves.
+func (p *Peer) initConfigNode() {
+	p.db.Tree.InitConfig(p.configText, p.cfgVersion, time.Now().UnixMilli())
+}
+
+// configText is ZooKeeper's QuorumVerifier text (QuorumMaj.toString): one
+// server.N line per member in id order, each "host:quorumPort:electionPort:
+// role" and ";clientHost:clientPort" when the line named a client address,
+// then "version=" and the version in lower-case hex, with no newline after.
+func configText(members []Member, version int64) []byte {
 	var b strings.Builder
 	ms := append([]Member(nil), members...)
 	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
@@ -248,7 +265,8 @@ func configText(members []Member) []byte {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("version=0")
+	b.WriteString("version=")
+	b.WriteString(strconv.FormatInt(version, 16))
 	return []byte(b.String())
 }
 

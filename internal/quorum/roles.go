@@ -490,6 +490,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			p.lastLogged = rd.SnapshotZxid
 			p.history = nil
 			*snap = nil
+			p.initConfigNode()
 			p.log.Info("synced from the leader", "mode", "SNAP", "zxid", hexZxid(rd.SnapshotZxid))
 		}
 		if rd.HasTruncate {
@@ -501,6 +502,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			p.sessMu.Unlock()
 			p.log.Info("synced from the leader", "mode", "TRUNC", "from", hexZxid(p.lastLogged), "to", hexZxid(rd.TruncateTo))
 			p.lastLogged = p.db.LastZxid
+			p.initConfigNode()
 			kept := p.history[:0]
 			for _, e := range p.history {
 				if e.Zxid <= rd.TruncateTo {
