@@ -622,15 +622,18 @@ func (e *Engine) prepReconfig(r *request, req *proto.ReconfigRequest, zxid int64
 	if e.cfg.Reconfig == nil {
 		return nil, proto.ErrUnimplemented // standalone
 	}
-	data, err := e.cfg.Reconfig.NextConfig(req, zxid)
-	if err != nil {
-		return nil, err
-	}
+	// The ACL check comes before the configuration's (Java checks it
+	// last): NextConfig marks the reconfig in progress, so nothing may
+	// fail after it.
 	node, err := e.record("/zookeeper/config")
 	if err != nil {
 		return nil, err
 	}
 	if err := e.checkACL(node.acl, proto.PermWrite, r.authInfo); err != nil {
+		return nil, err
+	}
+	data, err := e.cfg.Reconfig.NextConfig(req, zxid)
+	if err != nil {
 		return nil, err
 	}
 	n := node.duplicate(zxid)

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/zkit-go/zkit/internal/datatree"
@@ -55,6 +56,11 @@ type Config struct {
 	// ConfigVersion is the version of Members: 0 for a static
 	// configuration, the version in a dynamic configuration file's name.
 	ConfigVersion int64
+	// ReconfigEnabled allows the reconfig op (reconfigEnabled).
+	ReconfigEnabled bool
+	// DynamicConfigPrefix, when set, is where activated configurations are
+	// written: <prefix>.dynamic.<version hex> (ZooKeeper: the zoo.cfg path).
+	DynamicConfigPrefix string
 	// ReadOnlyMode serves read-only clients while the peer looks for a
 	// leader (readonlymode.enabled); see readOnlyDelay.
 	ReadOnlyMode bool
@@ -82,7 +88,22 @@ type Peer struct {
 	configText []byte
 	// cfgVersion is the configuration's version: 0 for a static
 	// configuration, the zxid of the reconfig txn that made it otherwise.
+	// members, voters, observers, configText and cfgVersion belong to the
+	// peer loop once it runs (a committed reconfig changes them).
 	cfgVersion int64
+
+	// cfgMu guards what the leader engine's reconfig prep reads: the last
+	// seen configuration (a proposed reconfig's, else the active one), the
+	// active version, and the learners synced with this leader.
+	cfgMu           sync.Mutex
+	lastSeenMembers []Member
+	lastSeenVersion int64
+	activeVersion   int64
+	syncedSet       map[int64]bool
+
+	// removed is set when a committed configuration leaves this server
+	// out: it stops serving (the loop idles until Close).
+	removed atomic.Bool
 
 	elecNet *quorumnet.ElectionNet
 	elec    *election.Election
@@ -192,6 +213,8 @@ func New(cfg Config) (*Peer, error) {
 	sort.Slice(p.voters, func(i, j int) bool { return p.voters[i] < p.voters[j] })
 	sort.Slice(p.observers, func(i, j int) bool { return p.observers[i] < p.observers[j] })
 	p.cfgVersion = cfg.ConfigVersion
+	p.lastSeenMembers = append([]Member(nil), cfg.Members...)
+	p.lastSeenVersion, p.activeVersion = p.cfgVersion, p.cfgVersion
 	p.configText = configText(cfg.Members, p.cfgVersion)
 	p.initConfigNode()
 	for id, to := range cfg.DB.Sessions {
@@ -396,6 +419,11 @@ func (p *Peer) setState(s string) {
 
 func (p *Peer) run() {
 	for !p.stopped() {
+		if p.removed.Load() {
+			p.setState("removed")
+			<-p.stop
+			return
+		}
 		dec, ok := p.lookForLeader()
 		if !ok {
 			return
@@ -509,6 +537,10 @@ func (p *Peer) startEngine(role engine.Role, zxidFloor int64, gen int64) (*engin
 	ec.Quorum = rq
 	ec.ZxidFloor = zxidFloor
 	ec.ServerID = p.cfg.ID
+	ec.ReconfigEnabled = p.cfg.ReconfigEnabled
+	if role == engine.RoleLeader {
+		ec.Reconfig = leaderReconfig{p}
+	}
 	eng, err := engine.New(ec)
 	if err != nil {
 		return nil, err
@@ -552,7 +584,39 @@ func copySessions(m map[int64]int32) map[int64]int32 {
 
 // commit applies committed txns: through the engine when one serves (it
 // completes its clients' requests), straight to the tree during sync.
+//
+// A committed reconfig activates its configuration once applied; commit
+// reports whether the role must end for it (see activateConfig).
 func (p *Peer) commit(eng *engine.Engine, entries []zab.Entry) error {
+	_, err := p.commitLeader(eng, entries, p.cfg.ID)
+	return err
+}
+
+// commitLeader is commit for a role whose leader is leader.
+func (p *Peer) commitLeader(eng *engine.Engine, entries []zab.Entry, leader int64) (endRole bool, err error) {
+	var reconfigs []zab.Entry
+	for _, en := range entries {
+		if txnType(en.Data) == proto.OpReconfig {
+			reconfigs = append(reconfigs, en)
+		}
+	}
+	if err := p.applyCommitted(eng, entries); err != nil {
+		return false, err
+	}
+	for _, en := range reconfigs {
+		ms, v, err := reconfigConfig(en.Data)
+		if err != nil {
+			p.log.Error("committed reconfig does not parse", "zxid", hexZxid(en.Zxid), "err", err)
+			continue
+		}
+		if p.activateConfig(ms, v, leader) {
+			endRole = true
+		}
+	}
+	return endRole, nil
+}
+
+func (p *Peer) applyCommitted(eng *engine.Engine, entries []zab.Entry) error {
 	datas := make([][]byte, len(entries))
 	for i, en := range entries {
 		datas[i] = en.Data
@@ -782,3 +846,13 @@ func hexZxid(z int64) string { return "0x" + strconv.FormatInt(z, 16) }
 
 // treeOf is a helper for tests: the database's current tree.
 func (p *Peer) treeOf() *datatree.Tree { return p.db.Tree }
+
+// memberList returns the members, sorted by id.
+func (p *Peer) memberList() []Member {
+	ms := make([]Member, 0, len(p.members))
+	for _, m := range p.members {
+		ms = append(ms, m)
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
+	return ms
+}

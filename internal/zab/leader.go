@@ -440,16 +440,17 @@ func (l *Leader) Membership() Membership {
 	return Membership{Voters: slices.Clone(l.cfg.Voters), Observers: slices.Clone(l.cfg.Observers)}
 }
 
-// SyncedVoters reports whether the leader and the learners it has synced
-// (acked NEWLEADER) hold a quorum of voters (Leader.isQuorumSynced).
-func (l *Leader) SyncedVoters(voters []int64) bool {
+// Synced returns the leader and the followers it has synced (acked
+// NEWLEADER): what Leader.isQuorumSynced counts a new configuration's
+// voters against.
+func (l *Leader) Synced() map[int64]bool {
 	synced := map[int64]bool{l.cfg.ID: true}
 	for sid, h := range l.handlers {
 		if h.stage >= stageNewLeader && !h.observer {
 			synced[sid] = true
 		}
 	}
-	return quorum(voters, synced)
+	return synced
 }
 
 func (o *outstanding) committable(voters []int64) bool {
