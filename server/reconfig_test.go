@@ -211,3 +211,52 @@ func TestReconfigAddAndRemoveUnderLoad(t *testing.T) {
 		mu.Unlock()
 	}
 }
+
+// TestReconfigRemoveLeader removes the leader: it commits the new
+// configuration, steps down and stops serving; the others elect a leader
+// among themselves and keep every acknowledged write.
+func TestReconfigRemoveLeader(t *testing.T) {
+	ens := zktesting.StartEnsemble(t, 3, reconfigOpts())
+	leader := ens.WaitLeader(timeout(30 * time.Second))
+	var rest []string
+	for _, m := range ens.Members {
+		if m.ID != leader.ID {
+			rest = append(rest, m.Addr())
+		}
+	}
+	w, _ := connectTo(t, rest)
+	defer w.Close()
+	for i := 0; i < 20; i++ {
+		_, err := w.Create(fmt.Sprintf("/k%d", i), nil, 0, zk.WorldACL(zk.PermAll))
+		require.NoError(t, err)
+	}
+	c := superConn(t, rest)
+	defer c.Close()
+	// Every member's role ends at this commit (the leader's is gone), so
+	// the reply may be lost with the connection, as with ZooKeeper; the
+	// configuration below shows whether it committed.
+	_, err := c.IncrementalReconfig(nil, []string{strconv.FormatInt(leader.ID, 10)}, -1)
+	if err != nil {
+		require.ErrorIs(t, err, zk.ErrConnectionClosed)
+	}
+	waitFor(t, 30*time.Second, "a new leader", func() bool {
+		for _, m := range ens.Members {
+			if m.ID != leader.ID && m.Role() == server.RoleLeader {
+				return true
+			}
+		}
+		return false
+	})
+	require.NotEqual(t, server.RoleLeader, leader.Role())
+	_, err = w.Create("/after", nil, 0, zk.WorldACL(zk.PermAll))
+	require.NoError(t, err)
+	for _, m := range ens.Members {
+		if m.ID == leader.ID {
+			continue
+		}
+		data, _ := configOn(t, m.Addr())
+		require.NotContains(t, data, fmt.Sprintf("server.%d=", leader.ID))
+		kids := syncedChildren(t, m, "/")
+		require.Len(t, kids, 22, "member %d: %v", m.ID, kids) // k0..k19, after, zookeeper
+	}
+}
