@@ -133,7 +133,7 @@ func memberText(ms []quorum.Member, version int64) string {
 		if m.Observer {
 			role = "observer"
 		}
-		fmt.Fprintf(&b, "server.%d=%s:%d:%d:%s", m.ID, m.Host, m.QuorumPort, m.ElectionPort, role)
+		fmt.Fprintf(&b, "server.%d=%s:%d:%d:%s", m.ID, quorum.DelimitedHost(m.Host), m.QuorumPort, m.ElectionPort, role)
 		if m.ClientAddr != "" {
 			b.WriteString(";" + m.ClientAddr)
 		}

@@ -282,7 +282,7 @@ func configText(members []Member, version int64) []byte {
 		if m.Observer {
 			role = "observer"
 		}
-		fmt.Fprintf(&b, "server.%d=%s:%d:%d:%s", m.ID, m.Host, m.QuorumPort, m.ElectionPort, role)
+		fmt.Fprintf(&b, "server.%d=%s:%d:%d:%s", m.ID, delimitedHost(m.Host), m.QuorumPort, m.ElectionPort, role)
 		if m.ClientAddr != "" {
 			fmt.Fprintf(&b, ";%s", m.ClientAddr)
 		}
@@ -856,3 +856,14 @@ func (p *Peer) memberList() []Member {
 	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
 	return ms
 }
+
+// delimitedHost brackets an IPv6 literal, as QuorumServer.delimitedHostString.
+func delimitedHost(h string) string {
+	if strings.Contains(h, ":") {
+		return "[" + h + "]"
+	}
+	return h
+}
+
+// DelimitedHost is delimitedHost for other packages printing server lines.
+func DelimitedHost(h string) string { return delimitedHost(h) }

@@ -27,7 +27,14 @@ func ParseServerSpec(id int64, spec string) (Member, error) {
 	if len(parts) < 3 || len(parts) > 4 {
 		return Member{}, fmt.Errorf("%w: server.%d=%s: want host:quorumPort:electionPort[:role][;[clientHost:]clientPort]", ErrBadConfigText, id, spec)
 	}
-	m.Host = strings.TrimSuffix(strings.TrimPrefix(parts[0], "["), "]")
+	h := strings.TrimSpace(parts[0])
+	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		h = h[1 : len(h)-1]
+	}
+	if h == "" || strings.ContainsAny(h, "[]; \t") {
+		return Member{}, fmt.Errorf("%w: server.%d: bad host %q", ErrBadConfigText, id, parts[0])
+	}
+	m.Host = h
 	var err error
 	if m.QuorumPort, err = port(parts[1]); err != nil {
 		return Member{}, fmt.Errorf("%w: server.%d quorum port: %v", ErrBadConfigText, id, err)
