@@ -87,6 +87,18 @@ type Config struct {
 	// serve read-only clients (readonlymode.enabled). ZooKeeper reads only
 	// the JVM system property; zkit also takes the zoo.cfg key.
 	ReadOnlyModeEnabled bool
+	// ReconfigEnabled allows dynamic reconfiguration (reconfigEnabled,
+	// default false as in ZooKeeper): the reconfig op, zkCli's reconfig.
+	ReconfigEnabled bool
+	// DynamicConfigFile is the dynamicConfigFile key: a file of server.N
+	// lines and a version line, read by ParseConfig into Servers and
+	// ConfigVersion.
+	DynamicConfigFile string
+	// ConfigVersion is the configuration's version (0 for a static one).
+	ConfigVersion int64
+	// ConfigPath is the zoo.cfg ParseConfig read; activated configurations
+	// are written next to it as <ConfigPath>.dynamic.<version hex>.
+	ConfigPath string
 	// Properties holds every key of the zoo.cfg, known or not, as ZooKeeper
 	// turns unknown keys into zookeeper.* system properties.
 	Properties map[string]string
@@ -256,6 +268,10 @@ func ParseConfig(path string) (Config, error) {
 			cfg.LocalSessionsEnabled, err = parseBool(v)
 		case "localSessionsUpgradingEnabled":
 			cfg.LocalSessionsUpgradingEnabled, err = parseBool(v)
+		case "reconfigEnabled":
+			cfg.ReconfigEnabled, err = parseBool(v)
+		case "dynamicConfigFile":
+			cfg.DynamicConfigFile = v
 		case "readonlymode.enabled", "zookeeper.readonlymode.enabled":
 			cfg.ReadOnlyModeEnabled = strings.EqualFold(v, "true")
 		case "electionAlg":
@@ -276,6 +292,12 @@ func ParseConfig(path string) (Config, error) {
 	}
 	if cfg.DataDir == "" {
 		return Config{}, errors.New("server: config: dataDir is not set")
+	}
+	cfg.ConfigPath = path
+	if cfg.DynamicConfigFile != "" {
+		if err := readDynamicConfig(&cfg); err != nil {
+			return Config{}, err
+		}
 	}
 	if cfg.ClientPort == 0 && cfg.ClientPortAddress != "" {
 		return Config{}, errors.New("server: config: clientPortAddress is set but clientPort is not set")
@@ -460,4 +482,38 @@ func (c Config) withDefaults() (Config, error) {
 	c.FourLetterWords = append([]string(nil), c.FourLetterWords...)
 	c.Servers = append([]QuorumServer(nil), c.Servers...)
 	return c, nil
+}
+
+// readDynamicConfig reads cfg.DynamicConfigFile (QuorumPeerConfig's
+// dynamic configuration): its server.N lines replace the static ones, and
+// its version line is the configuration's version (hex).
+func readDynamicConfig(cfg *Config) error {
+	f, err := os.Open(cfg.DynamicConfigFile)
+	if err != nil {
+		return fmt.Errorf("server: dynamicConfigFile: %w", err)
+	}
+	defer f.Close()
+	keys, props, err := parseProperties(f)
+	if err != nil {
+		return fmt.Errorf("server: %s: %w", cfg.DynamicConfigFile, err)
+	}
+	cfg.Servers = nil
+	for _, k := range keys {
+		v := strings.TrimSpace(props[k])
+		switch {
+		case k == "version":
+			n, err := strconv.ParseUint(v, 16, 64)
+			if err != nil {
+				return &ConfigError{Key: k, Value: v, Err: err}
+			}
+			cfg.ConfigVersion = int64(n)
+		case strings.HasPrefix(k, "server."):
+			qs, err := parseQuorumServer(k, v)
+			if err != nil {
+				return &ConfigError{Key: k, Value: v, Err: err}
+			}
+			cfg.Servers = append(cfg.Servers, qs)
+		}
+	}
+	return nil
 }

@@ -14,7 +14,11 @@
 // ZooKeeper; readonlymode.enabled (also zookeeper.readonlymode.enabled)
 // turns read-only mode on. ZooKeeper reads read-only mode only from the
 // JVM system property -Dreadonlymode.enabled=true; zkit takes the zoo.cfg
-// key instead, as it has no system properties.
+// key instead, as it has no system properties. reconfigEnabled (default
+// false) allows dynamic reconfiguration; dynamicConfigFile names a file
+// of server.N lines and a version line that replace zoo.cfg's server
+// lines. An activated configuration is written next to zoo.cfg as
+// zoo.cfg.dynamic.<version hex> (zoo.cfg itself is not edited).
 //
 // Durability: this version keeps the tree in memory behind the engine's
 // txn-log interface (engine.TxnLog); the on-disk txn log and snapshots in

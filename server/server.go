@@ -151,7 +151,10 @@ func New(cfg Config) (*Server, error) {
 			Dial:      c.Dial,
 			Logger:    c.Logger,
 
-			ReadOnlyMode: c.ReadOnlyModeEnabled,
+			ReadOnlyMode:        c.ReadOnlyModeEnabled,
+			ReconfigEnabled:     c.ReconfigEnabled,
+			ConfigVersion:       c.ConfigVersion,
+			DynamicConfigPrefix: c.ConfigPath,
 		})
 		if err != nil {
 			db.Close()

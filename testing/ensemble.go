@@ -20,6 +20,8 @@ type Ensemble struct {
 	t       gotesting.TB
 	Members []*Member
 	net     *fabric
+	opts    []EnsembleOption      // StartEnsemble's options, for AddMember
+	servers []server.QuorumServer // the server list new members start with
 }
 
 // Member is one server of an Ensemble.
@@ -64,7 +66,7 @@ func StartEnsemble(t gotesting.TB, n int, opts ...EnsembleOption) *Ensemble {
 	if n < 1 {
 		t.Fatalf("zktesting: an ensemble needs at least one member, not %d", n)
 	}
-	e := &Ensemble{t: t, net: newFabric()}
+	e := &Ensemble{t: t, net: newFabric(), opts: opts}
 	type ports struct{ client, quorum, election net.Listener }
 	all := make([]ports, n)
 	servers := make([]server.QuorumServer, n)
@@ -84,6 +86,7 @@ func StartEnsemble(t gotesting.TB, n int, opts ...EnsembleOption) *Ensemble {
 			ClientAddress: all[i].client.Addr().String(),
 		}
 	}
+	e.servers = append([]server.QuorumServer(nil), servers...)
 	for i := range all {
 		id := int64(i + 1)
 		dir := filepath.Join(t.TempDir(), fmt.Sprintf("member%d", id))
@@ -158,6 +161,75 @@ func ephemeralLow() int {
 		return 32768
 	}
 	return lo
+}
+
+// AddMember starts a new member, the next id, on fresh loopback ports,
+// configured with the ensemble's server list plus itself (the way a
+// server joining by dynamic reconfiguration is started), StartEnsemble's
+// options and then opts. It does not wait for the member to serve: it
+// serves once it has synced with the leader. Its server.N line for a
+// reconfig is Member.ServerSpec.
+func (e *Ensemble) AddMember(opts ...EnsembleOption) *Member {
+	t := e.t
+	t.Helper()
+	var id int64
+	for _, m := range e.Members {
+		id = max(id, m.ID)
+	}
+	id++
+	var client, quorum, election net.Listener
+	for _, l := range []*net.Listener{&client, &quorum, &election} {
+		ln, err := listenOutsideEphemeral()
+		if err != nil {
+			t.Fatalf("zktesting: reserve a port: %v", err)
+		}
+		*l = ln
+	}
+	qs := server.QuorumServer{ID: id, Host: "127.0.0.1", QuorumPort: portOf(quorum),
+		ElectionPort: portOf(election), ClientAddress: client.Addr().String()}
+	e.servers = append(e.servers, qs)
+	dir := filepath.Join(t.TempDir(), fmt.Sprintf("member%d", id))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("zktesting: %v", err)
+	}
+	cfg := server.DefaultConfig()
+	cfg.DataDir = dir
+	cfg.ServerID = id
+	cfg.TickTime = 100 * time.Millisecond
+	cfg.InitLimit = 20
+	cfg.SyncLimit = 10
+	cfg.ExtendedTypesEnabled = true
+	cfg.MaxClientCnxns = 0
+	cfg.Servers = append([]server.QuorumServer(nil), e.servers...)
+	cfg.ClientPortAddress = "127.0.0.1"
+	cfg.ClientPort = portOf(client)
+	cfg.Logger = testLogger()
+	for _, o := range append(append([]EnsembleOption(nil), e.opts...), opts...) {
+		o(id, &cfg)
+	}
+	m := &Member{ID: id, e: e}
+	e.net.reserve(id, client, quorum, election)
+	cfg.Listen = e.net.listen(id)
+	cfg.Dial = e.net.dial(id)
+	m.cfg = cfg
+	e.Members = append(e.Members, m)
+	m.start()
+	return m
+}
+
+// ServerSpec is the member's server.N line as a reconfig's joining
+// server names it: "server.N=host:quorumPort:electionPort:role;clientAddr".
+func (m *Member) ServerSpec() string {
+	for _, qs := range m.cfg.Servers {
+		if qs.ID == m.ID {
+			role := "participant"
+			if qs.Observer {
+				role = "observer"
+			}
+			return fmt.Sprintf("server.%d=%s:%d:%d:%s;%s", qs.ID, qs.Host, qs.QuorumPort, qs.ElectionPort, role, qs.ClientAddress)
+		}
+	}
+	return ""
 }
 
 func (m *Member) start() {

@@ -112,7 +112,7 @@ func init() {
 		{"listquota", "path", runListQuota},
 		{"delquota", "[-n|-b|-N|-B] path", runDelQuota},
 		{"addauth", "scheme auth", runAddAuth},
-		{"reconfig", "[-s] [-v version] [[-file path] | [-members serverID=host:port1:port2;port3[,...]*]] | [-add serverId=host:port1:port2;port3[,...]]* [-remove serverId[,...]*]", runUnsupported},
+		{"reconfig", "[-s] [-v version] [[-file path] | [-members serverID=host:port1:port2;port3[,...]*]] | [-add serverId=host:port1:port2;port3[,...]]* [-remove serverId[,...]*]", runReconfig},
 		{"config", "[-c] [-w] [-s]", runConfig},
 		{"removewatches", "path [-c|-d|-a] [-l]", runRemoveWatches},
 		{"getEphemerals", "path", runGetEphemerals},
@@ -794,10 +794,6 @@ func runVersion(sh *Shell, tokens []string) error {
 	}
 	sh.outf("ZooKeeper CLI version: zkit\n")
 	return nil
-}
-
-func runUnsupported(_ *Shell, tokens []string) error {
-	return cliErr(tokens[0] + " is not supported by zkit cli")
 }
 
 // getData reads a node through the chroot, recording a data watch.

@@ -66,8 +66,12 @@
 // (the "[Warning]" lines and "Quota does not exist" go to stdout as Java's
 // System.out, the rest to stderr), and commons-cli's option-group errors.
 //
-// Differences from Java kept on purpose: reconfig is listed in the usage
-// but fails with a message; version
+// reconfig is ReconfigCommand: -add/-remove (incremental), -members or
+// -file (a dynamic configuration file, sent as its QuorumMaj text), -v
+// (the expected configuration version, hex) and -s; it prints "Committed
+// new configuration:" and the new configuration text.
+//
+// Differences from Java kept on purpose: version
 // prints "zkit"; -client-configuration is accepted and ignored; there is
 // no tab completion; a bad number (set -v x) prints Java's uncaught
 // NumberFormatException line but the interactive shell goes on instead of

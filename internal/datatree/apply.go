@@ -409,3 +409,24 @@ func (t *Tree) killSession(session, zxid int64, listed []string) {
 		t.deleteNode(p, zxid)
 	}
 }
+
+// InitConfig sets /zookeeper/config to a member's configuration text, as
+// ZKDatabase.initConfigInZKDatabase does when a peer starts or syncs with a
+// leader: data version -1, mzxid the configuration's version, mtime now.
+// It is not a txn: the last processed zxid is unchanged, and the node lies
+// outside the digest (like everything under /zookeeper/). A missing node
+// (a tree from an old snapshot) is created first, as DataTree.addConfigNode.
+func (t *Tree) InitConfig(data []byte, version, time int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.lookup(ConfigPath) == nil {
+		proc := t.lookup(ProcPath)
+		if proc == nil {
+			return
+		}
+		n := t.create(proc, ConfigPath, "config", []byte{}, openACLRef)
+		n.stat.aversion = -1
+		t.setACLRef(n, t.acls.convert(proto.ReadACLUnsafe))
+	}
+	t.setData(ConfigPath, data, -1, version, time)
+}

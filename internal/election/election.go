@@ -387,3 +387,29 @@ func (e *Election) Advance() {
 	e.msgs = nil
 	e.decision = nil
 }
+
+// SetConfig switches the election to a new configuration (a committed
+// reconfig): the voters whose votes count, the observers, and the text
+// sent in notifications. It fails with ErrNotMember, changing nothing, when
+// the configuration leaves this server out.
+func (e *Election) SetConfig(voters, observers []int64, configText []byte) error {
+	if len(voters) == 0 {
+		return ErrNoVoters
+	}
+	vs := make(map[int64]bool, len(voters))
+	for _, v := range voters {
+		vs[v] = true
+	}
+	observer := false
+	if !vs[e.cfg.ID] {
+		if !slices.Contains(observers, e.cfg.ID) {
+			return ErrNotMember
+		}
+		observer = true
+	}
+	e.cfg.Voters = slices.Clone(voters)
+	e.cfg.Observers = slices.Clone(observers)
+	e.cfg.ConfigText = slices.Clone(configText)
+	e.voters, e.observer = vs, observer
+	return nil
+}

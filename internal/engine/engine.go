@@ -72,6 +72,23 @@ type Config struct {
 	Role      Role
 	Quorum    Quorum
 	ZxidFloor int64
+
+	// ReconfigEnabled is ZooKeeper's reconfigEnabled: without it the
+	// reconfig op answers RECONFIGDISABLED. Reconfig computes the new
+	// configuration on a leader; nil (standalone, learners) answers
+	// UNIMPLEMENTED, as a standalone ZooKeeper does.
+	ReconfigEnabled bool
+	Reconfig        Reconfigurer
+}
+
+// Reconfigurer is the ensemble side of the reconfig op, called by the
+// leader's prep stage (one request at a time).
+type Reconfigurer interface {
+	// NextConfig checks a reconfig request against the configuration last
+	// seen (in-progress reconfig, curConfigId, syntax, a synced quorum of
+	// the new voters) and returns the new configuration's text with
+	// version zxid, or the error code to answer.
+	NextConfig(req *proto.ReconfigRequest, zxid int64) ([]byte, error)
 }
 
 // ServerInfo describes the server for the four-letter words.

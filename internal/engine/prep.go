@@ -322,9 +322,7 @@ func (e *Engine) prepOp(r *request, op proto.OpCode, rec jute.Record, zxid int64
 	case proto.OpCloseSession:
 		return e.prepCloseSession(r, zxid), nil
 	case proto.OpReconfig:
-		// Dynamic reconfiguration is off unless reconfigEnabled; a
-		// standalone server never has it.
-		return nil, proto.ErrReconfigDisabled
+		return e.prepReconfig(r, rec.(*proto.ReconfigRequest), zxid)
 	}
 	return nil, proto.ErrUnimplemented
 }
@@ -605,3 +603,44 @@ func opPath(op proto.MultiOp) string {
 }
 
 func hex(v int64) string { return "0x" + strconv.FormatInt(v, 16) }
+
+// prepReconfig is PrepRequestProcessor's reconfig case: the new
+// configuration becomes a setData of /zookeeper/config (data version -1),
+// applied to the tree at commit like any setData, and activated by the
+// ensemble when it commits.
+func (e *Engine) prepReconfig(r *request, req *proto.ReconfigRequest, zxid int64) (jute.Record, error) {
+	if !e.cfg.ReconfigEnabled {
+		e.log.Error("reconfig requested but reconfigEnabled is false")
+		return nil, proto.ErrReconfigDisabled
+	}
+	if e.cfg.SkipACL {
+		e.log.Warn("skipACL is set, reconfig operation will skip ACL checks")
+	}
+	if err := e.checkSession(r); err != nil {
+		return nil, err
+	}
+	if e.cfg.Reconfig == nil {
+		return nil, proto.ErrUnimplemented // standalone
+	}
+	// The ACL check comes before the configuration's (Java checks it
+	// last): NextConfig marks the reconfig in progress, so nothing may
+	// fail after it.
+	node, err := e.record("/zookeeper/config")
+	if err != nil {
+		return nil, err
+	}
+	if err := e.checkACL(node.acl, proto.PermWrite, r.authInfo); err != nil {
+		return nil, err
+	}
+	data, err := e.cfg.Reconfig.NextConfig(req, zxid)
+	if err != nil {
+		return nil, err
+	}
+	n := node.duplicate(zxid)
+	n.stat.Version = -1
+	n.stat.Mtime = r.hdr.Time
+	n.stat.Mzxid = zxid
+	n.dataLen = int64(len(data))
+	e.prep.add(n)
+	return &proto.SetDataTxn{Path: "/zookeeper/config", Data: data, Version: -1}, nil
+}

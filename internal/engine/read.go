@@ -330,6 +330,12 @@ func (e *Engine) writeReply(r *request) outFrame {
 		f.body = &proto.SetDataResponse{Stat: res.Stat}
 	case proto.OpSetACL:
 		f.body = &proto.SetACLResponse{Stat: res.Stat}
+	case proto.OpReconfig:
+		// FinalRequestProcessor answers a reconfig with the new
+		// configuration and /zookeeper/config's stat.
+		if sd, ok := r.txn.(*proto.SetDataTxn); ok {
+			f.body = &proto.GetDataResponse{Data: sd.Data, Stat: res.Stat}
+		}
 	case proto.OpMulti:
 		f.body = multiResponse(res)
 	case proto.OpCloseSession:

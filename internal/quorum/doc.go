@@ -38,4 +38,30 @@
 // engine serves, a four-letter word is answered with ZooKeeper's "not
 // currently serving" text and other connections are closed, so clients try
 // another member.
+//
+// Configuration. /zookeeper/config holds the member's configuration text
+// (ZooKeeper's QuorumVerifier text: "server.N=host:quorumPort:
+// electionPort:participant|observer[;clientHost:clientPort]" lines in id
+// order, then "version=<hex>", no final newline), set at New and after a
+// SNAP or TRUNC sync with data version -1 and mzxid the configuration's
+// version, as initConfigInZKDatabase does.
+//
+// Dynamic reconfiguration (Config.ReconfigEnabled): the leader's engine
+// calls NextConfig (leaderReconfig) from its prep stage; it refuses a
+// second reconfig while one is in flight (RECONFIGINPROGRESS), checks
+// curConfigId (BADVERSION), parses joining/leaving/newMembers
+// (BADARGUMENTS), wants at least 2 voters and a synced quorum of them
+// (NEWCONFIGNOQUORUM), and returns the new text with version = the txn's
+// zxid. The txn (type reconfig, a SetDataTxn of /zookeeper/config) is
+// proposed with zab.Leader.ProposeReconfig: it and later proposals need a
+// quorum of both configurations until it commits. When any member
+// applies a committed reconfig it activates the configuration: members,
+// voters and observers, the election's voters, election addresses, and
+// <DynamicConfigPrefix>.dynamic.<version hex>. A member the configuration
+// drops ends its role and stops serving (state "removed") until Close; a
+// learner whose role changes or whose leader left goes back to election;
+// a leader that left steps down (zab.ErrLeftConfig). A joiner is started
+// with a configuration listing the current members and itself: the others
+// answer its election notifications, it follows the leader (its ACKs do
+// not count until the reconfig adding it commits) and serves.
 package quorum

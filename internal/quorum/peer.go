@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/zkit-go/zkit/internal/datatree"
@@ -52,6 +53,14 @@ type Config struct {
 	Engine engine.Config
 	// ElectionTick is the election core's tick (default 50 ms).
 	ElectionTick time.Duration
+	// ConfigVersion is the version of Members: 0 for a static
+	// configuration, the version in a dynamic configuration file's name.
+	ConfigVersion int64
+	// ReconfigEnabled allows the reconfig op (reconfigEnabled).
+	ReconfigEnabled bool
+	// DynamicConfigPrefix, when set, is where activated configurations are
+	// written: <prefix>.dynamic.<version hex> (ZooKeeper: the zoo.cfg path).
+	DynamicConfigPrefix string
 	// ReadOnlyMode serves read-only clients while the peer looks for a
 	// leader (readonlymode.enabled); see readOnlyDelay.
 	ReadOnlyMode bool
@@ -77,6 +86,24 @@ type Peer struct {
 	voters     []int64
 	observers  []int64
 	configText []byte
+	// cfgVersion is the configuration's version: 0 for a static
+	// configuration, the zxid of the reconfig txn that made it otherwise.
+	// members, voters, observers, configText and cfgVersion belong to the
+	// peer loop once it runs (a committed reconfig changes them).
+	cfgVersion int64
+
+	// cfgMu guards what the leader engine's reconfig prep reads: the last
+	// seen configuration (a proposed reconfig's, else the active one), the
+	// active version, and the learners synced with this leader.
+	cfgMu           sync.Mutex
+	lastSeenMembers []Member
+	lastSeenVersion int64
+	activeVersion   int64
+	syncedSet       map[int64]bool
+
+	// removed is set when a committed configuration leaves this server
+	// out: it stops serving (the loop idles until Close).
+	removed atomic.Bool
 
 	elecNet *quorumnet.ElectionNet
 	elec    *election.Election
@@ -185,7 +212,11 @@ func New(cfg Config) (*Peer, error) {
 	}
 	sort.Slice(p.voters, func(i, j int) bool { return p.voters[i] < p.voters[j] })
 	sort.Slice(p.observers, func(i, j int) bool { return p.observers[i] < p.observers[j] })
-	p.configText = configText(cfg.Members)
+	p.cfgVersion = cfg.ConfigVersion
+	p.lastSeenMembers = append([]Member(nil), cfg.Members...)
+	p.lastSeenVersion, p.activeVersion = p.cfgVersion, p.cfgVersion
+	p.configText = configText(cfg.Members, p.cfgVersion)
+	p.initConfigNode()
 	for id, to := range cfg.DB.Sessions {
 		p.sessions[id] = to
 	}
@@ -231,9 +262,18 @@ func New(cfg Config) (*Peer, error) {
 	return p, nil
 }
 
-// configText is ZooKeeper's QuorumVerifier text: one server.N line per
-// member, then the version.
-func configText(members []Member) []byte {
+// initConfigNode writes this member's configuration into /zookeeper/config
+// (ZKDatabase.initConfigInZKDatabase): at start and after a sync with the
+// leader, while no engine serves.
+func (p *Peer) initConfigNode() {
+	p.db.Tree.InitConfig(p.configText, p.cfgVersion, time.Now().UnixMilli())
+}
+
+// configText is ZooKeeper's QuorumVerifier text (QuorumMaj.toString): one
+// server.N line per member in id order, each "host:quorumPort:electionPort:
+// role" and ";clientHost:clientPort" when the line named a client address,
+// then "version=" and the version in lower-case hex, with no newline after.
+func configText(members []Member, version int64) []byte {
 	var b strings.Builder
 	ms := append([]Member(nil), members...)
 	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
@@ -242,13 +282,14 @@ func configText(members []Member) []byte {
 		if m.Observer {
 			role = "observer"
 		}
-		fmt.Fprintf(&b, "server.%d=%s:%d:%d:%s", m.ID, m.Host, m.QuorumPort, m.ElectionPort, role)
+		fmt.Fprintf(&b, "server.%d=%s:%d:%d:%s", m.ID, delimitedHost(m.Host), m.QuorumPort, m.ElectionPort, role)
 		if m.ClientAddr != "" {
 			fmt.Fprintf(&b, ";%s", m.ClientAddr)
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("version=0")
+	b.WriteString("version=")
+	b.WriteString(strconv.FormatInt(version, 16))
 	return []byte(b.String())
 }
 
@@ -378,6 +419,11 @@ func (p *Peer) setState(s string) {
 
 func (p *Peer) run() {
 	for !p.stopped() {
+		if p.removed.Load() {
+			p.setState("removed")
+			<-p.stop
+			return
+		}
 		dec, ok := p.lookForLeader()
 		if !ok {
 			return
@@ -491,6 +537,10 @@ func (p *Peer) startEngine(role engine.Role, zxidFloor int64, gen int64) (*engin
 	ec.Quorum = rq
 	ec.ZxidFloor = zxidFloor
 	ec.ServerID = p.cfg.ID
+	ec.ReconfigEnabled = p.cfg.ReconfigEnabled
+	if role == engine.RoleLeader {
+		ec.Reconfig = leaderReconfig{p}
+	}
 	eng, err := engine.New(ec)
 	if err != nil {
 		return nil, err
@@ -534,7 +584,39 @@ func copySessions(m map[int64]int32) map[int64]int32 {
 
 // commit applies committed txns: through the engine when one serves (it
 // completes its clients' requests), straight to the tree during sync.
+//
+// A committed reconfig activates its configuration once applied; commit
+// reports whether the role must end for it (see activateConfig).
 func (p *Peer) commit(eng *engine.Engine, entries []zab.Entry) error {
+	_, err := p.commitLeader(eng, entries, p.cfg.ID)
+	return err
+}
+
+// commitLeader is commit for a role whose leader is leader.
+func (p *Peer) commitLeader(eng *engine.Engine, entries []zab.Entry, leader int64) (endRole bool, err error) {
+	var reconfigs []zab.Entry
+	for _, en := range entries {
+		if txnType(en.Data) == proto.OpReconfig {
+			reconfigs = append(reconfigs, en)
+		}
+	}
+	if err := p.applyCommitted(eng, entries); err != nil {
+		return false, err
+	}
+	for _, en := range reconfigs {
+		ms, v, err := reconfigConfig(en.Data)
+		if err != nil {
+			p.log.Error("committed reconfig does not parse", "zxid", hexZxid(en.Zxid), "err", err)
+			continue
+		}
+		if p.activateConfig(ms, v, leader) {
+			endRole = true
+		}
+	}
+	return endRole, nil
+}
+
+func (p *Peer) applyCommitted(eng *engine.Engine, entries []zab.Entry) error {
 	datas := make([][]byte, len(entries))
 	for i, en := range entries {
 		datas[i] = en.Data
@@ -764,3 +846,24 @@ func hexZxid(z int64) string { return "0x" + strconv.FormatInt(z, 16) }
 
 // treeOf is a helper for tests: the database's current tree.
 func (p *Peer) treeOf() *datatree.Tree { return p.db.Tree }
+
+// memberList returns the members, sorted by id.
+func (p *Peer) memberList() []Member {
+	ms := make([]Member, 0, len(p.members))
+	for _, m := range p.members {
+		ms = append(ms, m)
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
+	return ms
+}
+
+// delimitedHost brackets an IPv6 literal, as QuorumServer.delimitedHostString.
+func delimitedHost(h string) string {
+	if strings.Contains(h, ":") {
+		return "[" + h + "]"
+	}
+	return h
+}
+
+// DelimitedHost is delimitedHost for other packages printing server lines.
+func DelimitedHost(h string) string { return delimitedHost(h) }

@@ -49,6 +49,10 @@ func (p *Peer) lead() {
 		p.log.Error("cannot lead", "err", err)
 		return
 	}
+	p.cfgMu.Lock()
+	p.lastSeenMembers, p.lastSeenVersion = p.memberList(), p.activeVersion
+	p.syncedSet = nil
+	p.cfgMu.Unlock()
 	acc, cur := p.epochs()
 	core, err := zab.NewLeader(zab.LeaderConfig{
 		ID:             p.cfg.ID,
@@ -129,7 +133,16 @@ func (p *Peer) lead() {
 		if o.gen != gen || o.kind != opPropose {
 			return true
 		}
-		if err := core.Propose(o.zxid, o.data); err != nil {
+		var err error
+		if txnType(o.data) == proto.OpReconfig {
+			var ms []Member
+			if ms, _, err = reconfigConfig(o.data); err == nil {
+				err = core.ProposeReconfig(o.zxid, o.data, membership(ms))
+			}
+		} else {
+			err = core.Propose(o.zxid, o.data)
+		}
+		if err != nil {
 			p.log.Error("proposal refused, leaving the leader role", "zxid", hexZxid(o.zxid), "err", err)
 			return false
 		}
@@ -224,6 +237,14 @@ func (p *Peer) readLearner(c *quorumnet.PeerConn, in chan<- inbound, quit <-chan
 
 // leaderReady does the leader core's work; it reports the end of the role.
 func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn, eng **engine.Engine, gen int64) (bool, error) {
+	if p.cfg.ReconfigEnabled {
+		defer func() {
+			s := core.Synced()
+			p.cfgMu.Lock()
+			p.syncedSet = s
+			p.cfgMu.Unlock()
+		}()
+	}
 	for core.HasReady() {
 		rd := core.Ready()
 		if err := p.persist(&rd); err != nil {
@@ -404,7 +425,7 @@ func (p *Peer) learn(leader int64, observer bool) {
 		}
 	}
 	for {
-		done, err := p.learnerReady(core, c, &eng, &snap, role, gen)
+		done, err := p.learnerReady(core, c, &eng, &snap, role, gen, leader)
 		if err != nil {
 			p.log.Error("learner stopping", "err", err)
 			return
@@ -473,7 +494,7 @@ func (p *Peer) readLeader(c *quorumnet.PeerConn, in chan<- inbound, quit <-chan 
 	}
 }
 
-func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engine.Engine, snap **receivedSnapshot, role engine.Role, gen int64) (bool, error) {
+func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engine.Engine, snap **receivedSnapshot, role engine.Role, gen int64, leader int64) (bool, error) {
 	for core.HasReady() {
 		rd := core.Ready()
 		if rd.HasSnapshot {
@@ -490,6 +511,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			p.lastLogged = rd.SnapshotZxid
 			p.history = nil
 			*snap = nil
+			p.initConfigNode()
 			p.log.Info("synced from the leader", "mode", "SNAP", "zxid", hexZxid(rd.SnapshotZxid))
 		}
 		if rd.HasTruncate {
@@ -501,6 +523,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			p.sessMu.Unlock()
 			p.log.Info("synced from the leader", "mode", "TRUNC", "from", hexZxid(p.lastLogged), "to", hexZxid(rd.TruncateTo))
 			p.lastLogged = p.db.LastZxid
+			p.initConfigNode()
 			kept := p.history[:0]
 			for _, e := range p.history {
 				if e.Zxid <= rd.TruncateTo {
@@ -512,8 +535,10 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 		if err := p.persist(&rd); err != nil {
 			return true, fmt.Errorf("persist: %w", err)
 		}
+		endRole := false
 		if len(rd.Committed) > 0 {
-			if err := p.commit(*eng, rd.Committed); err != nil {
+			var err error
+			if endRole, err = p.commitLeader(*eng, rd.Committed, leader); err != nil {
 				return true, err
 			}
 		}
@@ -546,6 +571,10 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 		}
 		if rd.Done != nil {
 			p.log.Info("learner role over", "reason", rd.Done)
+			return true, nil
+		}
+		if endRole {
+			p.log.Info("learner role over", "reason", "a committed reconfig changed this member's role or leader")
 			return true, nil
 		}
 		core.Advance()

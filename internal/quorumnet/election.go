@@ -704,3 +704,17 @@ func setNoDelay(c net.Conn) {
 		_ = tc.SetNoDelay(true)
 	}
 }
+
+// AddPeer records sid's election address, for a server a reconfig added
+// after the net started (it is dialled like a configured peer from then on).
+func (n *ElectionNet) AddPeer(sid int64, addr string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, ok := n.cfg.Peers[sid]; ok || sid == n.cfg.MyID {
+		return
+	}
+	if n.learned == nil {
+		n.learned = make(map[int64]string)
+	}
+	n.learned[sid] = addr
+}

@@ -74,4 +74,17 @@
 // Zxid epochs are the high 32 bits; a leader whose counter reaches
 // 0xffffffff ends its role (ErrZxidExhausted) to force a new epoch.
 // Reconfiguration (COMMITANDACTIVATE, INFORMANDACTIVATE) is not handled.
+//
+// Reconfiguration: Leader.ProposeReconfig proposes a reconfig txn with the
+// configuration it activates. Until it commits, it and every later
+// proposal commit only with a quorum of the old voters and of the new. At
+// its commit followers get COMMITANDACTIVATE (body: the designated leader's
+// sid, 8 bytes) and observers INFORMANDACTIVATE (that sid, then the txn);
+// the leader counts the new voters from then on, drops learners the new
+// configuration leaves out or moves between voter and observer, and ends
+// its role with ErrLeftConfig when it is not a voter any more. A learner
+// core treats the two packets as COMMIT and INFORM: the driver sees the
+// reconfig txn among the committed entries. A FOLLOWERINFO from a server
+// outside the voters (a joiner) makes a follower whose ACKs count once a
+// configuration lists it.
 package zab

@@ -68,6 +68,18 @@ type learnerHandler struct {
 type outstanding struct {
 	Entry
 	acks map[int64]bool
+	// next is the configuration of a reconfig proposed before this
+	// proposal committed: the proposal needs a quorum of its voters too
+	// (Leader.propose adds the last seen QuorumVerifier). reconfig marks
+	// the reconfig's own proposal.
+	next     *Membership
+	reconfig bool
+}
+
+// Membership is an ensemble configuration's voters and observers.
+type Membership struct {
+	Voters    []int64
+	Observers []int64
 }
 
 // Leader is the leader role's state machine (Leader + LearnerHandler).
@@ -92,6 +104,7 @@ type Leader struct {
 	outstanding   []*outstanding
 	unpersisted   []int64           // my own proposals handed out in Ready, acked at Advance
 	syncs         map[int64][]int64 // zxid → learners waiting for SYNC
+	next          *Membership       // a proposed reconfig's configuration, until it commits
 
 	done error // set once the role ends; all later input is ignored
 	rd   Ready
@@ -260,7 +273,10 @@ func (l *Leader) Step(from int64, p proto.QuorumPacket) {
 			l.drop(from)
 			return
 		}
-		observer := p.Type == ObserverInfo || !isVoter(l.cfg.Voters, from)
+		// A FOLLOWERINFO from a server outside the voters is a follower all
+		// the same (a joiner, before the reconfig that adds it commits):
+		// it gets proposals, and its ACKs count once it is a voter.
+		observer := p.Type == ObserverInfo
 		h = &learnerHandler{sid: from, observer: observer, accepted: EpochOf(p.Zxid), lastHeard: l.tick}
 		l.handlers[from] = h
 		if l.epoch < 0 {
@@ -389,7 +405,7 @@ func (l *Leader) Propose(zxid int64, data []byte) error {
 	}
 	l.lastProposed = zxid
 	e := Entry{Zxid: zxid, Data: data}
-	l.outstanding = append(l.outstanding, &outstanding{Entry: e, acks: map[int64]bool{}})
+	l.outstanding = append(l.outstanding, &outstanding{Entry: e, acks: map[int64]bool{}, next: l.next})
 	l.rd.Entries = append(l.rd.Entries, e)
 	l.unpersisted = append(l.unpersisted, zxid)
 	for _, h := range l.sorted() {
@@ -400,8 +416,99 @@ func (l *Leader) Propose(zxid int64, data []byte) error {
 	return nil
 }
 
+// ProposeReconfig proposes a reconfig txn (type reconfig, a setData of
+// /zookeeper/config) whose configuration is next: until it commits, it and
+// every later proposal need a quorum of both configurations; at its commit
+// followers get COMMITANDACTIVATE and observers INFORMANDACTIVATE, and the
+// leader counts next's voters from then on.
+func (l *Leader) ProposeReconfig(zxid int64, data []byte, next Membership) error {
+	if l.next != nil {
+		return ErrReconfigInProgress
+	}
+	if err := l.Propose(zxid, data); err != nil {
+		return err
+	}
+	nm := &Membership{Voters: slices.Clone(next.Voters), Observers: slices.Clone(next.Observers)}
+	o := l.outstanding[len(l.outstanding)-1]
+	o.next, o.reconfig = nm, true
+	l.next = nm
+	return nil
+}
+
+// Membership returns the voters and observers the leader counts now.
+func (l *Leader) Membership() Membership {
+	return Membership{Voters: slices.Clone(l.cfg.Voters), Observers: slices.Clone(l.cfg.Observers)}
+}
+
+// Synced returns the leader and the followers it has synced (acked
+// NEWLEADER): what Leader.isQuorumSynced counts a new configuration's
+// voters against.
+func (l *Leader) Synced() map[int64]bool {
+	synced := map[int64]bool{l.cfg.ID: true}
+	for sid, h := range l.handlers {
+		if h.stage >= stageNewLeader && !h.observer {
+			synced[sid] = true
+		}
+	}
+	return synced
+}
+
+func (o *outstanding) committable(voters []int64) bool {
+	return quorum(voters, o.acks) && (o.next == nil || quorum(o.next.Voters, o.acks))
+}
+
+// designatedLeader is Leader.getDesignatedLeader: the leader itself when
+// it is a voter of the new configuration, else a new voter that acked the
+// reconfig (the lowest sid), else 0.
+func (l *Leader) designatedLeader(o *outstanding) int64 {
+	if isVoter(o.next.Voters, l.cfg.ID) {
+		return l.cfg.ID
+	}
+	for _, v := range o.next.Voters {
+		if o.acks[v] {
+			return v
+		}
+	}
+	return 0
+}
+
+// activate commits a reconfig: COMMITANDACTIVATE / INFORMANDACTIVATE, then
+// the new configuration. Learners the new configuration drops, or whose
+// role it changes, are disconnected after the packet: they go back to
+// election with the new configuration (as Follower.processPacket throws
+// after processReconfig reports a role change).
+func (l *Leader) activate(o *outstanding) {
+	designated := l.designatedLeader(o)
+	sid := binary.BigEndian.AppendUint64(nil, uint64(designated))
+	for _, h := range l.sorted() {
+		if h.stage < stageSynced {
+			continue
+		}
+		if h.observer {
+			l.send(h.sid, InformAndActivate, o.Zxid, append(slices.Clone(sid), o.Data...))
+		} else {
+			l.send(h.sid, CommitAndActivate, o.Zxid, sid)
+		}
+	}
+	l.cfg.Voters, l.cfg.Observers = o.next.Voters, o.next.Observers
+	if l.next == o.next {
+		l.next = nil
+	}
+	for _, h := range l.sorted() {
+		voter, obs := isVoter(l.cfg.Voters, h.sid), isVoter(l.cfg.Observers, h.sid)
+		if (!voter && !obs) || (h.observer && voter) || (!h.observer && obs) {
+			l.drop(h.sid)
+		}
+	}
+	if designated != l.cfg.ID {
+		// This leader is not a voter any more: the ensemble elects a
+		// leader of the new configuration.
+		l.fail(ErrLeftConfig)
+	}
+}
+
 func (l *Leader) tryCommit() {
-	for len(l.outstanding) > 0 && quorum(l.cfg.Voters, l.outstanding[0].acks) {
+	for len(l.outstanding) > 0 && l.outstanding[0].committable(l.cfg.Voters) {
 		o := l.outstanding[0]
 		l.outstanding = l.outstanding[1:]
 		l.lastProcessed = o.Zxid
@@ -410,6 +517,13 @@ func (l *Leader) tryCommit() {
 			l.committed = slices.Delete(l.committed, 0, len(l.committed)-l.cfg.CommitLogCount)
 		}
 		l.rd.Committed = append(l.rd.Committed, o.Entry)
+		if o.reconfig {
+			l.activate(o)
+			if l.done != nil {
+				return
+			}
+			continue
+		}
 		for _, h := range l.sorted() {
 			if h.stage < stageSynced {
 				continue

@@ -98,6 +98,20 @@ func (l *Learner) Step(p proto.QuorumPacket) {
 		return
 	}
 	l.silent = 0
+	// A reconfig's commit: COMMITANDACTIVATE carries the designated
+	// leader's sid, INFORMANDACTIVATE that sid before the txn. The txn
+	// itself (type reconfig) tells the driver the new configuration, so
+	// the core treats them as COMMIT and INFORM.
+	switch p.Type {
+	case CommitAndActivate:
+		p.Type = Commit
+	case InformAndActivate:
+		if len(p.Data) < 8 {
+			l.fail(ErrMalformed)
+			return
+		}
+		p.Type, p.Data = Inform, p.Data[8:]
+	}
 	switch l.stage {
 	case lDiscovery:
 		l.stepDiscovery(p)

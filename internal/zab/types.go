@@ -63,6 +63,11 @@ var (
 	ErrFollowerAhead  = errors.New("zab: follower is ahead of the leader")
 	ErrStopped        = errors.New("zab: role already ended")
 	ErrNoLeaderConfig = errors.New("zab: voters must include the leader")
+	// ErrReconfigInProgress: a reconfig is proposed and not committed yet.
+	ErrReconfigInProgress = errors.New("zab: a reconfig is in progress")
+	// ErrLeftConfig ends a leader role when a committed reconfig leaves
+	// the leader out of the voters.
+	ErrLeftConfig = errors.New("zab: the leader is not a voter of the new configuration")
 )
 
 // Zxid helpers: epoch is the high 32 bits, counter the low 32.

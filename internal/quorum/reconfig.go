@@ -1,0 +1,345 @@
+package quorum
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/zab"
+)
+
+// ErrBadConfigText reports configuration text that does not parse.
+var ErrBadConfigText = errors.New("quorum: bad configuration text")
+
+// ParseServerSpec parses the value of a server.N line:
+// "host:quorumPort:electionPort[:participant|:observer][;[clientHost:]clientPort]".
+// A client port without a host listens on all interfaces (0.0.0.0).
+func ParseServerSpec(id int64, spec string) (Member, error) {
+	m := Member{ID: id}
+	addr, client, hasClient := strings.Cut(strings.TrimSpace(spec), ";")
+	parts := splitColons(addr)
+	if len(parts) < 3 || len(parts) > 4 {
+		return Member{}, fmt.Errorf("%w: server.%d=%s: want host:quorumPort:electionPort[:role][;[clientHost:]clientPort]", ErrBadConfigText, id, spec)
+	}
+	h := strings.TrimSpace(parts[0])
+	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		h = h[1 : len(h)-1]
+	}
+	if h == "" || strings.ContainsAny(h, "[]; \t") {
+		return Member{}, fmt.Errorf("%w: server.%d: bad host %q", ErrBadConfigText, id, parts[0])
+	}
+	m.Host = h
+	var err error
+	if m.QuorumPort, err = port(parts[1]); err != nil {
+		return Member{}, fmt.Errorf("%w: server.%d quorum port: %v", ErrBadConfigText, id, err)
+	}
+	if m.ElectionPort, err = port(parts[2]); err != nil {
+		return Member{}, fmt.Errorf("%w: server.%d election port: %v", ErrBadConfigText, id, err)
+	}
+	if len(parts) == 4 {
+		switch strings.ToLower(parts[3]) {
+		case "participant":
+		case "observer":
+			m.Observer = true
+		default:
+			return Member{}, fmt.Errorf("%w: server.%d: unknown role %q", ErrBadConfigText, id, parts[3])
+		}
+	}
+	if hasClient {
+		client = strings.TrimSpace(client)
+		host, p := "0.0.0.0", client
+		if h, pp, err := net.SplitHostPort(client); err == nil {
+			host, p = h, pp
+		}
+		if _, err := port(p); err != nil {
+			return Member{}, fmt.Errorf("%w: server.%d client port: %v", ErrBadConfigText, id, err)
+		}
+		m.ClientAddr = net.JoinHostPort(host, p)
+	}
+	return m, nil
+}
+
+func port(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 0 || n > 65535 {
+		return 0, fmt.Errorf("bad port %q", s)
+	}
+	return n, nil
+}
+
+// splitColons splits on ':' outside IPv6 brackets.
+func splitColons(s string) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case ':':
+			if depth == 0 {
+				parts = append(parts, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// ParseConfigText parses QuorumVerifier text (or a dynamic configuration
+// file): server.N lines and an optional version line (hex). Other keys are
+// ignored; lines may also be separated by commas, as reconfig's newMembers.
+func ParseConfigText(text string) ([]Member, int64, error) {
+	var ms []Member
+	var version int64
+	seen := map[int64]bool{}
+	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == ',' || r == '\r' }) {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, 0, fmt.Errorf("%w: %q", ErrBadConfigText, line)
+		}
+		k = strings.TrimSpace(k)
+		switch {
+		case k == "version":
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				return nil, 0, fmt.Errorf("%w: version %q", ErrBadConfigText, v)
+			}
+			version = int64(n)
+		case strings.HasPrefix(k, "server."):
+			id, err := strconv.ParseInt(strings.TrimPrefix(k, "server."), 10, 64)
+			if err != nil || id < 0 {
+				return nil, 0, fmt.Errorf("%w: %q", ErrBadConfigText, k)
+			}
+			if seen[id] {
+				return nil, 0, fmt.Errorf("%w: server.%d twice", ErrBadConfigText, id)
+			}
+			seen[id] = true
+			m, err := ParseServerSpec(id, v)
+			if err != nil {
+				return nil, 0, err
+			}
+			ms = append(ms, m)
+		}
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
+	return ms, version, nil
+}
+
+// membership splits members into sorted voters and observers.
+func membership(ms []Member) zab.Membership {
+	var m zab.Membership
+	for _, x := range ms {
+		if x.Observer {
+			m.Observers = append(m.Observers, x.ID)
+		} else {
+			m.Voters = append(m.Voters, x.ID)
+		}
+	}
+	sort.Slice(m.Voters, func(i, j int) bool { return m.Voters[i] < m.Voters[j] })
+	sort.Slice(m.Observers, func(i, j int) bool { return m.Observers[i] < m.Observers[j] })
+	return m
+}
+
+// nextMembers applies a reconfig request to the last seen members
+// (PrepRequestProcessor: newMembers replaces them; otherwise leaving ids
+// go and joining "server.N=spec" entries, each with a client port, are
+// added or replace their id).
+func nextMembers(cur []Member, req *proto.ReconfigRequest) ([]Member, error) {
+	// Java's null strings arrive as "".
+	if req.NewMembers != "" {
+		ms, _, err := ParseConfigText(req.NewMembers)
+		if err != nil {
+			return nil, proto.ErrBadArguments
+		}
+		return ms, nil
+	}
+	next := make(map[int64]Member, len(cur))
+	for _, m := range cur {
+		next[m.ID] = m
+	}
+	if req.LeavingServers != "" {
+		for _, s := range strings.Split(req.LeavingServers, ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			id, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return nil, proto.ErrBadArguments
+			}
+			delete(next, id)
+		}
+	}
+	if req.JoiningServers != "" {
+		for _, s := range strings.Split(req.JoiningServers, ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			k, v, ok := strings.Cut(s, "=")
+			if !ok {
+				return nil, proto.ErrBadArguments
+			}
+			id, err := strconv.ParseInt(strings.TrimSpace(k[strings.LastIndexByte(k, '.')+1:]), 10, 64)
+			if err != nil {
+				return nil, proto.ErrBadArguments
+			}
+			m, err := ParseServerSpec(id, v)
+			if err != nil || m.ClientAddr == "" {
+				return nil, proto.ErrBadArguments
+			}
+			next[id] = m
+		}
+	}
+	ms := make([]Member, 0, len(next))
+	for _, m := range next {
+		ms = append(ms, m)
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
+	return ms, nil
+}
+
+// txnType reads the type of a PROPOSAL body's TxnHeader (clientId 8,
+// cxid 4, zxid 8, time 8, type 4) without decoding the txn.
+func txnType(data []byte) proto.OpCode {
+	if len(data) < 32 {
+		return 0
+	}
+	return proto.OpCode(int32(binary.BigEndian.Uint32(data[28:])))
+}
+
+// reconfigConfig returns the members and version a reconfig txn activates.
+func reconfigConfig(data []byte) ([]Member, int64, error) {
+	_, rec, _, err := proto.DecodeTxnEntry(data)
+	if err != nil {
+		return nil, 0, err
+	}
+	sd, ok := rec.(*proto.SetDataTxn)
+	if !ok {
+		return nil, 0, fmt.Errorf("%w: reconfig txn is not a setData", ErrBadConfigText)
+	}
+	return ParseConfigText(string(sd.Data))
+}
+
+// leaderReconfig is the leader engine's engine.Reconfigurer.
+type leaderReconfig struct{ p *Peer }
+
+func (r leaderReconfig) NextConfig(req *proto.ReconfigRequest, zxid int64) ([]byte, error) {
+	p := r.p
+	p.cfgMu.Lock()
+	defer p.cfgMu.Unlock()
+	if p.lastSeenVersion != p.activeVersion {
+		return nil, proto.ErrReconfigInProgress
+	}
+	if req.CurConfigID != -1 && req.CurConfigID != p.lastSeenVersion {
+		p.log.Warn("reconfig from an old configuration", "from", hexZxid(req.CurConfigID), "lastSeen", hexZxid(p.lastSeenVersion))
+		return nil, proto.ErrBadVersion
+	}
+	ms, err := nextMembers(p.lastSeenMembers, req)
+	if err != nil {
+		return nil, err
+	}
+	mb := membership(ms)
+	if len(mb.Voters) < 2 {
+		p.log.Warn("reconfig failed: the new configuration must include at least 2 followers")
+		return nil, proto.ErrBadArguments
+	}
+	if !quorumOf(mb.Voters, p.syncedSet) {
+		p.log.Warn("reconfig failed: there must be a connected and synced quorum in the new configuration")
+		return nil, proto.ErrNewConfigNoQuorum
+	}
+	// From here the reconfig is in progress (lastSeenQuorumVerifier): a
+	// second one is refused until this one commits or the role ends.
+	p.lastSeenMembers, p.lastSeenVersion = ms, zxid
+	return configText(ms, zxid), nil
+}
+
+func quorumOf(voters []int64, set map[int64]bool) bool {
+	n := 0
+	for _, v := range voters {
+		if set[v] {
+			n++
+		}
+	}
+	return n > len(voters)/2
+}
+
+// activateConfig switches this member to a committed configuration
+// (QuorumPeer.processReconfig): membership, election, the dynamic
+// configuration file. It reports whether the current role must end: this
+// member left, changed between voter and observer, or (learner) its
+// leader is no longer a voter.
+func (p *Peer) activateConfig(ms []Member, version int64, leader int64) (endRole bool) {
+	if version <= p.cfgVersion {
+		return false
+	}
+	oldMe, wasMember := p.members[p.cfg.ID]
+	p.members = make(map[int64]Member, len(ms))
+	for _, m := range ms {
+		p.members[m.ID] = m
+	}
+	mb := membership(ms)
+	p.voters, p.observers = mb.Voters, mb.Observers
+	p.cfgVersion = version
+	p.configText = configText(ms, version)
+	p.cfgMu.Lock()
+	p.activeVersion = version
+	p.lastSeenMembers, p.lastSeenVersion = ms, version
+	p.cfgMu.Unlock()
+	for _, m := range ms {
+		if m.ID != p.cfg.ID {
+			p.elecNet.AddPeer(m.ID, net.JoinHostPort(m.Host, strconv.Itoa(m.ElectionPort)))
+		}
+	}
+	p.writeDynamicConfig()
+	p.log.Info("configuration activated", "version", hexZxid(version), "voters", mb.Voters, "observers", mb.Observers)
+	me, isMember := p.members[p.cfg.ID]
+	if !isMember {
+		p.log.Warn("this server is not in the new configuration; it stops serving")
+		p.removed.Store(true)
+		return true
+	}
+	p.me = me
+	if err := p.elec.SetConfig(mb.Voters, mb.Observers, p.configText); err != nil {
+		p.log.Error("cannot switch the election to the new configuration", "err", err)
+		p.removed.Store(true)
+		return true
+	}
+	if wasMember && oldMe.Observer != me.Observer {
+		return true
+	}
+	if leader != p.cfg.ID {
+		if lm, ok := p.members[leader]; !ok || lm.Observer {
+			return true
+		}
+	}
+	return false
+}
+
+// writeDynamicConfig writes the configuration to
+// <DynamicConfigPrefix>.dynamic.<version hex>, as QuorumPeer does to
+// zoo.cfg.dynamic.<version>; nothing without a prefix.
+func (p *Peer) writeDynamicConfig() {
+	if p.cfg.DynamicConfigPrefix == "" {
+		return
+	}
+	name := p.cfg.DynamicConfigPrefix + ".dynamic." + strconv.FormatInt(p.cfgVersion, 16)
+	tmp := name + ".tmp"
+	if err := os.WriteFile(tmp, append(append([]byte(nil), p.configText...), '\n'), 0o644); err != nil {
+		p.log.Error("cannot write the dynamic configuration", "file", name, "err", err)
+		return
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		p.log.Error("cannot write the dynamic configuration", "file", name, "err", err)
+	}
+}

@@ -1,0 +1,78 @@
+package quorum
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/zkit-go/zkit/internal/proto"
+)
+
+func TestConfigTextRoundTrip(t *testing.T) {
+	// The text Java 3.8 shows for a three-member ensemble whose third line
+	// names a client port only.
+	const java = "server.1=127.0.0.1:12881:13881:participant\n" +
+		"server.2=127.0.0.1:12882:13882:participant\n" +
+		"server.3=127.0.0.1:12883:13883:participant;0.0.0.0:12183\n" +
+		"version=0"
+	ms, v, err := ParseConfigText("server.1=127.0.0.1:12881:13881\nserver.2=127.0.0.1:12882:13882:participant\nserver.3=127.0.0.1:12883:13883;12183\n")
+	require.NoError(t, err)
+	require.Equal(t, int64(0), v)
+	require.Equal(t, java, string(configText(ms, 0)))
+	ms2, v2, err := ParseConfigText(string(configText(ms, 0x10000002b)))
+	require.NoError(t, err)
+	require.Equal(t, ms, ms2)
+	require.Equal(t, int64(0x10000002b), v2)
+}
+
+func TestNextMembers(t *testing.T) {
+	cur, _, err := ParseConfigText("server.1=h:1:2;3\nserver.2=h:4:5;6\nserver.3=h:7:8:observer;9")
+	require.NoError(t, err)
+	ids := func(ms []Member) []int64 {
+		var out []int64
+		for _, m := range ms {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		req  proto.ReconfigRequest
+		want []int64
+		err  error
+	}{
+		{"add", proto.ReconfigRequest{JoiningServers: "server.4=h:10:11:participant;12"}, []int64{1, 2, 3, 4}, nil},
+		{"remove", proto.ReconfigRequest{LeavingServers: "2,3"}, []int64{1}, nil},
+		{"both", proto.ReconfigRequest{JoiningServers: "server.5=h:1:1;1", LeavingServers: "1"}, []int64{2, 3, 5}, nil},
+		{"members", proto.ReconfigRequest{NewMembers: "server.7=h:1:2;3,server.8=h:4:5;6"}, []int64{7, 8}, nil},
+		{"joiner without client port", proto.ReconfigRequest{JoiningServers: "server.4=h:10:11"}, nil, proto.ErrBadArguments},
+		{"bad leaving id", proto.ReconfigRequest{LeavingServers: "x"}, nil, proto.ErrBadArguments},
+		{"bad members", proto.ReconfigRequest{NewMembers: "server.1=h"}, nil, proto.ErrBadArguments},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ms, err := nextMembers(cur, &tc.req)
+			if tc.err != nil {
+				require.ErrorIs(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, ids(ms))
+		})
+	}
+}
+
+func FuzzParseConfigText(f *testing.F) {
+	f.Add("server.1=127.0.0.1:1:2:participant;0.0.0.0:3\nversion=1a")
+	f.Add("server.2=[::1]:1:2:observer,server.3=h:1:2")
+	f.Fuzz(func(t *testing.T, s string) {
+		ms, v, err := ParseConfigText(s)
+		if err != nil {
+			return
+		}
+		// What parses prints back to text that parses to the same members.
+		ms2, v2, err := ParseConfigText(string(configText(ms, v)))
+		require.NoError(t, err)
+		require.Equal(t, len(ms), len(ms2))
+		require.Equal(t, v, v2)
+	})
+}
