@@ -281,8 +281,11 @@ func TestElectionSimultaneousConnect(t *testing.T) {
 			for i := range 10 {
 				exchange(fmt.Sprint("again", i))
 			}
+			// No flapping: a connection torn down by the first flurry's
+			// late handshake may be replaced once more, never again and
+			// again.
 			for _, id := range ids {
-				assert.Equal(t, before[id], e.lns[id].accepted.Load(), "accepts at %d", id)
+				assert.LessOrEqual(t, e.lns[id].accepted.Load(), before[id]+1, "accepts at %d", id)
 			}
 		})
 	}
