@@ -246,6 +246,26 @@ func findProtected(conn *zk.Conn, parent, id string) (string, error) {
 	return "", nil
 }
 
+// waitConnected waits until the client reports a connected state, and
+// reports false if it closes first. The cleanup starts when its create
+// failed, typically with the connection gone; a request made then would
+// wait in go-zk's queue and go out the moment the connection is back,
+// racing go-zk's re-registration of watches (go-zk v1.0.4's data race on
+// Conn.lastZxid).
+func (c *Client) waitConnected() bool {
+	for {
+		st, ch := c.stateChange()
+		if st.IsConnected() {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-c.closing:
+			return false
+		}
+	}
+}
+
 // cleanupProtected deletes, in the background, nodes that a failed
 // protected create may have left. It first waits for the last attempt to
 // finish, so a create still on its way cannot land after the search; only
@@ -264,6 +284,9 @@ func (c *Client) cleanupProtected(parent string, idsp *[]string, last <-chan str
 		b := DefaultRetry().NewBackOff()
 		for _, id := range ids {
 			for {
+				if !c.waitConnected() {
+					return
+				}
 				err := c.deleteProtected(ctx, parent, id)
 				if err == nil || !(isRetryable(err) || errors.Is(err, ErrRetriesExhausted)) {
 					if err != nil {
