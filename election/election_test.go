@@ -213,13 +213,17 @@ var policies = []election.SuspendPolicy{election.DropOnSuspend, election.KeepUnt
 
 // TestLatchEnsembleFailover is TestLatchFailover on a three-member
 // ensemble whose members fail under the leader's client: the ensemble's
-// leader or a follower stops while the latch leader's session is on it,
-// or the latch leader's client loses every member.
+// leader stops or is partitioned from the rest while the latch leader's
+// session is on it, a follower stops under it, or the latch leader's
+// client loses every member.
 //
-// Not here: the ensemble's leader partitioned from the rest
-// (ens.Partition). About one run in twenty then ends with a participant
-// owning two latch nodes in one session (different protected ids), so
-// "three participants again" never holds; the cause is not found yet.
+// LeaderMemberPartitioned once left, about one run in twenty, a
+// participant owning two latch nodes in one session: its join was cut
+// short while the create sat uncommitted in the partitioned leader's log,
+// the cleanup looked for the node too early (the leader, not yet aware of
+// the partition, still answered reads), and the create committed when the
+// healed leader won the next election. recipes.CreateProtected now looks
+// only after a write barrier.
 func TestLatchEnsembleFailover(t *testing.T) {
 	faults := []struct {
 		name string
@@ -234,6 +238,9 @@ func TestLatchEnsembleFailover(t *testing.T) {
 		{"FollowerMemberStopped", (*rt.Ensemble).Follower,
 			func(_ *rt.Ensemble, m *zktesting.Member) { m.Stop() },
 			func(_ *rt.Ensemble, m *zktesting.Member) {}, false},
+		{"LeaderMemberPartitioned", leaderMember,
+			func(ens *rt.Ensemble, m *zktesting.Member) { ens.Partition([]int64{m.ID}) },
+			func(ens *rt.Ensemble, _ *zktesting.Member) { ens.Heal() }, false},
 		{"ClientCutFromAll", (*rt.Ensemble).Follower,
 			func(ens *rt.Ensemble, _ *zktesting.Member) { partitionProxies(ens, true) },
 			func(ens *rt.Ensemble, _ *zktesting.Member) { partitionProxies(ens, false) }, true},
@@ -328,8 +335,14 @@ func checkFailover(t *testing.T, f failover) {
 	}
 	f.heal(leaderClient)
 	oneLeader(t, ls, 4*timeout)
-	// Everyone is back in line: three participants, one leader.
+	// Everyone is back in line: three participants, one leader. Asked only
+	// while client 1 is connected: a request made while it is not goes out
+	// the moment it reconnects, racing go-zk's re-registration of watches
+	// (see recipestest.WaitServed).
 	rt.Eventually(t, 4*timeout, func() bool {
+		if !clients[1].State().IsConnected() {
+			return false
+		}
 		ps, err := ls[1].Participants(context.Background())
 		return err == nil && len(ps) == 3
 	}, "three participants again, have %v", rt.Lazy(func() string {

@@ -108,7 +108,15 @@
 // create made again with a new UUID (Curator's CURATOR-498 fix). If the
 // create finally fails with an unknown outcome, the client deletes any node
 // the lost attempt made, in the background, after that attempt has
-// finished. IsProtected, ProtectedID and NormalizeProtected read such names.
+// finished. A create whose reply was lost may still be pending in the
+// ensemble (proposed, not yet committed: even a leader cut off from the
+// rest can see it committed once it is healed and re-elected), so before
+// every such search the client makes a write that changes nothing (a multi
+// holding one version check of the parent, version -1): it commits only
+// after the session's earlier writes are decided, or fails with a
+// connection loss and is retried. A read, or a sync asked of the leader
+// itself, gives no such guarantee. IsProtected, ProtectedID and
+// NormalizeProtected read such names.
 //
 // # Watches that stay armed
 //

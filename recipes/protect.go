@@ -69,6 +69,12 @@ func NormalizeProtected(name string) string {
 // the retry policy gave up), a background task owned by the client waits for
 // that attempt to finish and deletes any node it created. Missing parents
 // are created as EnsurePath does.
+//
+// A create whose reply was lost may still be pending in the ensemble and
+// commit later, even after a leader change; so every search for a node by
+// its protected id (before a retry, and in the background cleanup) first
+// makes a write on the session (see settle) that commits only after the
+// earlier ones are decided.
 func (c *Client) CreateProtected(ctx context.Context, path string, data []byte, flags int32, acl []zk.ACL) (string, error) {
 	fp, err := c.prepare(ctx, path)
 	if err != nil {
@@ -86,6 +92,9 @@ func (c *Client) CreateProtected(ctx context.Context, path string, data []byte, 
 	parentsMade := false
 	err = c.retry(ctx, "create protected", true, func(conn *zk.Conn, maybeApplied bool) error {
 		if maybeApplied {
+			if err := settle(conn, parent); err != nil {
+				return err
+			}
 			found, err := findProtected(conn, parent, ids[len(ids)-1])
 			if err != nil && !errors.Is(err, zk.ErrNoNode) {
 				return err
@@ -172,6 +181,9 @@ func ensureParents(conn *zk.Conn, fp string, c *Client) error {
 func (c *Client) deleteProtected(ctx context.Context, parent, id string) error {
 	var found string
 	err := c.retry(ctx, "find protected", false, func(conn *zk.Conn, _ bool) error {
+		if err := settle(conn, parent); err != nil {
+			return err
+		}
 		var err error
 		found, err = findProtected(conn, parent, id)
 		return err
@@ -190,6 +202,35 @@ func (c *Client) deleteProtected(ctx context.Context, parent, id string) error {
 	return err
 }
 
+// settle returns once every write this session sent before it is decided,
+// so that a following findProtected sees a create whose reply was lost if,
+// and only if, that create was applied.
+//
+// A lost reply does not mean a decided create: the create may sit in the
+// leader's log, proposed but not yet committed, and commit later, even
+// after a leader change (a new leader commits what its log holds, and a
+// partitioned old leader can win the next election once healed). A read
+// does not wait for it: the member now serving the session (possibly that
+// very leader, still cut off) answers from what it has applied, and a
+// member serving a later epoch is the only one sure to have decided it. A
+// write does wait: writes commit in log order, so the write below commits
+// only after every earlier proposal of this session is committed or
+// dropped; while the leader is cut off it fails with a connection loss and
+// is retried on the next connection. Sync is not enough: a sync asked of
+// the leader itself is answered at once by zkit (ZooKeeper holds it behind
+// the session's own pending writes, but only those that reached it).
+//
+// The write is a multi holding one version check of the parent, which
+// changes nothing; it takes a zxid even when it fails (missing parent, no
+// READ permission), so only errors meaning "no answer" are returned.
+func settle(conn *zk.Conn, parent string) error {
+	_, err := conn.Multi(&zk.CheckVersionRequest{Path: parent, Version: -1})
+	if err = normalize(err); err != nil && isRetryable(err) {
+		return err
+	}
+	return nil
+}
+
 // findProtected returns the full path of the child of parent carrying id.
 func findProtected(conn *zk.Conn, parent, id string) (string, error) {
 	kids, _, err := conn.Children(parent)
@@ -203,6 +244,26 @@ func findProtected(conn *zk.Conn, parent, id string) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// waitConnected waits until the client reports a connected state, and
+// reports false if it closes first. The cleanup starts when its create
+// failed, typically with the connection gone; a request made then would
+// wait in go-zk's queue and go out the moment the connection is back,
+// racing go-zk's re-registration of watches (go-zk v1.0.4's data race on
+// Conn.lastZxid).
+func (c *Client) waitConnected() bool {
+	for {
+		st, ch := c.stateChange()
+		if st.IsConnected() {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-c.closing:
+			return false
+		}
+	}
 }
 
 // cleanupProtected deletes, in the background, nodes that a failed
@@ -223,6 +284,9 @@ func (c *Client) cleanupProtected(parent string, idsp *[]string, last <-chan str
 		b := DefaultRetry().NewBackOff()
 		for _, id := range ids {
 			for {
+				if !c.waitConnected() {
+					return
+				}
 				err := c.deleteProtected(ctx, parent, id)
 				if err == nil || !(isRetryable(err) || errors.Is(err, ErrRetriesExhausted)) {
 					if err != nil {
