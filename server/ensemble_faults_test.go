@@ -98,6 +98,21 @@ func TestEnsembleDivergedOldLeaderIsTruncated(t *testing.T) {
 	}
 	zktesting.Eventually(t, 20*time.Second, func() bool { return seq.Load() > 50 }, "writes flowing")
 	ens.Partition([]int64{old.ID}, idsOf(others))
+	// Writes sent after the cut reach the old leader alone: it logs them,
+	// no follower ever sees them, so they must be truncated. (A write in
+	// flight at the cut may already be in a follower's log; the new epoch
+	// then commits it, which Zab allows.)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := fmt.Sprintf("/div/late%06d", seq.Add(1))
+			tried.Store(p, true)
+			if _, err := c.Create(p, nil, 0, openACL); err == nil {
+				acked.Store(p, true)
+			}
+		}()
+	}
 	zktesting.Eventually(t, 30*time.Second, func() bool {
 		l := ens.Leader()
 		return l != nil && l.ID != old.ID && old.Role() != server.RoleLeader
