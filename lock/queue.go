@@ -104,6 +104,10 @@ type queue struct {
 }
 
 // enqueue creates our contender node and reads its stat.
+// createGrace is how long a cancelled Lock waits for the answer to a create
+// already sent on a live connection.
+const createGrace = 2 * time.Second
+
 func (q *queue) enqueue(ctx context.Context) (*node, error) {
 	for {
 		p := recipes.JoinPath(q.dir, q.prefix)
@@ -114,9 +118,28 @@ func (q *queue) enqueue(ctx context.Context) (*node, error) {
 				flags = zk.FlagEphemeral
 			}
 		}
-		created, err := q.c.CreateProtected(ctx, p, q.data, flags, nil)
+		// When ctx is cancelled while the create is in flight on a live
+		// connection, the create is given a moment to be answered, so a
+		// node made for us is known and removed before Lock returns. While
+		// disconnected, ctx ends the wait at once and the protected
+		// create's background cleanup removes the node later.
+		cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		stopGrace := context.AfterFunc(ctx, func() {
+			if !q.c.State().IsConnected() {
+				cancel()
+				return
+			}
+			time.AfterFunc(createGrace, cancel)
+		})
+		created, err := q.c.CreateProtected(cctx, p, q.data, flags, nil)
+		stopGrace()
+		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("lock: create contender in %s: %w", q.dir, err)
+		}
+		if ctx.Err() != nil {
+			q.remove(ctx, &node{path: created, sess: q.c.Session()})
+			return nil, ctx.Err()
 		}
 		_, name := recipes.SplitPath(created)
 		seq, _ := sequence(name)

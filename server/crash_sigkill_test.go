@@ -34,12 +34,14 @@ func buildZkit(t *testing.T) string {
 	return bin
 }
 
+// freeLoopbackPort picks a port outside the ephemeral range: the server
+// restarts on it while clients keep dialling, and a port from the
+// ephemeral range can meanwhile be taken by an outgoing connection.
 func freeLoopbackPort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := zktesting.FreePort()
 	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // zkitProcess is a `zkit server` child process.

@@ -150,6 +150,19 @@ func listenOutsideEphemeral() (net.Listener, error) {
 	return nil, err
 }
 
+// FreePort returns a loopback port that is free now and lies below the
+// kernel's ephemeral range, for a server a test restarts on the same port
+// (a port from the ephemeral range can meanwhile become the local port of
+// an outgoing connection, even of a client dialling that very port).
+func FreePort() (int, error) {
+	ln, err := listenOutsideEphemeral()
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return portOf(ln), nil
+}
+
 // ephemeralLow is the low end of the kernel's ephemeral port range.
 func ephemeralLow() int {
 	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")

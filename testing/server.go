@@ -45,6 +45,17 @@ func StartServer(t gotesting.TB, opts ...Option) *Server {
 	cfg.ExtendedTypesEnabled = true
 	cfg.MaxClientCnxns = 0
 	cfg.Logger = testLogger()
+	// The port comes from below the ephemeral range, so it is still free
+	// when the server restarts on it while clients keep dialling.
+	ln, err := listenOutsideEphemeral()
+	if err != nil {
+		t.Fatalf("zktesting: reserve a port: %v", err)
+	}
+	cfg.ClientPort = portOf(ln)
+	f := newFabric()
+	f.reserve(0, ln)
+	cfg.Listen = f.listen(0)
+	t.Cleanup(f.close)
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -118,13 +118,25 @@ func TestOneShotGolden(t *testing.T) {
 
 const zkCliPath = "/usr/share/zookeeper/bin/zkCli.sh"
 
+// skipWithoutJavaCli skips a side-by-side test when Java's zkCli.sh or the
+// ZooKeeper jar it runs is not installed.
+func skipWithoutJavaCli(t *testing.T) {
+	t.Helper()
+	for _, p := range []string{zkCliPath, "/usr/share/java/zookeeper.jar"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("Java ZooKeeper not installed (%s): apt-get install -y zookeeper", p)
+		}
+	}
+	if _, err := exec.LookPath("java"); err != nil {
+		t.Skip("java not installed: apt-get install -y zookeeper")
+	}
+}
+
 // TestOneShotVersusJava runs the same script through Java's zkCli.sh and
 // through zkit cli, each against its own fresh zkit server, and compares
 // the transcripts command by command.
 func TestOneShotVersusJava(t *testing.T) {
-	if _, err := os.Stat(zkCliPath); err != nil {
-		t.Skipf("Java zkCli.sh not installed (%s): apt-get install -y zookeeper", zkCliPath)
-	}
+	skipWithoutJavaCli(t)
 	if _, err := os.Stat("/usr/share/java/zookeeper.jar"); err != nil {
 		t.Skip("Java ZooKeeper not installed: /usr/share/java/zookeeper.jar missing")
 	}
@@ -184,9 +196,7 @@ ls /
 // and into zkit cli (each against a fresh zkit server) and compares
 // stdout, stderr and the exit code.
 func TestInteractiveVersusJava(t *testing.T) {
-	if _, err := os.Stat(zkCliPath); err != nil {
-		t.Skipf("Java zkCli.sh not installed (%s): apt-get install -y zookeeper", zkCliPath)
-	}
+	skipWithoutJavaCli(t)
 	if testing.Short() {
 		t.Skip("starts a JVM; skipped in -short")
 	}

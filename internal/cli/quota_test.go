@@ -90,9 +90,7 @@ func startQuotaServer(t *testing.T) *zktesting.Server {
 // against Java ZooKeeper 3.8 (enforceQuota=true), Java's zkCli.sh against
 // zkit, and zkit cli against zkit; all three transcripts must agree.
 func TestQuotaVersusJava(t *testing.T) {
-	if _, err := os.Stat(zkCliPath); err != nil {
-		t.Skipf("Java zkCli.sh not installed (%s): apt-get install -y zookeeper", zkCliPath)
-	}
+	skipWithoutJavaCli(t)
 	if testing.Short() {
 		t.Skip("starts JVMs; skipped in -short")
 	}
