@@ -97,12 +97,11 @@ func (e *Engine) applyTxn(hdr *proto.TxnHeader, txn jute.Record, r *request) {
 	e.prep.applied(hdr.Zxid)
 	if hdr.Type == proto.OpCloseSession {
 		e.sessions.Remove(hdr.ClientID)
-		if r == nil || r.conn == nil {
+		c := e.forgetSession(hdr.ClientID)
+		if c != nil && (r == nil || r.conn == nil) {
 			// An expiry (or a close asked for elsewhere): drop the
 			// connection still holding the session.
-			if c := e.connForSession(hdr.ClientID); c != nil {
-				c.close()
-			}
+			c.close()
 		}
 	}
 	if r == nil {

@@ -27,6 +27,7 @@ type outFrame struct {
 	raw        []byte      // a pre-encoded frame body (connect response, 4lw text)
 	isRaw      bool
 	closeAfter bool // close the connection once this frame is written
+	closeOnly  bool // write nothing; close once the frames before are written
 	started    time.Time
 	update     bool // the reply of a write: its latency counts as updatelatency
 }
@@ -157,11 +158,22 @@ func (e *Engine) newConn(nc net.Conn) {
 	}
 }
 
-// connForSession returns the connection holding a session, if any.
+// connForSession returns the connection holding a session, if any: the
+// open one, or the last one closed while it still had writes in flight.
 func (e *Engine) connForSession(id int64) *conn {
 	e.connsMu.Lock()
 	defer e.connsMu.Unlock()
 	return e.bySession[id]
+}
+
+// forgetSession drops a closed session's connection from bySession and
+// returns it, if any.
+func (e *Engine) forgetSession(id int64) *conn {
+	e.connsMu.Lock()
+	defer e.connsMu.Unlock()
+	c := e.bySession[id]
+	delete(e.bySession, id)
+	return c
 }
 
 // attach makes c the connection of session id, closing any other
@@ -182,6 +194,11 @@ func (e *Engine) attach(c *conn, id int64) {
 func (c *conn) close() {
 	c.closeOnce.Do(func() {
 		close(c.quit)
+		// Nothing is added to pending once quit is closed.
+		c.pendMu.Lock()
+		busy := c.inFlightLocked()
+		c.space.Broadcast()
+		c.pendMu.Unlock()
 		// Unregister before the socket closes, so a client that saw the
 		// close never finds the connection still counted (cons, dump).
 		e := c.e
@@ -192,14 +209,14 @@ func (c *conn) close() {
 		} else {
 			delete(e.perIP, c.ip)
 		}
-		if id := c.sessionID.Load(); id != 0 && e.bySession[id] == c {
+		// A connection with writes in flight stays the session's last
+		// connection, so a resume waits for them (fenceBehind); the
+		// session's close, or the resume, drops it.
+		if id := c.sessionID.Load(); id != 0 && e.bySession[id] == c && !busy {
 			delete(e.bySession, id)
 		}
 		e.connsMu.Unlock()
 		c.nc.Close()
-		c.pendMu.Lock()
-		c.space.Broadcast()
-		c.pendMu.Unlock()
 		e.tree.RemoveWatcher(c)
 	})
 }
@@ -413,21 +430,32 @@ func (c *conn) handshake(frame []byte) bool {
 	}
 	// As ZooKeeper, a resume first drops the session's current connection
 	// on this server, even when the password then turns out wrong.
-	if old := e.connForSession(req.SessionID); old != nil && old != c {
+	old := e.connForSession(req.SessionID)
+	if old != nil && old != c {
 		old.close()
 	}
 	valid := session.CheckPasswd(req.SessionID, req.Passwd)
 	if valid && e.isLocal(req.SessionID) {
 		valid = e.local.Touch(req.SessionID, time.Now().UnixMilli())
 	} else if valid && e.cfg.Role.learner() {
+		// The leader moves the session's owner to this member.
 		valid = c.revalidate(req.SessionID, int32(timeout))
 	} else if valid {
 		valid = e.sessions.Touch(req.SessionID, time.Now().UnixMilli())
+		if valid && e.cfg.Role == RoleLeader {
+			// The session is this member's again (it may have been a
+			// learner's): LeaderZooKeeperServer.revalidateSession. A
+			// standalone engine has no other owner.
+			valid = e.sessions.SetOwner(req.SessionID, selfOwner{}) == nil
+		}
 	}
 	if !valid {
 		e.log.Info("invalid session, probably expired", "session", hex(req.SessionID), "remote", c.remote)
 		c.push(e.connectResponse(0, 0, req.HasReadOnly, true))
 		return true // the writer closes the connection after the response
+	}
+	if old != nil && old != c {
+		c.fenceBehind(old, req.SessionID)
 	}
 	e.attach(c, req.SessionID)
 	c.push(e.connectResponse(req.SessionID, int32(timeout), req.HasReadOnly, false))
@@ -618,12 +646,25 @@ func (c *conn) handlePacket(frame []byte) error {
 
 // complete marks a write applied and queues every reply that is now due.
 // It runs on the apply goroutine.
+// A barrier (see fenceBehind) completes when its last awaited write has.
+// Completing a request then completes the barriers waiting for it.
 func (c *conn) complete(r *request) {
+	if r.barrier {
+		if r.wait.Add(-1) > 0 {
+			return
+		}
+	} else {
+		c.e.stats.outstanding.Add(-1)
+	}
 	c.pendMu.Lock()
 	r.done = true
-	c.e.stats.outstanding.Add(-1)
 	c.flushDoneLocked()
+	fences := r.fences
 	c.pendMu.Unlock()
+	// Outside pendMu: a barrier belongs to another connection.
+	for _, b := range fences {
+		b.conn.complete(b)
+	}
 }
 
 // flushDoneLocked moves finished requests at the head of pending to out.
@@ -633,7 +674,16 @@ func (c *conn) flushDoneLocked() {
 	n := 0
 	for n < len(c.pending) && c.pending[n].done {
 		r := c.pending[n]
-		c.push(c.e.writeReply(r))
+		switch {
+		case r.barrier:
+			// Nothing to answer: it only held the queue.
+		case r.sessionMoved():
+			// The session moved to another member: no reply; the
+			// connection closes after the replies before this one.
+			c.push(outFrame{closeOnly: true})
+		default:
+			c.push(c.e.writeReply(r))
+		}
 		c.pending[n] = nil
 		n++
 	}
@@ -685,6 +735,10 @@ func (c *conn) writeLoop() {
 		closeAfter := false
 		for i := range frames {
 			f := &frames[i]
+			if f.closeOnly {
+				closeAfter = true
+				break
+			}
 			enc.Reset()
 			enc.Int(0) // length, patched below
 			if f.isRaw {

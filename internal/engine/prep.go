@@ -189,6 +189,7 @@ func (e *Engine) checkSession(r *request) error {
 	}
 	if e.local != nil {
 		if e.local.Contains(r.sessionID) {
+			// Only this engine holds a local session: no owner to check.
 			return e.local.CheckSession(r.sessionID, nil)
 		}
 		// Another member's local session: only that member knows it
@@ -197,7 +198,7 @@ func (e *Engine) checkSession(r *request) error {
 			return nil
 		}
 	}
-	return e.sessions.CheckSession(r.sessionID, nil)
+	return e.sessions.CheckSession(r.sessionID, r.ownerOf())
 }
 
 func (e *Engine) checkACL(acls []proto.ACL, perm int32, authInfo []proto.ID) error {
@@ -318,6 +319,11 @@ func (e *Engine) prepOp(r *request, op proto.OpCode, rec jute.Record, zxid int64
 	case proto.OpCreateSession:
 		// A session created on a learner reaches the leader's tracker here.
 		e.sessions.Add(r.sessionID, r.connect.timeout, time.Now().UnixMilli())
+		if !r.internal {
+			// The creator holds it (PrepRequestProcessor's setOwner); a
+			// local session's upgrade leaves the owner to its next write.
+			e.sessions.SetOwner(r.sessionID, r.ownerOf())
+		}
 		return &proto.CreateSessionTxn{TimeOut: r.connect.timeout}, nil
 	case proto.OpCloseSession:
 		return e.prepCloseSession(r, zxid), nil

@@ -122,9 +122,11 @@ func (e *Engine) takeWaiting(session int64, cxid int32) *request {
 	return r
 }
 
-// SubmitForwarded (leader) preps a request a learner forwarded. It reports
-// a sync, which the driver answers itself (Zab's SYNC) instead.
-func (e *Engine) SubmitForwarded(data []byte, auth []proto.ID) (isSync bool, err error) {
+// SubmitForwarded (leader) preps a request learner from (its server id)
+// forwarded. It reports a sync, which the driver answers itself (Zab's
+// SYNC) instead. A write of a session that has moved to another member
+// since becomes a SESSIONMOVED error txn (see owner.go).
+func (e *Engine) SubmitForwarded(data []byte, auth []proto.ID, from int64) (isSync bool, err error) {
 	d := jute.NewDecoder(data)
 	d.SetMaxLength(e.cfg.MaxBuffer)
 	sid, cxid, op := d.Long(), d.Int(), proto.OpCode(d.Int())
@@ -134,7 +136,7 @@ func (e *Engine) SubmitForwarded(data []byte, auth []proto.ID) (isSync bool, err
 	if op == proto.OpSync {
 		return true, nil
 	}
-	r := &request{sessionID: sid, cxid: cxid, op: op, authInfo: auth, received: time.Now()}
+	r := &request{sessionID: sid, cxid: cxid, op: op, authInfo: auth, received: time.Now(), owner: learnerOwner(from)}
 	switch op {
 	case proto.OpCreateSession:
 		r.connect = &connectState{timeout: d.Int()}
@@ -162,10 +164,15 @@ func forwardData(sid int64, cxid int32, op proto.OpCode, body []byte) []byte {
 	return enc.Bytes()
 }
 
-// RevalidateSession (leader) answers a learner's REVALIDATE: whether the
-// session lives, touching it if so.
-func (e *Engine) RevalidateSession(id int64, timeout int32) bool {
-	return e.sessions.Touch(id, time.Now().UnixMilli())
+// RevalidateSession (leader) answers the REVALIDATE of learner from (its
+// server id): whether the session lives. If it does, it is touched and
+// the learner becomes its owner (Leader.revalidateSession): the client
+// moved there, so writes still coming from where it was get SESSIONMOVED.
+func (e *Engine) RevalidateSession(id int64, timeout int32, from int64) bool {
+	if !e.sessions.Touch(id, time.Now().UnixMilli()) {
+		return false
+	}
+	return e.sessions.SetOwner(id, learnerOwner(from)) == nil
 }
 
 // TouchSessions (leader) records the session activity learners reported.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/zkit-go/zkit/internal/datatree"
@@ -20,6 +21,10 @@ type request struct {
 	authInfo  []proto.ID
 	internal  bool
 	received  time.Time
+	// owner is who sent the request, for the session-owner check (see
+	// owner.go): nil for this engine's own clients, a learnerOwner for a
+	// request a learner forwarded.
+	owner any
 
 	// Set by prep.
 	hdr proto.TxnHeader
@@ -39,11 +44,24 @@ type request struct {
 	// (localClose), waits in the connection's queue as a read does.
 	refuse     proto.Code
 	localClose bool
+
+	// fences are the barriers of connections that later resumed this
+	// request's session on this engine: each waits for this request to
+	// complete. Guarded by conn.pendMu of the request's connection.
+	fences []*request
+	// barrier marks a placeholder at the head of a resumed connection's
+	// queue: it completes, answering nothing, once the session's writes
+	// still in flight on the previous connection have (wait reaches 0).
+	barrier bool
+	wait    atomic.Int32
 }
 
 // queuedAsRead reports whether the request is answered by the connection
 // (runRead) rather than by apply.
 func (r *request) queuedAsRead() bool {
+	if r.barrier {
+		return false
+	}
 	return r.refuse != proto.OK || r.localClose || opKindOf(r.op) == kindRead
 }
 

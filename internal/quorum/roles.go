@@ -284,7 +284,7 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 		var revals []zab.RevalidateRequest
 		if e := *eng; e != nil {
 			for _, fr := range rd.Requests {
-				isSync, err := e.SubmitForwarded(fr.Data, fr.AuthInfo)
+				isSync, err := e.SubmitForwarded(fr.Data, fr.AuthInfo, fr.From)
 				if err != nil {
 					p.log.Warn("bad forwarded request", "from", fr.From, "err", err)
 					continue
@@ -323,7 +323,7 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 		for _, rv := range revals {
 			valid := false
 			if e := *eng; e != nil {
-				valid = e.RevalidateSession(rv.SessionID, rv.Timeout)
+				valid = e.RevalidateSession(rv.SessionID, rv.Timeout, rv.From)
 			}
 			core.RevalidateReply(rv.From, rv.SessionID, valid)
 		}
