@@ -12,7 +12,10 @@
 //	    arrival order. Reads run at once when the session has no write in
 //	    flight, otherwise they wait in the connection's queue behind that
 //	    write, so a session always reads its own writes (ZooKeeper's
-//	    per-session FIFO).
+//	    per-session FIFO). A client that resumes its session on a new
+//	    connection of this engine while the old one still has writes in
+//	    flight gets a barrier at the head of the new queue: nothing on the
+//	    new connection is answered before those writes complete (owner.go).
 //	  - Prep (one goroutine) validates a write, checks ACLs against the tree
 //	    plus the changes still in flight (ZooKeeper's outstanding changes),
 //	    and builds a deterministic txn with the next zxid, the wall-clock time,
@@ -50,6 +53,15 @@
 //     the connect response says readOnly; sessions are local; every write
 //     and sync is answered NOTREADONLY; a closeSession ends the connection
 //     without a txn; isro answers "ro" and srvr's Mode is "read-only".
+//
+// # Session owners (owner.go)
+//
+// The engine that preps writes (standalone, leader) records which member
+// holds each session: itself, or the learner that created or revalidated
+// it. A resume elsewhere moves the owner; prep turns a write from the old
+// owner into a SESSIONMOVED error txn, and the member holding that write's
+// connection closes it without a reply, as ZooKeeper does. Moves between
+// connections of one member are not fenced (one member is one owner).
 //
 // A refused request (EPHEMERALONLOCALSESSION, NOTREADONLY) takes no zxid:
 // it waits in the connection's queue as a read does and is answered in
