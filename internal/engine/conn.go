@@ -649,8 +649,8 @@ func (c *conn) handlePacket(frame []byte) error {
 // A barrier (see fenceBehind) completes when its last awaited write has.
 // Completing a request then completes the barriers waiting for it.
 func (c *conn) complete(r *request) {
-	if r.barrier {
-		if r.wait.Add(-1) > 0 {
+	if r.isBarrier() {
+		if r.fence.wait.Add(-1) > 0 {
 			return
 		}
 	} else {
@@ -659,10 +659,13 @@ func (c *conn) complete(r *request) {
 	c.pendMu.Lock()
 	r.done = true
 	c.flushDoneLocked()
-	fences := r.fences
+	var waiters []*request
+	if r.fence != nil {
+		waiters = r.fence.waiters
+	}
 	c.pendMu.Unlock()
 	// Outside pendMu: a barrier belongs to another connection.
-	for _, b := range fences {
+	for _, b := range waiters {
 		b.conn.complete(b)
 	}
 }
@@ -675,7 +678,7 @@ func (c *conn) flushDoneLocked() {
 	for n < len(c.pending) && c.pending[n].done {
 		r := c.pending[n]
 		switch {
-		case r.barrier:
+		case r.isBarrier():
 			// Nothing to answer: it only held the queue.
 		case r.sessionMoved():
 			// The session moved to another member: no reply; the

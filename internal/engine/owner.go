@@ -54,10 +54,10 @@ func (r *request) sessionMoved() bool {
 // keeps a session's requests in order whichever connection sent them.
 // It runs in c's handshake, before c reads any request.
 func (c *conn) fenceBehind(old *conn, id int64) {
-	b := &request{conn: c, sessionID: id, barrier: true}
+	b := &request{conn: c, sessionID: id, fence: &fence{barrier: true}}
 	// One count for this function, so the barrier cannot complete before
 	// every write of old is counted; dropped by the complete below.
-	b.wait.Store(1)
+	b.fence.wait.Store(1)
 	c.pendMu.Lock()
 	c.pending = append(c.pending, b)
 	c.pendMu.Unlock()
@@ -66,8 +66,11 @@ func (c *conn) fenceBehind(old *conn, id int64) {
 		if r.done || r.queuedAsRead() {
 			continue
 		}
-		b.wait.Add(1)
-		r.fences = append(r.fences, b)
+		b.fence.wait.Add(1)
+		if r.fence == nil {
+			r.fence = &fence{}
+		}
+		r.fence.waiters = append(r.fence.waiters, b)
 	}
 	old.pendMu.Unlock()
 	c.complete(b)

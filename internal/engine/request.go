@@ -10,16 +10,15 @@ import (
 )
 
 // request is one client request (or an internal write such as a session
-// expiry) on its way through the engine.
+// expiry) on its way through the engine. It is allocated for every
+// request: keep it small (small fields last, so they pack).
 type request struct {
 	conn      *conn // nil for internal requests
 	sessionID int64
 	cxid      int32
 	op        proto.OpCode
 	rec       jute.Record // the decoded request body; nil if it did not decode
-	decodeErr bool        // the body did not decode: MARSHALLINGERROR
 	authInfo  []proto.ID
-	internal  bool
 	received  time.Time
 	// owner is who sent the request, for the session-owner check (see
 	// owner.go): nil for this engine's own clients, a learnerOwner for a
@@ -32,11 +31,14 @@ type request struct {
 
 	// Set when the request is complete. For a write, by apply; for a read,
 	// when it runs.
-	done   bool // guarded by conn.pendMu
 	result datatree.Result
 
 	// connect is set for the createSession request of a new connection.
 	connect *connectState
+
+	// fence is set on a resumed connection's barrier and on the writes it
+	// waits for (owner.go); nil otherwise.
+	fence *fence
 
 	// refuse answers the request with this error, in its turn among the
 	// session's requests, without running it (EPHEMERALONLOCALSESSION,
@@ -44,25 +46,33 @@ type request struct {
 	// (localClose), waits in the connection's queue as a read does.
 	refuse     proto.Code
 	localClose bool
-
-	// fences are the barriers of connections that later resumed this
-	// request's session on this engine: each waits for this request to
-	// complete. Guarded by conn.pendMu of the request's connection.
-	fences []*request
-	// barrier marks a placeholder at the head of a resumed connection's
-	// queue: it completes, answering nothing, once the session's writes
-	// still in flight on the previous connection have (wait reaches 0).
-	barrier bool
-	wait    atomic.Int32
+	decodeErr  bool // the body did not decode: MARSHALLINGERROR
+	internal   bool
+	done       bool // guarded by conn.pendMu
 }
 
 // queuedAsRead reports whether the request is answered by the connection
 // (runRead) rather than by apply.
 func (r *request) queuedAsRead() bool {
-	if r.barrier {
+	if r.fence != nil && r.fence.barrier {
 		return false
 	}
 	return r.refuse != proto.OK || r.localClose || opKindOf(r.op) == kindRead
+}
+
+// isBarrier reports whether r is a resumed connection's barrier.
+func (r *request) isBarrier() bool { return r.fence != nil && r.fence.barrier }
+
+// fence links a resumed connection's barrier to the writes it waits for.
+type fence struct {
+	// barrier marks a placeholder at the head of a resumed connection's
+	// queue: it answers nothing and completes once wait reaches 0.
+	barrier bool
+	wait    atomic.Int32
+	// waiters are the barriers waiting for this request (a write of the
+	// previous connection, or that connection's own barrier). Guarded by
+	// conn.pendMu of the request's connection.
+	waiters []*request
 }
 
 // connectState carries a new session's handshake through the pipeline.
