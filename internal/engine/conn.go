@@ -649,14 +649,15 @@ func (c *conn) handlePacket(frame []byte) error {
 // A barrier (see fenceBehind) completes when its last awaited write has.
 // Completing a request then completes the barriers waiting for it.
 func (c *conn) complete(r *request) {
+	c.pendMu.Lock() // also guards r.fence, which a resume may set meanwhile
 	if r.isBarrier() {
 		if r.fence.wait.Add(-1) > 0 {
+			c.pendMu.Unlock()
 			return
 		}
 	} else {
 		c.e.stats.outstanding.Add(-1)
 	}
-	c.pendMu.Lock()
 	r.done = true
 	c.flushDoneLocked()
 	var waiters []*request

@@ -37,7 +37,7 @@ type request struct {
 	connect *connectState
 
 	// fence is set on a resumed connection's barrier and on the writes it
-	// waits for (owner.go); nil otherwise.
+	// waits for (owner.go); nil otherwise. Guarded by conn.pendMu.
 	fence *fence
 
 	// refuse answers the request with this error, in its turn among the
