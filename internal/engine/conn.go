@@ -645,9 +645,9 @@ func (c *conn) handlePacket(frame []byte) error {
 }
 
 // complete marks a write applied and queues every reply that is now due.
-// It runs on the apply goroutine.
-// A barrier (see fenceBehind) completes when its last awaited write has.
-// Completing a request then completes the barriers waiting for it.
+// It runs on the apply goroutine. A barrier (see fenceBehind) completes
+// when its last awaited write has; completing a request then completes the
+// barriers waiting for it.
 func (c *conn) complete(r *request) {
 	c.pendMu.Lock() // also guards r.fence, which a resume may set meanwhile
 	if r.isBarrier() {

@@ -414,7 +414,7 @@ func (e *Engine) LastZxid() int64 {
 func (e *Engine) ExpireSession(id int64) {
 	if e.isLocal(id) {
 		e.local.Remove(id)
-		if c := e.connForSession(id); c != nil {
+		if c := e.forgetSession(id); c != nil {
 			c.close()
 		}
 		return

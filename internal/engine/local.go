@@ -117,7 +117,7 @@ func (e *Engine) localExpiryLoop() {
 		for _, s := range e.local.Expired(time.Now().UnixMilli()) {
 			e.log.Info("local session expired", "session", hex(s.ID), "timeout_ms", s.Timeout)
 			e.local.Remove(s.ID)
-			if c := e.connForSession(s.ID); c != nil {
+			if c := e.forgetSession(s.ID); c != nil {
 				c.close()
 			}
 		}
