@@ -45,6 +45,12 @@
 //  4. Loop: wait until NextExpiry, call Expired, close what it returns.
 //  5. SetClosing when a closeSession request is accepted, Remove when it is
 //     applied.
+//  6. Owners (ZooKeeper's session owner, for SESSIONMOVED): SetOwner when
+//     a session is created and whenever a client resumes it through
+//     another owner; CheckSession with the request's owner before every
+//     write. An owner is any comparable value naming who holds the
+//     session (package engine uses the member: itself, or a learner's id);
+//     a session without one takes the first owner checked.
 //
 // All methods are safe for concurrent use.
 package session
