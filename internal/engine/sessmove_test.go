@@ -182,6 +182,10 @@ type fakeQuorum struct {
 	mu        sync.Mutex // guards proposed
 	proposed  []txnEntry
 	forwarded chan []byte
+	// hold (set before use) makes a leader's proposals wait in held for
+	// the test to commit, instead of committing at once.
+	hold bool
+	held chan []byte
 }
 
 type txnEntry struct {
@@ -197,6 +201,10 @@ func (q *fakeQuorum) Propose(zxid int64, entry []byte) {
 	q.mu.Lock()
 	q.proposed = append(q.proposed, txnEntry{hdr, rec})
 	q.mu.Unlock()
+	if q.hold {
+		q.held <- entry
+		return
+	}
 	if err := q.e.Commit([][]byte{entry}); err != nil {
 		panic(err)
 	}
@@ -205,8 +213,11 @@ func (q *fakeQuorum) Propose(zxid int64, entry []byte) {
 func (q *fakeQuorum) Forward(data []byte, _ []proto.ID) {
 	q.forwarded <- append([]byte(nil), data...)
 }
-func (q *fakeQuorum) Revalidate(int64, int32)  {}
-func (q *fakeQuorum) Touch(id int64, to int32) {}
+
+// Revalidate answers at once that the session lives (the engine has
+// registered the waiting connection before asking).
+func (q *fakeQuorum) Revalidate(id int64, _ int32) { q.e.Revalidated(id, true) }
+func (q *fakeQuorum) Touch(id int64, to int32)     {}
 
 // proposal waits for the txn of (session, cxid).
 func (q *fakeQuorum) proposal(t *testing.T, session int64, cxid int32) txnEntry {
@@ -228,7 +239,7 @@ func (q *fakeQuorum) proposal(t *testing.T, session int64, cxid int32) txnEntry 
 
 func startMember(t *testing.T, role engine.Role) (*engine.Engine, *fakeQuorum) {
 	t.Helper()
-	q := &fakeQuorum{forwarded: make(chan []byte, 64)}
+	q := &fakeQuorum{forwarded: make(chan []byte, 64), held: make(chan []byte, 64)}
 	e, err := engine.New(engine.Config{
 		Role:     role,
 		Quorum:   q,
@@ -431,5 +442,114 @@ func TestLearnerClosesMovedConnection(t *testing.T) {
 	case <-a.Done():
 	case <-ctx.Done():
 		t.Fatal("the learner did not close the connection")
+	}
+}
+
+// txnOfForwarded turns a forwarded createSession, create or setData into
+// the txn a leader would commit for it, as the leader's prep would.
+func txnOfForwarded(t *testing.T, data []byte, zxid int64) []byte {
+	t.Helper()
+	d := jute.NewDecoder(data)
+	hdr := proto.TxnHeader{ClientID: d.Long(), Cxid: d.Int(), Zxid: zxid, Time: time.Now().UnixMilli()}
+	hdr.Type = proto.OpCode(d.Int())
+	var rec jute.Record
+	switch hdr.Type {
+	case proto.OpCreateSession:
+		rec = &proto.CreateSessionTxn{TimeOut: d.Int()}
+	case proto.OpCreate:
+		var req proto.CreateRequest
+		req.Decode(d)
+		rec = &proto.CreateTxn{Path: req.Path, Data: req.Data, ACL: req.ACL, ParentCVersion: 1}
+	case proto.OpSetData:
+		var req proto.SetDataRequest
+		req.Decode(d)
+		rec = &proto.SetDataTxn{Path: req.Path, Data: req.Data, Version: 1}
+	default:
+		t.Fatalf("unexpected forwarded op %v", hdr.Type)
+	}
+	require.NoError(t, d.Err())
+	var enc jute.Encoder
+	proto.EncodeTxnEntry(&enc, &hdr, rec, nil)
+	return enc.Bytes()
+}
+
+// On an ensemble member too, a client that resumes on another connection
+// of the same member while its write waits for the quorum keeps one
+// owner (no SESSIONMOVED) and its read on the new connection waits for
+// that write's commit.
+func TestResumeOnMemberWaitsForOldWrites(t *testing.T) {
+	for _, role := range []engine.Role{engine.RoleLeader, engine.RoleFollower} {
+		t.Run(role.String(), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(30*time.Second))
+			defer cancel()
+			e, q := startMember(t, role)
+			q.hold = true
+			var zxid int64
+			// next returns the next write the member sent towards the
+			// quorum, as a committable txn entry.
+			next := func() []byte {
+				zxid++
+				select {
+				case entry := <-q.held:
+					return entry
+				case data := <-q.forwarded:
+					return txnOfForwarded(t, data, zxid)
+				case <-ctx.Done():
+					t.Fatal("no write reached the quorum")
+				}
+				return nil
+			}
+			commit := func(entry []byte) { require.NoError(t, e.Commit([][]byte{entry})) }
+
+			type dialed struct {
+				c   *client.Conn
+				err error
+			}
+			dc := make(chan dialed, 1)
+			go func() {
+				c, err := client.Dial(ctx, "member", pipeDialer(e))
+				dc <- dialed{c, err}
+			}()
+			commit(next()) // createSession
+			d := <-dc
+			require.NoError(t, d.err)
+			a := d.c
+			t.Cleanup(func() { a.Close() })
+			created := make(chan error, 1)
+			go func() {
+				_, err := a.Create(ctx, "/x", []byte("old"), proto.FlagPersistent, proto.OpenACLUnsafe)
+				created <- err
+			}()
+			commit(next())
+			require.NoError(t, <-created)
+
+			setDone := asyncSet(ctx, a, "/x", []byte("new"))
+			set := next() // the setData waits for the quorum
+			b := dial(t, "member", pipeDialer(e), client.WithSession(a.SessionID(), a.Passwd()))
+			// Nobody commits a closeSession here: leave without one.
+			t.Cleanup(b.Drop)
+			select {
+			case <-a.Done():
+			case <-ctx.Done():
+				t.Fatal("the old connection was not closed on resume")
+			}
+			require.Error(t, <-setDone)
+			got := asyncGet(ctx, b, "/x")
+			zktesting.Eventually(t, 10*time.Second, func() bool { return lastOpOf(e, a.SessionID()) == "GETD" },
+				"the member received the read")
+			select {
+			case r := <-got:
+				t.Fatalf("read answered while the session's write was in flight: %q %v", r.data, r.err)
+			default:
+			}
+			commit(set)
+			r := <-got
+			require.NoError(t, r.err)
+			assert.Equal(t, "new", string(r.data))
+			if role == engine.RoleLeader {
+				p := q.proposal(t, a.SessionID(), 2)
+				assert.Equal(t, proto.OpSetData, p.hdr.Type, "one member is one owner: not fenced")
+			}
+		})
 	}
 }
