@@ -31,9 +31,14 @@ type LeaderConfig struct {
 	// InitLimit and SyncLimit in ticks (one tick = tickTime).
 	InitLimit int
 	SyncLimit int
-	// ConfigText is the NEWLEADER body (the QuorumVerifier text).
+	// ConfigText is the NEWLEADER body (the QuorumVerifier text); a
+	// committed reconfig replaces it with its configuration's.
 	ConfigText []byte
-	ForceSnap  bool
+	// EpochConfigText, when set, makes the NEWLEADER body once the epoch is
+	// known (ZooKeeper gives an unversioned configuration the NEWLEADER
+	// zxid as its version when reconfig is enabled, ZOOKEEPER-1783).
+	EpochConfigText func(epoch int64) []byte
+	ForceSnap       bool
 }
 
 type leaderPhase int
@@ -80,6 +85,9 @@ type outstanding struct {
 type Membership struct {
 	Voters    []int64
 	Observers []int64
+	// Text is the configuration's QuorumVerifier text, when known: a
+	// committed reconfig makes it the NEWLEADER body.
+	Text []byte
 }
 
 // Leader is the leader role's state machine (Leader + LearnerHandler).
@@ -258,6 +266,9 @@ func (l *Leader) syncLearner(h *learnerHandler) {
 		}
 	}
 	h.stage = stageSynced
+	if l.cfg.EpochConfigText != nil {
+		l.cfg.ConfigText, l.cfg.EpochConfigText = l.cfg.EpochConfigText(l.epoch), nil
+	}
 	l.send(h.sid, NewLeaderPacket, MakeZxid(l.epoch, 0), l.cfg.ConfigText)
 }
 
@@ -428,7 +439,7 @@ func (l *Leader) ProposeReconfig(zxid int64, data []byte, next Membership) error
 	if err := l.Propose(zxid, data); err != nil {
 		return err
 	}
-	nm := &Membership{Voters: slices.Clone(next.Voters), Observers: slices.Clone(next.Observers)}
+	nm := &Membership{Voters: slices.Clone(next.Voters), Observers: slices.Clone(next.Observers), Text: next.Text}
 	o := l.outstanding[len(l.outstanding)-1]
 	o.next, o.reconfig = nm, true
 	l.next = nm
@@ -473,10 +484,11 @@ func (l *Leader) designatedLeader(o *outstanding) int64 {
 }
 
 // activate commits a reconfig: COMMITANDACTIVATE / INFORMANDACTIVATE, then
-// the new configuration. Learners the new configuration drops, or whose
-// role it changes, are disconnected after the packet: they go back to
-// election with the new configuration (as Follower.processPacket throws
-// after processReconfig reports a role change).
+// the new configuration. Learners whose role it changes are disconnected
+// after the packet: they go back to election with the new configuration
+// (as Follower.processPacket throws after processReconfig reports a role
+// change). Learners it leaves out keep following without a vote, as in
+// ZooKeeper.
 func (l *Leader) activate(o *outstanding) {
 	designated := l.designatedLeader(o)
 	sid := binary.BigEndian.AppendUint64(nil, uint64(designated))
@@ -491,12 +503,15 @@ func (l *Leader) activate(o *outstanding) {
 		}
 	}
 	l.cfg.Voters, l.cfg.Observers = o.next.Voters, o.next.Observers
+	if o.next.Text != nil {
+		l.cfg.ConfigText = o.next.Text
+	}
 	if l.next == o.next {
 		l.next = nil
 	}
 	for _, h := range l.sorted() {
 		voter, obs := isVoter(l.cfg.Voters, h.sid), isVoter(l.cfg.Observers, h.sid)
-		if (!voter && !obs) || (h.observer && voter) || (!h.observer && obs) {
+		if (h.observer && voter) || (!h.observer && obs) {
 			l.drop(h.sid)
 		}
 	}

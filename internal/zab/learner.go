@@ -49,8 +49,10 @@ type Learner struct {
 	snapZxid int64
 	held     []Entry
 	touches  []Touch
-	done     error
-	rd       Ready
+	// leaderConfig is NEWLEADER's configuration text, reported at UPTODATE.
+	leaderConfig []byte
+	done         error
+	rd           Ready
 }
 
 // NewLearner starts the learner role: the first Ready carries FOLLOWERINFO
@@ -184,6 +186,7 @@ func (l *Learner) stepSyncing(p proto.QuorumPacket) {
 // before the ACK (the ZOOKEEPER-3911/4394/4643/4646/4785 fix): truncation or
 // snapshot, then every sync proposal, then currentEpoch, then ACK.
 func (l *Learner) ackNewLeader(p proto.QuorumPacket) {
+	l.leaderConfig = p.Data
 	switch l.mode {
 	case Trunc:
 		l.rd.HasTruncate, l.rd.TruncateTo = true, l.truncTo
@@ -257,6 +260,7 @@ func (l *Learner) stepBroadcast(p proto.QuorumPacket) {
 		}
 		l.stage = lBroadcast
 		l.rd.Established, l.rd.EstablishedZxid = true, l.lastLogged
+		l.rd.LeaderConfig, l.leaderConfig = l.leaderConfig, nil
 		l.send(Ack, MakeZxid(l.epoch, 0), nil)
 		cs := l.commits
 		l.commits = nil

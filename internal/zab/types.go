@@ -155,6 +155,10 @@ type Ready struct {
 	// history the new epoch starts from.
 	Established     bool
 	EstablishedZxid int64
+	// LeaderConfig (learner, with Established) is the configuration text
+	// NEWLEADER carried: the leader's, to activate when newer than the
+	// learner's (it may have missed a reconfig's commit).
+	LeaderConfig []byte
 
 	// Done ends the role: the caller closes connections and goes LOOKING.
 	Done error
