@@ -61,7 +61,10 @@
 // order, no version line), after which Config.ConfigWritten points the
 // zoo.cfg at it. A learner whose role changes or whose leader left goes
 // back to election; a leader that left steps down (zab.ErrLeftConfig) and
-// the others elect a leader of the new configuration. A member the
+// hands over to the voter of the new configuration it designates
+// (COMMITANDACTIVATE's sid): every member takes its role from that
+// designation without an election (election.Designate, as QuorumPeer's
+// reconfigFlag does), the old leader following it. A member the
 // configuration drops keeps following without a vote and keeps serving,
 // as ZooKeeper's does, so a later reconfig can add it back. A joiner is
 // started with a configuration listing the current members and itself:

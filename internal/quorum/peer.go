@@ -126,6 +126,9 @@ type Peer struct {
 
 	// Owned by the peer loop.
 	lastLogged int64
+	// designated is the next role's decision when a committed reconfig
+	// named the new leader: the loop takes it instead of electing.
+	designated *election.Decision
 	history    []zab.Entry // the committed log tail, for DIFF
 
 	// sessMu guards sessions: the sessions of committed createSession
@@ -420,9 +423,16 @@ func (p *Peer) setState(s string) {
 
 func (p *Peer) run() {
 	for !p.stopped() {
-		dec, ok := p.lookForLeader()
-		if !ok {
-			return
+		var dec election.Decision
+		if d := p.designated; d != nil {
+			p.designated = nil
+			dec = *d
+			p.log.Info("taking the role a reconfig designated", "leader", dec.Leader, "role", dec.Role.String())
+		} else {
+			var ok bool
+			if dec, ok = p.lookForLeader(); !ok {
+				return
+			}
 		}
 		switch dec.Role {
 		case election.Leading:
@@ -576,6 +586,17 @@ func copySessions(m map[int64]int32) map[int64]int32 {
 		c[k] = v
 	}
 	return c
+}
+
+// designate records the leader a committed reconfig named, so the next
+// role is taken without an election (QuorumPeer's reconfigFlag), when it
+// is a voter of the configuration now active.
+func (p *Peer) designate(leader int64) {
+	if m, ok := p.members[leader]; !ok || m.Observer {
+		return
+	}
+	d := p.elec.Designate(leader, p.cfgVersion)
+	p.designated = &d
 }
 
 // commit applies committed txns: through the engine when one serves (it

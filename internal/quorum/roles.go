@@ -333,6 +333,9 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 			p.setState("leader")
 		}
 		if rd.Done != nil {
+			if rd.Designated != 0 {
+				p.designate(rd.Designated)
+			}
 			p.log.Info("leader role over", "reason", rd.Done)
 			return true, nil
 		}
@@ -561,6 +564,9 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			var err error
 			if endRole, err = p.commitLeader(*eng, rd.Committed, leader); err != nil {
 				return true, err
+			}
+			if endRole && rd.Designated != 0 {
+				p.designate(rd.Designated)
 			}
 		}
 		for _, m := range rd.Messages {

@@ -469,18 +469,39 @@ func (o *outstanding) committable(voters []int64) bool {
 }
 
 // designatedLeader is Leader.getDesignatedLeader: the leader itself when
-// it is a voter of the new configuration, else a new voter that acked the
-// reconfig (the lowest sid), else 0.
+// it is a voter of the new configuration; else, among the new voters that
+// acked the reconfig, the one that also acked the longest run of the
+// proposals after it (the most up to date, so the fewest uncommitted
+// proposals are dropped), lowest sid first; else 0.
 func (l *Leader) designatedLeader(o *outstanding) int64 {
 	if isVoter(o.next.Voters, l.cfg.ID) {
 		return l.cfg.ID
 	}
+	var candidates []int64
 	for _, v := range o.next.Voters {
 		if o.acks[v] {
-			return v
+			candidates = append(candidates, v)
 		}
 	}
-	return 0
+	if len(candidates) == 0 {
+		return 0
+	}
+	for _, later := range l.outstanding {
+		if later.Zxid <= o.Zxid {
+			continue
+		}
+		kept := candidates[:0:0]
+		for _, c := range candidates {
+			if later.acks[c] {
+				kept = append(kept, c)
+			}
+		}
+		if len(kept) == 0 {
+			break
+		}
+		candidates = kept
+	}
+	return candidates[0]
 }
 
 // activate commits a reconfig: COMMITANDACTIVATE / INFORMANDACTIVATE, then
@@ -516,8 +537,10 @@ func (l *Leader) activate(o *outstanding) {
 		}
 	}
 	if designated != l.cfg.ID {
-		// This leader is not a voter any more: the ensemble elects a
-		// leader of the new configuration.
+		// This leader is not a voter any more: it steps down; the
+		// designated voter (if any acked) leads the new configuration
+		// without an election, and the others, this one included, follow it.
+		l.rd.Designated = designated
 		l.fail(ErrLeftConfig)
 	}
 }

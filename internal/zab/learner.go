@@ -103,14 +103,23 @@ func (l *Learner) Step(p proto.QuorumPacket) {
 	// A reconfig's commit: COMMITANDACTIVATE carries the designated
 	// leader's sid, INFORMANDACTIVATE that sid before the txn. The txn
 	// itself (type reconfig) tells the driver the new configuration, so
-	// the core treats them as COMMIT and INFORM.
+	// the core treats them as COMMIT and INFORM, and reports a designated
+	// leader other than the current one (Ready.Designated).
 	switch p.Type {
 	case CommitAndActivate:
+		if len(p.Data) >= 8 && l.stage == lBroadcast {
+			if d := int64(binary.BigEndian.Uint64(p.Data)); d != l.cfg.Leader && d > 0 {
+				l.rd.Designated = d
+			}
+		}
 		p.Type = Commit
 	case InformAndActivate:
 		if len(p.Data) < 8 {
 			l.fail(ErrMalformed)
 			return
+		}
+		if d := int64(binary.BigEndian.Uint64(p.Data)); d != l.cfg.Leader && d > 0 && l.stage == lBroadcast {
+			l.rd.Designated = d
 		}
 		p.Type, p.Data = Inform, p.Data[8:]
 	}
