@@ -26,4 +26,3 @@ func TestListenBelowEphemeral(t *testing.T) {
 	require.NoError(t, err, "a port from Free can be bound")
 	require.NoError(t, ln.Close())
 }
-
