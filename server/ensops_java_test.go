@@ -413,16 +413,6 @@ func (tg *ensTarget) recordInitialConfig(t *testing.T, ctx context.Context, role
 // new configuration's version (or -1).
 func (tg *ensTarget) recordReconfig(ctx context.Context, what string, c *client.Conn, joining, leaving, members string, from int64) int64 {
 	data, st, err := reconfig(ctx, c, joining, leaving, members, from)
-	// zkit answers a reconfig when it applies, and activates the new
-	// configuration a moment later, so a reconfig sent right after
-	// another's reply can find it still in progress (RECONFIGINPROGRESS);
-	// Java's leader activates it before the reply. Retry then.
-	// TODO(quorum): activate before answering, and drop this retry.
-	deadline := time.Now().Add(zktesting.Scale(10 * time.Second))
-	for tg.name == "zkit" && errors.Is(err, proto.ErrReconfigInProgress) && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond) // polling the leader's state, as a client would
-		data, st, err = reconfig(ctx, c, joining, leaving, members, from)
-	}
 	if err != nil {
 		tg.record("reconfig %s: %s", what, errName(err))
 		return -1
