@@ -791,3 +791,52 @@ func TestJavaEnsembleLocalSessions(t *testing.T) {
 	}))
 	runBoth(t, newJavaTarget(je), newZkitTarget(ze), localSessionScript)
 }
+
+// readOnlyGlobalScript: read-only mode without local sessions. A session
+// made while the quorum was up cannot come back to the read-only member.
+func readOnlyGlobalScript(t *testing.T, tg *ensTarget) {
+	ctx := scriptCtx(t)
+	tg.assignRoles(t)
+	L, F, G := tg.id("L"), tg.id("F"), tg.id("G")
+	pre := mustDial(t, ctx, tg.addr(F), client.WithReadOnly(true), client.WithSessionTimeout(30*time.Second))
+	tg.record("global session: readOnly=%v", pre.ReadOnly())
+	pre.Drop()
+	tg.stop(L)
+	tg.stop(G)
+	tg.record("survivor mode: %s", tg.waitMode(t, F, "read-only"))
+	_, e := dialName(ctx, tg.addr(F), client.WithReadOnly(true), client.WithSession(pre.SessionID(), pre.Passwd()))
+	tg.record("global session reconnects in read-only mode: %s", e)
+	// Java 3.8's read-only server makes new sessions only as local
+	// sessions: without localSessionsEnabled its ReadOnlyRequestProcessor
+	// refuses the createSession and the client gets a NOTREADONLY reply
+	// header where the connect response belongs (ZOOKEEPER-3863's
+	// ReadOnlyZooKeeperServer.setLocalSessionFlag; still so in 3.8.6; the
+	// Java tests of read-only mode all enable local sessions). zkit makes
+	// every read-only session local, so a client can always read.
+	nc, e := dialName(ctx, tg.addr(F), client.WithReadOnly(true))
+	if nc != nil {
+		e = fmt.Sprintf("%s readOnly=%v", e, nc.ReadOnly())
+		_ = nc.Close()
+	}
+	tg.pinned(t, "new session in read-only mode", e, "refused", "ok readOnly=true",
+		"Java 3.8 refuses new read-only sessions without localSessionsEnabled")
+	tg.start(t, L)
+	tg.waitMode(t, F, "follower", "leader")
+	back, e := dialName(ctx, tg.addr(F), client.WithReadOnly(true), client.WithSession(pre.SessionID(), pre.Passwd()))
+	tg.record("global session reconnects once the quorum is back: %s", e)
+	if back != nil {
+		tg.record("readOnly=%v", back.ReadOnly())
+		_ = back.Close()
+	}
+	tg.start(t, G)
+}
+
+// TestJavaEnsembleReadOnlyGlobalSessions compares read-only mode without
+// local sessions with a Java ZooKeeper 3.8 ensemble.
+func TestJavaEnsembleReadOnlyGlobalSessions(t *testing.T) {
+	je := startJava(t, []string{"-Dreadonlymode.enabled=true"}, nil)
+	ze := zktesting.StartEnsemble(t, 3, zktesting.WithMemberConfig(func(_ int64, c *server.Config) {
+		c.ReadOnlyModeEnabled = true
+	}))
+	runBoth(t, newJavaTarget(je), newZkitTarget(ze), readOnlyGlobalScript)
+}

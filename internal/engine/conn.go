@@ -411,6 +411,14 @@ func (c *conn) handshake(frame []byte) bool {
 		c.pendMu.Unlock()
 		return !c.closed()
 	}
+	if e.cfg.Role == RoleReadOnly && !e.isLocal(req.SessionID) && e.sessions.Contains(req.SessionID) {
+		// ZooKeeper 3.7+ (ZOOKEEPER-3863) closes a global session's
+		// reconnection in read-only mode: without a quorum the session
+		// cannot be renewed, and its ephemerals and watches may already
+		// be gone on the majority side. Its client tries another server.
+		e.log.Info("refusing global session reconnection in read-only mode", "session", hex(req.SessionID), "remote", c.remote)
+		return false
+	}
 	// As ZooKeeper, a resume first drops the session's current connection
 	// on this server, even when the password then turns out wrong.
 	if old := e.connForSession(req.SessionID); old != nil && old != c {

@@ -47,7 +47,8 @@
 //   - Read-only mode (RoleReadOnly): an engine over a member's applied tree
 //     while the member has no quorum. Only clients whose ConnectRequest asks
 //     for read-only are served (others are closed, as NOT_READ_ONLY_CLIENT);
-//     the connect response says readOnly; sessions are local; every write
+//     the connect response says readOnly; new sessions are local; a global
+//     session's reconnection is closed (ZOOKEEPER-3863); every write
 //     and sync is answered NOTREADONLY; a closeSession ends the connection
 //     without a txn; isro answers "ro" and srvr's Mode is "read-only".
 //
