@@ -670,6 +670,8 @@ func readOnlyScript(t *testing.T, tg *ensTarget) {
 	}
 	_, err = ro.Exists(ctx, "/ro", false)
 	tg.record("exists after refused writes: %s", errName(err))
+	tg.record("dump: %s", normDump(clienttest.FourLetter(tg.addr(F), "dump"),
+		map[int64]string{rw.SessionID(): "rw", ro.SessionID(): "ro"}))
 
 	tg.start(t, L)
 	select {
@@ -758,6 +760,11 @@ func localSessionScript(t *testing.T, tg *ensTarget) {
 	c2b, e := dialName(ctx, tg.addr(3), client.WithSession(c2.SessionID(), c2.Passwd()), long)
 	tg.record("upgraded session resumed on another member: %s", e)
 
+	names := map[int64]string{c1.SessionID(): "c1", c2.SessionID(): "c2"}
+	for _, r := range []string{"L", "F", "G"} {
+		tg.record("dump on %s (member %d): %s", r, tg.id(r), normDump(clienttest.FourLetter(tg.roleAddr(r), "dump"), names))
+	}
+
 	require.NoError(t, c1.Close())
 	_, e = dialName(ctx, tg.addr(1), client.WithSession(c1.SessionID(), c1.Passwd()))
 	tg.record("closed local session resumed: %s", e)
@@ -839,4 +846,47 @@ func TestJavaEnsembleReadOnlyGlobalSessions(t *testing.T) {
 		c.ReadOnlyModeEnabled = true
 	}))
 	runBoth(t, newJavaTarget(je), newZkitTarget(ze), readOnlyGlobalScript)
+}
+
+var (
+	dumpSessionID = regexp.MustCompile(`0x[0-9a-f]+`)
+	dumpSets      = regexp.MustCompile(`Session Sets \(\d+\)/\((\d+)\):`)
+	dumpTimeout   = regexp.MustCompile(`\t\d+ms$`)
+)
+
+// normDump keeps dump's session tracker and ephemeral parts with session
+// ids named (names; "S?" for others), expiry buckets dropped (their
+// grouping depends on timing; the ids are sorted within each part),
+// timeouts as "T" (zkit's test ensembles cap them lower), and the
+// connections part left out (ports, timing).
+func normDump(text string, names map[int64]string) string {
+	text, _, _ = strings.Cut(text, "Connections dump:")
+	var out, group []string
+	flush := func() {
+		slices.Sort(group)
+		out = append(out, group...)
+		group = nil
+	}
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		if strings.Contains(line, " expire at ") {
+			continue
+		}
+		line = dumpSessionID.ReplaceAllStringFunc(line, func(h string) string {
+			id, err := strconv.ParseUint(h[2:], 16, 64)
+			if n, ok := names[int64(id)]; ok && err == nil {
+				return n
+			}
+			return "S?"
+		})
+		line = dumpSets.ReplaceAllString(line, "Session Sets ($1):")
+		line = dumpTimeout.ReplaceAllString(line, "\tT")
+		if strings.HasPrefix(line, "\t") && !strings.HasPrefix(strings.TrimSpace(line), "/") {
+			group = append(group, strings.TrimSpace(line)) // a session id in a bucket
+			continue
+		}
+		flush()
+		out = append(out, strings.TrimSpace(line))
+	}
+	flush()
+	return strings.Join(out, " | ")
 }
