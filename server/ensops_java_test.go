@@ -762,7 +762,17 @@ func localSessionScript(t *testing.T, tg *ensTarget) {
 
 	names := map[int64]string{c1.SessionID(): "c1", c2.SessionID(): "c2"}
 	for _, r := range []string{"L", "F", "G"} {
-		tg.record("dump on %s (member %d): %s", r, tg.id(r), normDump(clienttest.FourLetter(tg.roleAddr(r), "dump"), names))
+		// Wait (bounded) for the member to apply c2's upgrade and create.
+		var dump string
+		deadline := time.Now().Add(zktesting.Scale(10 * time.Second))
+		for {
+			dump = clienttest.FourLetter(tg.roleAddr(r), "dump")
+			if strings.Contains(dump, "Sessions with Ephemerals (1)") || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond) // polling the member's state
+		}
+		tg.record("dump on %s (member %d): %s", r, tg.id(r), normDump(dump, names))
 	}
 
 	require.NoError(t, c1.Close())
@@ -778,6 +788,7 @@ func localSessionScript(t *testing.T, tg *ensTarget) {
 	}
 
 	c3 := mustDial(t, ctx, tg.addr(1), long)
+	tg.record("cons of a new local session: %s", tg.normCons(clienttest.FourLetter(tg.addr(1), "cons"), map[int64]string{c3.SessionID(): "c3"}))
 	c3.Drop()
 	tg.stop(1)
 	tg.start(t, 1)
@@ -807,6 +818,7 @@ func readOnlyGlobalScript(t *testing.T, tg *ensTarget) {
 	L, F, G := tg.id("L"), tg.id("F"), tg.id("G")
 	pre := mustDial(t, ctx, tg.addr(F), client.WithReadOnly(true), client.WithSessionTimeout(30*time.Second))
 	tg.record("global session: readOnly=%v", pre.ReadOnly())
+	tg.record("cons of a new global session: %s", tg.normCons(clienttest.FourLetter(tg.addr(F), "cons"), map[int64]string{pre.SessionID(): "pre"}))
 	pre.Drop()
 	tg.stop(L)
 	tg.stop(G)
@@ -888,5 +900,29 @@ func normDump(text string, names map[int64]string) string {
 		out = append(out, strings.TrimSpace(line))
 	}
 	flush()
+	return strings.Join(out, " | ")
+}
+
+var consLine = regexp.MustCompile(`sid=0x([0-9a-f]+),lop=(\w+),.*,lzxid=0x([0-9a-f]+),`)
+
+// normCons keeps, for each connection of a named session, its name, last
+// op and last zxid (a symbol); counts, times and latencies depend on
+// pings and timing.
+func (tg *ensTarget) normCons(text string, names map[int64]string) string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		m := consLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		id, _ := strconv.ParseUint(m[1], 16, 64)
+		n, ok := names[int64(id)]
+		if !ok {
+			continue
+		}
+		z, _ := strconv.ParseUint(m[3], 16, 64)
+		out = append(out, fmt.Sprintf("%s lop=%s lzxid=%s", n, m[2], tg.zxid(int64(z))))
+	}
+	slices.Sort(out)
 	return strings.Join(out, " | ")
 }
