@@ -485,8 +485,10 @@ func (c Config) withDefaults() (Config, error) {
 }
 
 // readDynamicConfig reads cfg.DynamicConfigFile (QuorumPeerConfig's
-// dynamic configuration): its server.N lines replace the static ones, and
-// its version line is the configuration's version (hex).
+// dynamic configuration): its server.N lines replace the static ones.
+// As in ZooKeeper the version is the file name's hex suffix
+// (zoo.cfg.dynamic.100000000), 0 without one, and the file itself must
+// not carry a version line.
 func readDynamicConfig(cfg *Config) error {
 	f, err := os.Open(cfg.DynamicConfigFile)
 	if err != nil {
@@ -498,15 +500,12 @@ func readDynamicConfig(cfg *Config) error {
 		return fmt.Errorf("server: %s: %w", cfg.DynamicConfigFile, err)
 	}
 	cfg.Servers = nil
+	cfg.ConfigVersion = versionFromFilename(cfg.DynamicConfigFile)
 	for _, k := range keys {
 		v := strings.TrimSpace(props[k])
 		switch {
 		case k == "version":
-			n, err := strconv.ParseUint(v, 16, 64)
-			if err != nil {
-				return &ConfigError{Key: k, Value: v, Err: err}
-			}
-			cfg.ConfigVersion = int64(n)
+			return fmt.Errorf("server: %s: a dynamic configuration file must not have a version line (its name carries the version)", cfg.DynamicConfigFile)
 		case strings.HasPrefix(k, "server."):
 			qs, err := parseQuorumServer(k, v)
 			if err != nil {
@@ -516,4 +515,18 @@ func readDynamicConfig(cfg *Config) error {
 		}
 	}
 	return nil
+}
+
+// versionFromFilename is the hex number after a file name's last dot, or
+// 0 (QuorumPeerConfig.getVersionFromFilename).
+func versionFromFilename(name string) int64 {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 {
+		return 0
+	}
+	n, err := strconv.ParseUint(name[i+1:], 16, 64)
+	if err != nil {
+		return 0
+	}
+	return int64(n)
 }

@@ -16,9 +16,13 @@
 // JVM system property -Dreadonlymode.enabled=true; zkit takes the zoo.cfg
 // key instead, as it has no system properties. reconfigEnabled (default
 // false) allows dynamic reconfiguration; dynamicConfigFile names a file
-// of server.N lines and a version line that replace zoo.cfg's server
-// lines. An activated configuration is written next to zoo.cfg as
-// zoo.cfg.dynamic.<version hex> (zoo.cfg itself is not edited).
+// of server.N lines that replace zoo.cfg's, its version the hex suffix of
+// its name. As in ZooKeeper, a member with reconfig enabled started from a
+// zoo.cfg keeps a copy as zoo.cfg.bak, writes each activated configuration
+// as zoo.cfg.dynamic.<version hex> (the first one, with the first leader's
+// epoch as version) and rewrites zoo.cfg to point at it, dropping the
+// server lines (and clientPort when its server line names the client
+// address), so a restart comes back with the current membership.
 //
 // Durability: this version keeps the tree in memory behind the engine's
 // txn-log interface (engine.TxnLog); the on-disk txn log and snapshots in

@@ -105,16 +105,21 @@ func TestReconfigChecks(t *testing.T) {
 	require.ErrorContains(t, err, "-13", "the new voters need a synced quorum")
 	_, err = c.Reconfig([]string{"server.1=127.0.0.1:1:2:participant;3"}, -1)
 	require.ErrorIs(t, err, zk.ErrBadArguments, "at least 2 voters")
-	// Nothing changed.
+	// Nothing changed: the configuration still has the version the first
+	// leader gave it, its NEWLEADER zxid (as Java 3.8 does with reconfig
+	// enabled, ZOOKEEPER-1783).
 	data, _ := configOn(t, ens.Members[0].Addr())
-	require.Contains(t, data, "version=0")
+	require.True(t, strings.HasSuffix(data, "\nversion=100000000"), data)
 }
 
 // TestReconfigAddAndRemoveUnderLoad adds a fourth member to a running
 // three-member ensemble and then removes a follower, while a client
-// writes: no acknowledged write is lost, and every remaining member's
-// /zookeeper/config shows the final membership with its version (the
-// reconfig txn's zxid).
+// writes: no acknowledged write is lost, every member's /zookeeper/config
+// shows the final membership with its version (the reconfig txn's zxid),
+// the removed member keeps following without a vote (as in ZooKeeper),
+// and the new configuration decides the quorum: with the removed member
+// and one more follower down, writes still commit (the old four-member
+// configuration would have no quorum).
 func TestReconfigAddAndRemoveUnderLoad(t *testing.T) {
 	ens := zktesting.StartEnsemble(t, 3, reconfigOpts())
 	w, _ := connectTo(t, ens.Servers())
@@ -146,8 +151,6 @@ func TestReconfigAddAndRemoveUnderLoad(t *testing.T) {
 	m4 := ens.AddMember()
 	waitFor(t, 60*time.Second, "member 4 to serve", func() bool { return m4.Role() == server.RoleFollower })
 
-	// The reconfig client talks to the leader: a removed member drops its
-	// clients when the removal commits, maybe before the reply.
 	leader := ens.WaitLeader(timeout(30 * time.Second))
 	c := superConn(t, []string{leader.Addr()})
 	defer c.Close()
@@ -169,12 +172,9 @@ func TestReconfigAddAndRemoveUnderLoad(t *testing.T) {
 			break
 		}
 	}
-	_, err = c.IncrementalReconfig(nil, []string{strconv.FormatInt(gone.ID, 10)}, v1)
+	st, err = c.IncrementalReconfig(nil, []string{strconv.FormatInt(gone.ID, 10)}, v1)
 	require.NoError(t, err)
-	waitFor(t, 30*time.Second, "the removed member to stop serving", func() bool {
-		r := gone.Role()
-		return r != server.RoleFollower && r != server.RoleLeader
-	})
+	v2 := st.Mzxid
 
 	mu.Lock()
 	n := len(acked)
@@ -187,18 +187,19 @@ func TestReconfigAddAndRemoveUnderLoad(t *testing.T) {
 	close(stop)
 	<-done
 
-	var want []string
+	var want string
 	for _, m := range ens.Members {
-		if m.ID == gone.ID {
-			continue
-		}
-		data, _ := configOn(t, m.Addr())
+		var data string
+		waitFor(t, 30*time.Second, fmt.Sprintf("member %d to activate the removal", m.ID), func() bool {
+			data, _ = configOn(t, m.Addr())
+			return strings.HasSuffix(data, "version="+strconv.FormatInt(v2, 16))
+		})
 		require.NotContains(t, data, fmt.Sprintf("server.%d=", gone.ID), "member %d", m.ID)
 		require.Contains(t, data, fmt.Sprintf("server.%d=", m4.ID))
-		if want == nil {
-			want = []string{data}
+		if want == "" {
+			want = data
 		}
-		require.Equal(t, want[0], data, "member %d", m.ID)
+		require.Equal(t, want, data, "member %d", m.ID)
 		kids := syncedChildren(t, m, "/load")
 		have := make(map[string]bool, len(kids))
 		for _, k := range kids {
@@ -210,11 +211,25 @@ func TestReconfigAddAndRemoveUnderLoad(t *testing.T) {
 		}
 		mu.Unlock()
 	}
+
+	// Two of the old configuration's four down, one of the new one's three.
+	var other *zktesting.Member
+	for _, m := range ens.Members {
+		if m.ID != leader.ID && m.ID != gone.ID {
+			other = m
+			break
+		}
+	}
+	gone.Stop()
+	other.Stop()
+	lc, _ := connectTo(t, []string{leader.Addr()})
+	_, err = lc.Create("/after-removal", nil, 0, zk.WorldACL(zk.PermAll))
+	require.NoError(t, err, "the new configuration's quorum commits without the removed member")
 }
 
 // TestReconfigRemoveLeader removes the leader: it commits the new
-// configuration, steps down and stops serving; the others elect a leader
-// among themselves and keep every acknowledged write.
+// configuration and hands over to the member it designates, and every
+// acknowledged write is kept.
 func TestReconfigRemoveLeader(t *testing.T) {
 	ens := zktesting.StartEnsemble(t, 3, reconfigOpts())
 	leader := ens.WaitLeader(timeout(30 * time.Second))
@@ -239,15 +254,23 @@ func TestReconfigRemoveLeader(t *testing.T) {
 	if err != nil {
 		require.ErrorIs(t, err, zk.ErrConnectionClosed)
 	}
-	waitFor(t, 30*time.Second, "a new leader", func() bool {
-		for _, m := range ens.Members {
-			if m.ID != leader.ID && m.Role() == server.RoleLeader {
-				return true
-			}
+	// The leader hands over to a voter of the new configuration that acked
+	// the reconfig, without an election (Leader.getDesignatedLeader): both
+	// others acked it and nothing came after, so the lower id leads, where
+	// an election between two equal logs would pick the higher one. The
+	// old leader follows it without a vote, as Java's does.
+	designated := int64(0)
+	for _, m := range ens.Members {
+		if m.ID != leader.ID && (designated == 0 || m.ID < designated) {
+			designated = m.ID
 		}
-		return false
+	}
+	waitFor(t, 30*time.Second, "the designated member to lead", func() bool {
+		return ens.Members[designated-1].Role() == server.RoleLeader
 	})
-	require.NotEqual(t, server.RoleLeader, leader.Role())
+	waitFor(t, 30*time.Second, "the old leader to follow", func() bool {
+		return leader.Role() == server.RoleFollower
+	})
 	_, err = w.Create("/after", nil, 0, zk.WorldACL(zk.PermAll))
 	require.NoError(t, err)
 	for _, m := range ens.Members {

@@ -139,7 +139,7 @@ func New(cfg Config) (*Server, error) {
 				ElectionPort: qs.ElectionPort, Observer: qs.Observer, ClientAddr: qs.ClientAddress,
 			}
 		}
-		s.peer, err = quorum.New(quorum.Config{
+		qc := quorum.Config{
 			ID:        c.ServerID,
 			Members:   members,
 			TickTime:  c.TickTime,
@@ -155,7 +155,13 @@ func New(cfg Config) (*Server, error) {
 			ReconfigEnabled:     c.ReconfigEnabled,
 			ConfigVersion:       c.ConfigVersion,
 			DynamicConfigPrefix: c.ConfigPath,
-		})
+		}
+		if c.ConfigPath != "" {
+			qc.ConfigWritten = func(dynamicFile string, clientInLine bool) error {
+				return editStaticConfig(c.ConfigPath, dynamicFile, clientInLine)
+			}
+		}
+		s.peer, err = quorum.New(qc)
 		if err != nil {
 			db.Close()
 			return nil, fmt.Errorf("server: %w", err)
@@ -217,6 +223,15 @@ func (s *Server) Start() error {
 		return fmt.Errorf("server: listen on %s: %w", addr, err)
 	}
 	if s.peer != nil {
+		if s.cfg.ReconfigEnabled && s.cfg.ConfigPath != "" && s.cfg.DynamicConfigFile == "" {
+			// The membership is still in the zoo.cfg, which the first
+			// activated configuration rewrites: keep a copy, as ZooKeeper
+			// does at every such start.
+			if err := backupStaticConfig(s.cfg.ConfigPath); err != nil {
+				ln.Close()
+				return fmt.Errorf("server: back up %s: %w", s.cfg.ConfigPath, err)
+			}
+		}
 		if err := s.peer.Start(ln); err != nil {
 			ln.Close()
 			return err

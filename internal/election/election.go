@@ -376,6 +376,18 @@ func (e *Election) finish(leader int64, v Vote) {
 	e.decision = &Decision{Vote: v, Role: role}
 }
 
+// Designate decides for leader without an election: a committed reconfig
+// named it the leader of the new configuration (QuorumPeer.updateVote),
+// so this peer goes straight to its role and answers LOOKING peers with
+// that vote: the decided round and peer epoch stay, so every member
+// reports the same vote to a late joiner. zxid is the reconfig's.
+func (e *Election) Designate(leader, zxid int64) Decision {
+	e.finish(leader, Vote{Leader: leader, Zxid: zxid, ElectionEpoch: e.current.ElectionEpoch, PeerEpoch: e.current.PeerEpoch})
+	d := *e.decision
+	e.decision = nil
+	return d
+}
+
 // HasReady reports whether Ready has anything.
 func (e *Election) HasReady() bool { return len(e.msgs) > 0 || e.decision != nil }
 

@@ -61,11 +61,27 @@
 // the txn (as ZooKeeper's processReconfig precedes the commit), so the
 // client's reply finds it active: members,
 // voters and observers, the election's voters, election addresses, and
-// <DynamicConfigPrefix>.dynamic.<version hex>. A member the configuration
-// drops ends its role and stops serving (state "removed") until Close; a
-// learner whose role changes or whose leader left goes back to election;
-// a leader that left steps down (zab.ErrLeftConfig). A joiner is started
-// with a configuration listing the current members and itself: the others
-// answer its election notifications, it follows the leader (its ACKs do
-// not count until the reconfig adding it commits) and serves.
+// <DynamicConfigPrefix>.dynamic.<version hex> (server lines in string
+// order, no version line), after which Config.ConfigWritten points the
+// zoo.cfg at it. A learner whose role changes or whose leader left goes
+// back to election; a leader that left steps down (zab.ErrLeftConfig) and
+// hands over to the voter of the new configuration it designates
+// (COMMITANDACTIVATE's sid): every member takes its role from that
+// designation without an election (election.Designate, as QuorumPeer's
+// reconfigFlag does), the old leader following it. A member the
+// configuration drops keeps following without a vote and keeps serving,
+// as ZooKeeper's does, so a later reconfig can add it back. A joiner is
+// started with a configuration listing the current members and itself:
+// the others answer its election notifications, it follows the leader
+// (its ACKs do not count until the reconfig adding it commits) and serves.
+//
+// Configuration at sync. NEWLEADER carries the leader's configuration; a
+// learner activates it at UPTODATE when it is newer than its own, so a
+// member that missed a reconfig's commit (it was down, or synced by SNAP)
+// catches up, as Learner.syncWithLeader does. A learner never activates a
+// reconfig it only logged (the leader may still TRUNC it); a leader
+// activates one from its log before leading, since it will commit it. With
+// reconfig enabled, a leader whose configuration has version 0 gives it the
+// NEWLEADER zxid as version once a quorum acked (ZOOKEEPER-1783), so every
+// member then holds zoo.cfg.dynamic.<epoch>00000000, as Java's do.
 package quorum

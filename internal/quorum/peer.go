@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/zkit-go/zkit/internal/datatree"
@@ -61,6 +60,12 @@ type Config struct {
 	// DynamicConfigPrefix, when set, is where activated configurations are
 	// written: <prefix>.dynamic.<version hex> (ZooKeeper: the zoo.cfg path).
 	DynamicConfigPrefix string
+	// ConfigWritten, when set, is called after an activated configuration
+	// was written to dynamicFile, to point the static configuration at it
+	// (QuorumPeerConfig.editStaticConfig); clientInLine says whether this
+	// member's server line names its client address, so the static
+	// clientPort keys are dropped.
+	ConfigWritten func(dynamicFile string, clientInLine bool) error
 	// ReadOnlyMode serves read-only clients while the peer looks for a
 	// leader (readonlymode.enabled); see readOnlyDelay.
 	ReadOnlyMode bool
@@ -101,10 +106,6 @@ type Peer struct {
 	activeVersion   int64
 	syncedSet       map[int64]bool
 
-	// removed is set when a committed configuration leaves this server
-	// out: it stops serving (the loop idles until Close).
-	removed atomic.Bool
-
 	elecNet *quorumnet.ElectionNet
 	elec    *election.Election
 
@@ -125,6 +126,9 @@ type Peer struct {
 
 	// Owned by the peer loop.
 	lastLogged int64
+	// designated is the next role's decision when a committed reconfig
+	// named the new leader: the loop takes it instead of electing.
+	designated *election.Decision
 	history    []zab.Entry // the committed log tail, for DIFF
 
 	// sessMu guards sessions: the sessions of committed createSession
@@ -419,14 +423,16 @@ func (p *Peer) setState(s string) {
 
 func (p *Peer) run() {
 	for !p.stopped() {
-		if p.removed.Load() {
-			p.setState("removed")
-			<-p.stop
-			return
-		}
-		dec, ok := p.lookForLeader()
-		if !ok {
-			return
+		var dec election.Decision
+		if d := p.designated; d != nil {
+			p.designated = nil
+			dec = *d
+			p.log.Info("taking the role a reconfig designated", "leader", dec.Leader, "role", dec.Role.String())
+		} else {
+			var ok bool
+			if dec, ok = p.lookForLeader(); !ok {
+				return
+			}
 		}
 		switch dec.Role {
 		case election.Leading:
@@ -582,6 +588,17 @@ func copySessions(m map[int64]int32) map[int64]int32 {
 	return c
 }
 
+// designate records the leader a committed reconfig named, so the next
+// role is taken without an election (QuorumPeer's reconfigFlag), when it
+// is a voter of the configuration now active.
+func (p *Peer) designate(leader int64) {
+	if m, ok := p.members[leader]; !ok || m.Observer {
+		return
+	}
+	d := p.elec.Designate(leader, p.cfgVersion)
+	p.designated = &d
+}
+
 // commit applies committed txns: through the engine when one serves (it
 // completes its clients' requests), straight to the tree during sync.
 //
@@ -656,16 +673,19 @@ func (p *Peer) applyCommitted(eng *engine.Engine, entries []zab.Entry) error {
 // catchUp applies the txns this member logged but never saw committed: a
 // new role takes the whole log as its history (ZooKeeper reloads its
 // database from disk at each role), so the tree must hold all of it. A
-// leader commits them in its new epoch; a learner's are kept or cut back
-// by the leader's DIFF or TRUNC.
-func (p *Peer) catchUp() error {
+// leader commits them in its new epoch, so it activates a reconfig among
+// them now (ZooKeeper's leader completes its last seen configuration) and
+// reports whether that ends the role; a learner's may still be cut back by
+// the leader's TRUNC, so it takes a configuration only from the leader, at
+// UPTODATE.
+func (p *Peer) catchUp(leading bool) (endRole bool, err error) {
 	applied := p.db.Tree.LastProcessedZxid()
 	if p.lastLogged <= applied {
-		return nil
+		return false, nil
 	}
 	es, err := p.db.History(applied, 0)
 	if err != nil {
-		return fmt.Errorf("quorum: read logged txns after 0x%x: %w", applied, err)
+		return false, fmt.Errorf("quorum: read logged txns after 0x%x: %w", applied, err)
 	}
 	entries := make([]zab.Entry, 0, len(es))
 	for _, e := range es {
@@ -674,7 +694,10 @@ func (p *Peer) catchUp() error {
 	if len(entries) > 0 {
 		p.log.Info("applying logged txns before the new role", "from", hexZxid(entries[0].Zxid), "to", hexZxid(entries[len(entries)-1].Zxid))
 	}
-	return p.commit(nil, entries)
+	if !leading {
+		return false, p.applyCommitted(nil, entries)
+	}
+	return p.commitLeader(nil, entries, p.cfg.ID)
 }
 
 // persist makes a Ready's entries and epochs durable, in zab's order.

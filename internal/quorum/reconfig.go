@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/zab"
+
+	"github.com/zkit-go/zkit/internal/vfs"
 )
 
 // ErrBadConfigText reports configuration text that does not parse.
@@ -292,10 +293,17 @@ func quorumOf(voters []int64, set map[int64]bool) bool {
 }
 
 // activateConfig switches this member to a committed configuration
-// (QuorumPeer.processReconfig): membership, election, the dynamic
-// configuration file. It reports whether the current role must end: this
-// member left, changed between voter and observer, or (learner) its
-// leader is no longer a voter.
+// (QuorumPeer.processReconfig): members, voters and observers, the
+// election, the dynamic configuration file. It reports whether the
+// current role must end: the member changed between voter and observer,
+// or (learner) its leader is no longer a voter, or (leader) it is no
+// longer a voter itself.
+//
+// A server the configuration leaves out, like one joining before the
+// reconfig that adds it, keeps following the leader as ZooKeeper's does:
+// its acknowledgements do not count, it keeps serving its clients, and a
+// later reconfig can add it back without a restart. Its election keeps the
+// view it had, which lists it, so it can find the leader again.
 func (p *Peer) activateConfig(ms []Member, version int64, leader int64) (endRole bool) {
 	if version <= p.cfgVersion {
 		return false
@@ -322,14 +330,12 @@ func (p *Peer) activateConfig(ms []Member, version int64, leader int64) (endRole
 	p.log.Info("configuration activated", "version", hexZxid(version), "voters", mb.Voters, "observers", mb.Observers)
 	me, isMember := p.members[p.cfg.ID]
 	if !isMember {
-		p.log.Warn("this server is not in the new configuration; it stops serving")
-		p.removed.Store(true)
-		return true
+		p.log.Warn("this server is not in the configuration; it follows the leader without a vote")
+		return leader == p.cfg.ID
 	}
 	p.me = me
 	if err := p.elec.SetConfig(mb.Voters, mb.Observers, p.configText); err != nil {
 		p.log.Error("cannot switch the election to the new configuration", "err", err)
-		p.removed.Store(true)
 		return true
 	}
 	if wasMember && oldMe.Observer != me.Observer {
@@ -343,20 +349,36 @@ func (p *Peer) activateConfig(ms []Member, version int64, leader int64) (endRole
 	return false
 }
 
-// writeDynamicConfig writes the configuration to
-// <DynamicConfigPrefix>.dynamic.<version hex>, as QuorumPeer does to
-// zoo.cfg.dynamic.<version>; nothing without a prefix.
+// writeDynamicConfig writes the activated configuration as ZooKeeper's
+// QuorumPeer does: <DynamicConfigPrefix>.dynamic.<version hex> holding the
+// server lines in string order, without the version (Java refuses a
+// dynamic file with a version line; the name carries it). Then
+// Config.ConfigWritten, when set, points the static file at it. Nothing
+// without a prefix.
 func (p *Peer) writeDynamicConfig() {
 	if p.cfg.DynamicConfigPrefix == "" {
 		return
 	}
 	name := p.cfg.DynamicConfigPrefix + ".dynamic." + strconv.FormatInt(p.cfgVersion, 16)
-	tmp := name + ".tmp"
-	if err := os.WriteFile(tmp, append(append([]byte(nil), p.configText...), '\n'), 0o644); err != nil {
+	if err := vfs.WriteFileAtomic(vfs.OS{}, name, dynamicFileText(p.memberList())); err != nil {
 		p.log.Error("cannot write the dynamic configuration", "file", name, "err", err)
 		return
 	}
-	if err := os.Rename(tmp, name); err != nil {
-		p.log.Error("cannot write the dynamic configuration", "file", name, "err", err)
+	if p.cfg.ConfigWritten != nil {
+		me := p.members[p.cfg.ID]
+		if err := p.cfg.ConfigWritten(name, me.ClientAddr != ""); err != nil {
+			p.log.Error("cannot point the static configuration at the dynamic one", "file", name, "err", err)
+		}
 	}
+}
+
+// dynamicFileText is QuorumPeerConfig.writeDynamicConfig's text: the
+// server.N lines of configText sorted as strings, joined by newlines,
+// with no version line and no final newline.
+func dynamicFileText(ms []Member) []byte {
+	text := string(configText(ms, 0))
+	lines := strings.Split(text, "\n")
+	lines = lines[:len(lines)-1] // the version line
+	sort.Strings(lines)
+	return []byte(strings.Join(lines, "\n"))
 }

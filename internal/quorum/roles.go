@@ -45,8 +45,12 @@ type receivedSnapshot struct {
 func (p *Peer) lead() {
 	gen := p.newRole("leading")
 	defer p.stopEngine()
-	if err := p.catchUp(); err != nil {
-		p.log.Error("cannot lead", "err", err)
+	if end, err := p.catchUp(true); err != nil || end {
+		if err != nil {
+			p.log.Error("cannot lead", "err", err)
+		} else {
+			p.log.Info("a logged reconfig changed this member's role; electing again")
+		}
 		return
 	}
 	p.cfgMu.Lock()
@@ -54,19 +58,28 @@ func (p *Peer) lead() {
 	p.syncedSet = nil
 	p.cfgMu.Unlock()
 	acc, cur := p.epochs()
+	// ZOOKEEPER-1783: with reconfig enabled, an unversioned configuration
+	// takes the NEWLEADER zxid as its version once a quorum acked it, so
+	// it outranks the partial configuration a joiner starts with.
+	var epochConfig func(epoch int64) []byte
+	if p.cfg.ReconfigEnabled && p.cfgVersion == 0 {
+		ms := p.memberList()
+		epochConfig = func(epoch int64) []byte { return configText(ms, zab.MakeZxid(epoch, 0)) }
+	}
 	core, err := zab.NewLeader(zab.LeaderConfig{
-		ID:             p.cfg.ID,
-		Voters:         p.voters,
-		Observers:      p.observers,
-		AcceptedEpoch:  acc,
-		CurrentEpoch:   cur,
-		LastZxid:       p.lastLogged,
-		History:        append([]zab.Entry(nil), p.history...),
-		Older:          diskHistory{p.db},
-		CommitLogCount: commitLogCount,
-		InitLimit:      p.cfg.InitLimit,
-		SyncLimit:      p.cfg.SyncLimit,
-		ConfigText:     p.configText,
+		ID:              p.cfg.ID,
+		Voters:          p.voters,
+		Observers:       p.observers,
+		AcceptedEpoch:   acc,
+		CurrentEpoch:    cur,
+		LastZxid:        p.lastLogged,
+		History:         append([]zab.Entry(nil), p.history...),
+		Older:           diskHistory{p.db},
+		CommitLogCount:  commitLogCount,
+		InitLimit:       p.cfg.InitLimit,
+		SyncLimit:       p.cfg.SyncLimit,
+		ConfigText:      p.configText,
+		EpochConfigText: epochConfig,
 	})
 	if err != nil {
 		p.log.Error("cannot lead", "err", err)
@@ -136,8 +149,11 @@ func (p *Peer) lead() {
 		var err error
 		if txnType(o.data) == proto.OpReconfig {
 			var ms []Member
-			if ms, _, err = reconfigConfig(o.data); err == nil {
-				err = core.ProposeReconfig(o.zxid, o.data, membership(ms))
+			var v int64
+			if ms, v, err = reconfigConfig(o.data); err == nil {
+				next := membership(ms)
+				next.Text = configText(ms, v)
+				err = core.ProposeReconfig(o.zxid, o.data, next)
 			}
 		} else {
 			err = core.Propose(o.zxid, o.data)
@@ -305,6 +321,10 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 		revals = rd.Revalidations
 		if rd.Established && *eng == nil {
 			p.elec.UpdatePeerEpoch(core.Epoch())
+			if p.cfg.ReconfigEnabled && p.cfgVersion == 0 {
+				p.activateConfig(p.memberList(), zab.MakeZxid(core.Epoch(), 0), p.cfg.ID)
+				p.initConfigNode()
+			}
 			e, err := p.startEngine(engine.RoleLeader, core.NextZxid()-1, gen)
 			if err != nil {
 				return true, err
@@ -313,6 +333,9 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 			p.setState("leader")
 		}
 		if rd.Done != nil {
+			if rd.Designated != 0 {
+				p.designate(rd.Designated)
+			}
 			p.log.Info("leader role over", "reason", rd.Done)
 			return true, nil
 		}
@@ -339,7 +362,7 @@ func (p *Peer) learn(leader int64, observer bool) {
 	}
 	gen := p.newRole(state)
 	defer p.stopEngine()
-	if err := p.catchUp(); err != nil {
+	if _, err := p.catchUp(false); err != nil {
 		p.log.Error("cannot follow", "err", err)
 		return
 	}
@@ -374,6 +397,7 @@ func (p *Peer) learn(leader int64, observer bool) {
 		AcceptedEpoch: acc,
 		CurrentEpoch:  cur,
 		LastZxid:      p.lastLogged,
+		ConfigVersion: p.cfgVersion,
 		InitLimit:     p.cfg.InitLimit,
 		SyncLimit:     p.cfg.SyncLimit,
 	})
@@ -541,6 +565,9 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			if endRole, err = p.commitLeader(*eng, rd.Committed, leader); err != nil {
 				return true, err
 			}
+			if endRole && rd.Designated != 0 {
+				p.designate(rd.Designated)
+			}
 		}
 		for _, m := range rd.Messages {
 			if err := c.Send(m.Packet); err != nil {
@@ -552,6 +579,22 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 				return true, err
 			}
 		}
+		if rd.Established && len(rd.LeaderConfig) > 0 && p.cfg.ReconfigEnabled {
+			// The leader's configuration, which this member may have missed
+			// the commit of (Learner.syncWithLeader at UPTODATE).
+			ms, v, err := ParseConfigText(string(rd.LeaderConfig))
+			if err != nil {
+				return true, fmt.Errorf("NEWLEADER configuration: %w", err)
+			}
+			if v > p.cfgVersion {
+				if p.activateConfig(ms, v, leader) {
+					endRole = true
+				}
+				if *eng == nil {
+					p.initConfigNode()
+				}
+			}
+		}
 		if e := *eng; e != nil {
 			for _, rv := range rd.Revalidated {
 				e.Revalidated(rv.SessionID, rv.Valid)
@@ -560,7 +603,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 				e.SyncsDone(rd.Syncs)
 			}
 		}
-		if rd.Established && *eng == nil {
+		if rd.Established && *eng == nil && !endRole {
 			p.elec.UpdatePeerEpoch(core.Epoch())
 			e, err := p.startEngine(role, 0, gen)
 			if err != nil {

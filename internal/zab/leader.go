@@ -31,9 +31,14 @@ type LeaderConfig struct {
 	// InitLimit and SyncLimit in ticks (one tick = tickTime).
 	InitLimit int
 	SyncLimit int
-	// ConfigText is the NEWLEADER body (the QuorumVerifier text).
+	// ConfigText is the NEWLEADER body (the QuorumVerifier text); a
+	// committed reconfig replaces it with its configuration's.
 	ConfigText []byte
-	ForceSnap  bool
+	// EpochConfigText, when set, makes the NEWLEADER body once the epoch is
+	// known (ZooKeeper gives an unversioned configuration the NEWLEADER
+	// zxid as its version when reconfig is enabled, ZOOKEEPER-1783).
+	EpochConfigText func(epoch int64) []byte
+	ForceSnap       bool
 }
 
 type leaderPhase int
@@ -80,6 +85,9 @@ type outstanding struct {
 type Membership struct {
 	Voters    []int64
 	Observers []int64
+	// Text is the configuration's QuorumVerifier text, when known: a
+	// committed reconfig makes it the NEWLEADER body.
+	Text []byte
 }
 
 // Leader is the leader role's state machine (Leader + LearnerHandler).
@@ -258,6 +266,9 @@ func (l *Leader) syncLearner(h *learnerHandler) {
 		}
 	}
 	h.stage = stageSynced
+	if l.cfg.EpochConfigText != nil {
+		l.cfg.ConfigText, l.cfg.EpochConfigText = l.cfg.EpochConfigText(l.epoch), nil
+	}
 	l.send(h.sid, NewLeaderPacket, MakeZxid(l.epoch, 0), l.cfg.ConfigText)
 }
 
@@ -428,7 +439,7 @@ func (l *Leader) ProposeReconfig(zxid int64, data []byte, next Membership) error
 	if err := l.Propose(zxid, data); err != nil {
 		return err
 	}
-	nm := &Membership{Voters: slices.Clone(next.Voters), Observers: slices.Clone(next.Observers)}
+	nm := &Membership{Voters: slices.Clone(next.Voters), Observers: slices.Clone(next.Observers), Text: next.Text}
 	o := l.outstanding[len(l.outstanding)-1]
 	o.next, o.reconfig = nm, true
 	l.next = nm
@@ -458,25 +469,47 @@ func (o *outstanding) committable(voters []int64) bool {
 }
 
 // designatedLeader is Leader.getDesignatedLeader: the leader itself when
-// it is a voter of the new configuration, else a new voter that acked the
-// reconfig (the lowest sid), else 0.
+// it is a voter of the new configuration; else, among the new voters that
+// acked the reconfig, the one that also acked the longest run of the
+// proposals after it (the most up to date, so the fewest uncommitted
+// proposals are dropped), lowest sid first; else 0.
 func (l *Leader) designatedLeader(o *outstanding) int64 {
 	if isVoter(o.next.Voters, l.cfg.ID) {
 		return l.cfg.ID
 	}
+	var candidates []int64
 	for _, v := range o.next.Voters {
 		if o.acks[v] {
-			return v
+			candidates = append(candidates, v)
 		}
 	}
-	return 0
+	if len(candidates) == 0 {
+		return 0
+	}
+	for _, later := range l.outstanding {
+		if later.Zxid <= o.Zxid {
+			continue
+		}
+		kept := candidates[:0:0]
+		for _, c := range candidates {
+			if later.acks[c] {
+				kept = append(kept, c)
+			}
+		}
+		if len(kept) == 0 {
+			break
+		}
+		candidates = kept
+	}
+	return candidates[0]
 }
 
 // activate commits a reconfig: COMMITANDACTIVATE / INFORMANDACTIVATE, then
-// the new configuration. Learners the new configuration drops, or whose
-// role it changes, are disconnected after the packet: they go back to
-// election with the new configuration (as Follower.processPacket throws
-// after processReconfig reports a role change).
+// the new configuration. Learners whose role it changes are disconnected
+// after the packet: they go back to election with the new configuration
+// (as Follower.processPacket throws after processReconfig reports a role
+// change). Learners it leaves out keep following without a vote, as in
+// ZooKeeper.
 func (l *Leader) activate(o *outstanding) {
 	designated := l.designatedLeader(o)
 	sid := binary.BigEndian.AppendUint64(nil, uint64(designated))
@@ -491,18 +524,23 @@ func (l *Leader) activate(o *outstanding) {
 		}
 	}
 	l.cfg.Voters, l.cfg.Observers = o.next.Voters, o.next.Observers
+	if o.next.Text != nil {
+		l.cfg.ConfigText = o.next.Text
+	}
 	if l.next == o.next {
 		l.next = nil
 	}
 	for _, h := range l.sorted() {
 		voter, obs := isVoter(l.cfg.Voters, h.sid), isVoter(l.cfg.Observers, h.sid)
-		if (!voter && !obs) || (h.observer && voter) || (!h.observer && obs) {
+		if (h.observer && voter) || (!h.observer && obs) {
 			l.drop(h.sid)
 		}
 	}
 	if designated != l.cfg.ID {
-		// This leader is not a voter any more: the ensemble elects a
-		// leader of the new configuration.
+		// This leader is not a voter any more: it steps down; the
+		// designated voter (if any acked) leads the new configuration
+		// without an election, and the others, this one included, follow it.
+		l.rd.Designated = designated
 		l.fail(ErrLeftConfig)
 	}
 }

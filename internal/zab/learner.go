@@ -49,8 +49,10 @@ type Learner struct {
 	snapZxid int64
 	held     []Entry
 	touches  []Touch
-	done     error
-	rd       Ready
+	// leaderConfig is NEWLEADER's configuration text, reported at UPTODATE.
+	leaderConfig []byte
+	done         error
+	rd           Ready
 }
 
 // NewLearner starts the learner role: the first Ready carries FOLLOWERINFO
@@ -101,14 +103,23 @@ func (l *Learner) Step(p proto.QuorumPacket) {
 	// A reconfig's commit: COMMITANDACTIVATE carries the designated
 	// leader's sid, INFORMANDACTIVATE that sid before the txn. The txn
 	// itself (type reconfig) tells the driver the new configuration, so
-	// the core treats them as COMMIT and INFORM.
+	// the core treats them as COMMIT and INFORM, and reports a designated
+	// leader other than the current one (Ready.Designated).
 	switch p.Type {
 	case CommitAndActivate:
+		if len(p.Data) >= 8 && l.stage == lBroadcast {
+			if d := int64(binary.BigEndian.Uint64(p.Data)); d != l.cfg.Leader && d > 0 {
+				l.rd.Designated = d
+			}
+		}
 		p.Type = Commit
 	case InformAndActivate:
 		if len(p.Data) < 8 {
 			l.fail(ErrMalformed)
 			return
+		}
+		if d := int64(binary.BigEndian.Uint64(p.Data)); d != l.cfg.Leader && d > 0 && l.stage == lBroadcast {
+			l.rd.Designated = d
 		}
 		p.Type, p.Data = Inform, p.Data[8:]
 	}
@@ -184,6 +195,7 @@ func (l *Learner) stepSyncing(p proto.QuorumPacket) {
 // before the ACK (the ZOOKEEPER-3911/4394/4643/4646/4785 fix): truncation or
 // snapshot, then every sync proposal, then currentEpoch, then ACK.
 func (l *Learner) ackNewLeader(p proto.QuorumPacket) {
+	l.leaderConfig = p.Data
 	switch l.mode {
 	case Trunc:
 		l.rd.HasTruncate, l.rd.TruncateTo = true, l.truncTo
@@ -257,6 +269,7 @@ func (l *Learner) stepBroadcast(p proto.QuorumPacket) {
 		}
 		l.stage = lBroadcast
 		l.rd.Established, l.rd.EstablishedZxid = true, l.lastLogged
+		l.rd.LeaderConfig, l.leaderConfig = l.leaderConfig, nil
 		l.send(Ack, MakeZxid(l.epoch, 0), nil)
 		cs := l.commits
 		l.commits = nil

@@ -155,6 +155,15 @@ type Ready struct {
 	// history the new epoch starts from.
 	Established     bool
 	EstablishedZxid int64
+	// Designated is the leader a committed reconfig named for its new
+	// configuration (COMMITANDACTIVATE's sid; the leader's own choice),
+	// when it is not the current leader: the driver goes to that role
+	// without an election, as QuorumPeer does with its reconfigFlag.
+	Designated int64
+	// LeaderConfig (learner, with Established) is the configuration text
+	// NEWLEADER carried: the leader's, to activate when newer than the
+	// learner's (it may have missed a reconfig's commit).
+	LeaderConfig []byte
 
 	// Done ends the role: the caller closes connections and goes LOOKING.
 	Done error
@@ -164,7 +173,7 @@ func (r *Ready) empty() bool {
 	return !r.HasTruncate && !r.HasSnapshot && len(r.Entries) == 0 && !r.HasAcceptedEpoch &&
 		!r.HasCurrentEpoch && len(r.Committed) == 0 && len(r.Messages) == 0 && len(r.Disconnect) == 0 &&
 		len(r.Requests) == 0 && len(r.Touches) == 0 && len(r.Revalidations) == 0 &&
-		len(r.Revalidated) == 0 && r.Syncs == 0 && !r.Established && r.Done == nil
+		len(r.Revalidated) == 0 && r.Syncs == 0 && !r.Established && r.Done == nil && r.Designated == 0
 }
 
 func quorum(voters []int64, acks map[int64]bool) bool {
