@@ -454,35 +454,6 @@ func (tg *ensTarget) recordConfig(t *testing.T, ctx context.Context, role string
 	tg.record("getConfig on %s: %s [%s]", role, tg.normConfig(string(data)), tg.normStat(st, data, 0))
 }
 
-// recordInitialConfig is recordConfig for the configuration an ensemble
-// starts with, whose version differs (pinned here, recorded as "V0"):
-// with reconfigEnabled, Java's first leader gives the initial
-// configuration the NEWLEADER zxid as its version (Leader.lead,
-// ZOOKEEPER-1783, applied at UPTODATE through processReconfig, which also
-// sets the config node's mzxid to it); zkit keeps version 0 and mzxid 0.
-// TODO(quorum): adopt ZOOKEEPER-1783's version bump in zkit's leader.
-func (tg *ensTarget) recordInitialConfig(t *testing.T, ctx context.Context, role string) {
-	t.Helper()
-	c := mustDial(t, ctx, tg.roleAddr(role))
-	defer c.Close()
-	_, err := c.Sync(ctx, client.ConfigPath)
-	require.NoError(t, err)
-	data, st, err := c.GetConfig(ctx, false)
-	require.NoError(t, err)
-	text, ver, _ := strings.Cut(string(data), "version=")
-	v, err := strconv.ParseInt(ver, 16, 64)
-	require.NoError(t, err, "version of %q", data)
-	require.Equal(t, v, st.Mzxid, "the config node's mzxid is its version")
-	if tg.name == "java" {
-		require.NotZero(t, v, "java: the initial version is the first NEWLEADER zxid")
-		require.Zero(t, v&0xffffffff, "java: the initial version is the first NEWLEADER zxid")
-	} else {
-		require.Zero(t, v, "zkit: the initial version stays 0")
-	}
-	st.Mzxid = 0
-	tg.record("initial getConfig on %s: %sversion=V0 [%s]", role, tg.normConfig(text), tg.normStat(st, data, 0))
-}
-
 // recordReconfig sends a reconfig and records its answer; it returns the
 // new configuration's version (or -1).
 func (tg *ensTarget) recordReconfig(ctx context.Context, what string, c *client.Conn, joining, leaving, members string, from int64) int64 {
@@ -516,14 +487,15 @@ func (tg *ensTarget) reconfigAnswer(ctx context.Context, c *client.Conn, joining
 }
 
 // reconfigScript: reconfig replies and the configurations they leave.
-// It ends with F removed (and added back in the configuration).
 func reconfigScript(t *testing.T, tg *ensTarget) {
 	ctx := scriptCtx(t)
 	tg.assignRoles(t)
 	L, F, G := tg.id("L"), tg.id("F"), tg.id("G")
 	fs := strconv.FormatInt(F, 10)
+	// With reconfig enabled, the first leader versions the initial
+	// configuration with its NEWLEADER zxid (ZOOKEEPER-1783).
 	for _, r := range []string{"L", "F", "G"} {
-		tg.recordInitialConfig(t, ctx, r)
+		tg.recordConfig(t, ctx, r)
 	}
 
 	plain := mustDial(t, ctx, tg.addr(L))
@@ -596,18 +568,16 @@ func reconfigScript(t *testing.T, tg *ensTarget) {
 	for _, r := range []string{"L", "G"} {
 		tg.recordConfig(t, ctx, r)
 	}
-	// Java keeps a removed follower following, as a non-voting
-	// participant that still serves clients (QuorumPeer.updateLearnerType:
-	// "I'm not in the view"; processReconfig sees no role or leader
-	// change); zkit's removed member ends its role and stops serving.
-	// TODO(quorum): keep a removed follower as a non-voting learner.
-	if tg.name == "zkit" {
-		zktesting.Eventually(t, 60*time.Second, func() bool { return tg.mode(F) != "follower" }, "the removed member stops following")
-	}
-	tg.pinned(t, "removed F's mode", tg.mode(F), "follower", "",
-		"Java keeps a removed follower as a non-voting follower; zkit stops it")
+	// A removed follower keeps following without a vote and serves
+	// (QuorumPeer.updateLearnerType: "I'm not in the view").
+	tg.record("removed F: mode %s", tg.waitMode(t, F, "follower"))
+	tg.recordConfig(t, ctx, "F")
 	tg.recordReconfig(ctx, "add F back", su, tg.spec(F, "participant"), "", "", -1)
-	tg.record("modes: L=%s G=%s", tg.mode(L), tg.mode(G))
+	tg.record("F mode: %s", tg.waitMode(t, F, "follower"))
+	for _, r := range []string{"L", "F", "G"} {
+		tg.recordConfig(t, ctx, r)
+	}
+	tg.record("modes: L=%s F=%s G=%s", tg.mode(L), tg.mode(F), tg.mode(G))
 }
 
 // readOnlyScript stops two members: the third serves read-only clients;
