@@ -54,8 +54,8 @@
 // (NEWCONFIGNOQUORUM), and returns the new text with version = the txn's
 // zxid; CheckConfig runs the same checks without marking a reconfig in
 // flight, so the engine can check the caller's permission after them, in
-// ZooKeeper's order. The txn (type reconfig, a SetDataTxn of /zookeeper/config) is
-// proposed with zab.Leader.ProposeReconfig: it and later proposals need a
+// ZooKeeper's order. The txn (type reconfig, a SetDataTxn of
+// /zookeeper/config) is proposed with zab.Leader.ProposeReconfig: it and later proposals need a
 // quorum of both configurations until it commits. When any member
 // commits a reconfig it activates the configuration just before applying
 // the txn (as ZooKeeper's processReconfig precedes the commit), so the
