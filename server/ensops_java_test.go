@@ -526,6 +526,12 @@ func reconfigScript(t *testing.T, tg *ensTarget) {
 		"-5(zk: marshalling error)", "-8(zk: bad arguments)",
 		"Java 3.8 QuorumPeerConfig.parseDynamicConfig throws IllegalArgumentException for observers without participants, which PrepRequestProcessor answers MARSHALLINGERROR")
 	tg.recordReconfig(ctx, "leave all but one", su, "", fs+","+strconv.FormatInt(G, 10), "", -1)
+	// Through a follower, which forwards it to the leader.
+	viaG := mustDial(t, ctx, tg.addr(G))
+	tg.recordReconfig(ctx, "via a follower, no auth", viaG, "", "7", "", -1)
+	require.NoError(t, viaG.AddAuth(ctx, "digest", []byte("super:test")))
+	tg.recordReconfig(ctx, "via a follower, bad fromConfig", viaG, "", "7", "", 0x7777)
+	tg.recordReconfig(ctx, "via a follower, leave a non-existent id", viaG, "", "7", "", -1)
 	// A non-existent leaver changes nothing but the version.
 	v := tg.recordReconfig(ctx, "leave a non-existent id", su, "", "7", "", -1)
 
@@ -635,6 +641,7 @@ func readOnlyScript(t *testing.T, tg *ensTarget) {
 			return err
 		}},
 		{"multiRead", func() error { _, err := ro.MultiRead(ctx, client.GetDataOp("/ro")); return err }},
+		{"reconfig", func() error { _, _, err := reconfig(ctx, ro, "", "7", "", -1); return err }},
 	} {
 		tg.record("%s: %s", w.name, errName(w.do()))
 	}
@@ -744,6 +751,15 @@ func localSessionScript(t *testing.T, tg *ensTarget) {
 		}
 		tg.record("dump on %s (member %d): %s", r, tg.id(r), normDump(dump, names))
 	}
+
+	// A local session of the leader (member 3) upgrades there.
+	c4 := mustDial(t, ctx, tg.addr(3), long)
+	tg.record("member 3 session: high byte %d", c4.SessionID()>>56)
+	err = ephemeralCreates[1].do(ctx, c4, "/ls/e4-")
+	tg.record("upgrading on member 3, sequential ephemeral: %s", errName(err))
+	eph, err := c4.GetEphemerals(ctx, "/ls")
+	tg.record("its ephemerals: %s %d", errName(err), len(eph))
+	require.NoError(t, c4.Close())
 
 	require.NoError(t, c1.Close())
 	_, e = dialName(ctx, tg.addr(1), client.WithSession(c1.SessionID(), c1.Passwd()))
