@@ -170,6 +170,26 @@ func (tg *ensTarget) assignRoles(t *testing.T) {
 
 func (tg *ensTarget) id(role string) int64 { return tg.byRole[role] }
 
+// ensureLeader makes member id the leader, for scripts whose members are
+// configured differently: if another member leads, it is restarted, and
+// the other two (equal histories) elect the higher id among them, id.
+// Which member wins the first election depends on start timing.
+func (tg *ensTarget) ensureLeader(t *testing.T, id int64) {
+	t.Helper()
+	tg.assignRoles(t)
+	l := tg.id("L")
+	if l == id {
+		return
+	}
+	require.Equal(t, tg.ids[len(tg.ids)-1], id, "ensureLeader: only the highest id can be made to lead")
+	t.Logf("%s: member %d leads, not %d: restarting it", tg.name, l, id)
+	tg.stop(l)
+	tg.waitMode(t, id, "leader")
+	tg.start(t, l)
+	tg.assignRoles(t)
+	require.Equal(t, id, tg.id("L"), "%s: member %d leads", tg.name, id)
+}
+
 func (tg *ensTarget) roleAddr(role string) string { return tg.addr(tg.id(role)) }
 
 // zxid names z: Z1, Z2, ... in order of first appearance.
@@ -690,10 +710,10 @@ func TestJavaEnsembleOps(t *testing.T) {
 }
 
 // localSessionScript: member 1 does not upgrade local sessions, members 2
-// and 3 do.
+// and 3 do; member 3 leads.
 func localSessionScript(t *testing.T, tg *ensTarget) {
 	ctx := scriptCtx(t)
-	tg.assignRoles(t)
+	tg.ensureLeader(t, 3)
 	long := client.WithSessionTimeout(30 * time.Second)
 	c1 := mustDial(t, ctx, tg.addr(1), long)
 	tg.record("member 1 session: high byte %d", c1.SessionID()>>56)

@@ -99,8 +99,12 @@ func StartJavaEnsemble(dir string, n int, jvmFlags []string, memberExtra func(id
 			return nil, err
 		}
 	}
-	for _, m := range e.Members {
-		if err := m.launch(); err != nil {
+	// Highest id first: members with equal histories elect the highest id
+	// among those present, so this makes the last member the likely first
+	// leader, as in zkit's test ensembles (not certain: callers that need
+	// a given leader must check).
+	for i := len(e.Members) - 1; i >= 0; i-- {
+		if err := e.Members[i].launch(); err != nil {
 			e.Stop()
 			return nil, err
 		}
