@@ -825,6 +825,10 @@ func readOnlyGlobalScript(t *testing.T, tg *ensTarget) {
 	pre := mustDial(t, ctx, tg.addr(F), client.WithReadOnly(true), client.WithSessionTimeout(30*time.Second))
 	tg.record("global session: readOnly=%v", pre.ReadOnly())
 	tg.record("cons of a new global session: %s", tg.normCons(clienttest.FourLetter(tg.addr(F), "cons"), map[int64]string{pre.SessionID(): "pre"}))
+	for _, r := range []string{"L", "F"} {
+		tg.record("dump on %s without local sessions: %s", r,
+			normDump(clienttest.FourLetter(tg.roleAddr(r), "dump"), map[int64]string{pre.SessionID(): "pre"}))
+	}
 	pre.Drop()
 	tg.stop(L)
 	tg.stop(G)
