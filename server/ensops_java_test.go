@@ -32,12 +32,16 @@ import (
 // fields, /zookeeper/config text, watch events, isro and srvr modes,
 // session answers — normalised, and the two records must be equal.
 //
-// Normalisation (ensTarget.norm): member ids become roles fixed when the
+// Normalisation (normConfig, normStat, normDump, normCons): member ids become roles fixed when the
 // script starts ("L" the leader, "F" the lowest-id follower, "G" the other
 // follower), ports become "<role>.q", "<role>.e", "<role>.c", and zxids
 // become Z1, Z2, ... in order of first appearance (0 stays 0), so a
 // config's version=<zxid> and the Stat's mzxid must name the same zxid on
-// both sides. Timings are never compared.
+// both sides. Timings are never compared. A known difference is pinned
+// (ensTarget.pinned): each side must give its own known answer, and the
+// comment there says which is right and why.
+//
+// ZKIT_TEST_RECORDS=1 logs the equal records.
 
 // ensTarget is one ensemble under a script: Java's or zkit's.
 type ensTarget struct {
