@@ -2,7 +2,6 @@ package testing
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	gotesting "testing"
 	"time"
 
+	"github.com/zkit-go/zkit/internal/testport"
 	"github.com/zkit-go/zkit/server"
 )
 
@@ -129,52 +129,15 @@ func StartEnsemble(t gotesting.TB, n int, opts ...EnsembleOption) *Ensemble {
 func portOf(l net.Listener) int { return l.Addr().(*net.TCPAddr).Port }
 
 // listenOutsideEphemeral binds a loopback port below the kernel's
-// ephemeral range. A member's ports must be free again when it restarts;
-// a port from the ephemeral range can meanwhile become the local port of
-// some outgoing connection, and then the member cannot bind it.
-func listenOutsideEphemeral() (net.Listener, error) {
-	lo := ephemeralLow()
-	base := lo - 16000
-	if base < 1024 {
-		return net.Listen("tcp", "127.0.0.1:0")
-	}
-	start := rand.IntN(16000)
-	var err error
-	for i := 0; i < 2000; i++ {
-		port := base + (start+i*7919)%16000
-		var ln net.Listener
-		if ln, err = net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err == nil {
-			return ln, nil
-		}
-	}
-	return nil, err
-}
+// ephemeral range (see package testport): a member's ports must be free
+// again when it restarts.
+func listenOutsideEphemeral() (net.Listener, error) { return testport.Listen() }
 
 // FreePort returns a loopback port that is free now and lies below the
 // kernel's ephemeral range, for a server a test restarts on the same port
 // (a port from the ephemeral range can meanwhile become the local port of
 // an outgoing connection, even of a client dialling that very port).
-func FreePort() (int, error) {
-	ln, err := listenOutsideEphemeral()
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return portOf(ln), nil
-}
-
-// ephemeralLow is the low end of the kernel's ephemeral port range.
-func ephemeralLow() int {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
-		return 32768
-	}
-	var lo, hi int
-	if _, err := fmt.Sscan(string(b), &lo, &hi); err != nil || lo <= 0 {
-		return 32768
-	}
-	return lo
-}
+func FreePort() (int, error) { return testport.Free() }
 
 // AddMember starts a new member, the next id, on fresh loopback ports,
 // configured with the ensemble's server list plus itself (the way a

@@ -29,7 +29,8 @@ type outFrame struct {
 	closeAfter bool // close the connection once this frame is written
 	closeOnly  bool // write nothing; close once the frames before are written
 	started    time.Time
-	update     bool // the reply of a write: its latency counts as updatelatency
+	update     bool   // the reply of a write: its latency counts as updatelatency
+	lastOp     string // cons's lop once written ("SESS": a session's creation)
 }
 
 // conn is one client connection. Its reader goroutine decodes requests;
@@ -385,9 +386,10 @@ func (c *conn) handshake(frame []byte) bool {
 	if req.SessionID == 0 && e.local != nil {
 		// A local session: only this engine knows it, so it needs no txn
 		// and no trip to the leader.
-		id := e.local.Create(int32(timeout), time.Now().UnixMilli())
+		received := time.Now()
+		id := e.local.Create(int32(timeout), received.UnixMilli())
 		e.attach(c, id)
-		c.push(e.connectResponse(id, int32(timeout), req.HasReadOnly, false))
+		c.push(e.sessionCreated(e.connectResponse(id, int32(timeout), req.HasReadOnly, false), received, e.LastZxid(), false))
 		return true
 	}
 	if req.SessionID == 0 {
@@ -427,6 +429,14 @@ func (c *conn) handshake(frame []byte) bool {
 		}
 		c.pendMu.Unlock()
 		return !c.closed()
+	}
+	if e.cfg.Role == RoleReadOnly && !e.isLocal(req.SessionID) && e.sessions.Contains(req.SessionID) {
+		// ZooKeeper 3.7+ (ZOOKEEPER-3863) closes a global session's
+		// reconnection in read-only mode: without a quorum the session
+		// cannot be renewed, and its ephemerals and watches may already
+		// be gone on the majority side. Its client tries another server.
+		e.log.Info("refusing global session reconnection in read-only mode", "session", hex(req.SessionID), "remote", c.remote)
+		return false
 	}
 	// As ZooKeeper, a resume first drops the session's current connection
 	// on this server, even when the password then turns out wrong.
@@ -478,6 +488,16 @@ func (c *conn) revalidate(id int64, timeout int32) bool {
 	case <-time.After(time.Duration(timeout) * time.Millisecond):
 		return false
 	}
+}
+
+// sessionCreated marks the connect response that answers a session's
+// creation for the statistics, as ZooKeeper's FinalRequestProcessor
+// counts a createSession request: cons shows lop=SESS and lzxid the last
+// processed zxid; its latency counts (as an update for a global session,
+// whose creation is a txn). A resumed session's answer counts nothing.
+func (e *Engine) sessionCreated(f outFrame, received time.Time, zxid int64, update bool) outFrame {
+	f.started, f.hdr.Zxid, f.update, f.lastOp = received, zxid, update, "SESS"
+	return f
 }
 
 // connectResponse builds the handshake reply. An invalid session gets a
@@ -763,6 +783,9 @@ func (c *conn) writeLoop() {
 			c.stats.sent.Add(1)
 			st.resp.observe(int64(len(b) - 4))
 			st.responseBytes.Add(int64(len(b)))
+			if f.lastOp != "" {
+				c.stats.lastOp.Store(f.lastOp)
+			}
 			if !f.started.IsZero() {
 				lat := time.Since(f.started)
 				st.observe(lat)

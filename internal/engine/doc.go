@@ -50,7 +50,8 @@
 //   - Read-only mode (RoleReadOnly): an engine over a member's applied tree
 //     while the member has no quorum. Only clients whose ConnectRequest asks
 //     for read-only are served (others are closed, as NOT_READ_ONLY_CLIENT);
-//     the connect response says readOnly; sessions are local; every write
+//     the connect response says readOnly; new sessions are local; a global
+//     session's reconnection is closed (ZOOKEEPER-3863); every write
 //     and sync is answered NOTREADONLY; a closeSession ends the connection
 //     without a txn; isro answers "ro" and srvr's Mode is "read-only".
 //
@@ -77,5 +78,11 @@
 // session accessors and the registry (report.go), so the three never
 // disagree. The texts follow ZooKeeper 3.8 byte for byte where values
 // allow; srst resets the server counters and every registry counter and
-// summary, as ZooKeeper's ServerMetrics.resetAll does.
+// summary, as ZooKeeper's ServerMetrics.resetAll does. A session's
+// creation counts as a request (cons: lop=SESS), a resume does not. dump's
+// session part takes the shape of the role's ZooKeeper tracker: a
+// leader's "Local Session Sets"/"Global Session Sets" (plain "Session
+// Sets" without local sessions, and standalone), a learner's or read-only
+// member's local sets and then "Global Sessions(n):" with each id's
+// timeout.
 package engine

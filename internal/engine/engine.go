@@ -91,6 +91,15 @@ type Reconfigurer interface {
 	NextConfig(req *proto.ReconfigRequest, zxid int64) ([]byte, error)
 }
 
+// ReconfigChecker is an optional side of a Reconfigurer: CheckConfig
+// runs NextConfig's checks without marking a reconfig in progress, so
+// that the prep stage can answer the configuration's errors before the
+// caller's permission, in Java's order (PrepRequestProcessor checks WRITE
+// on /zookeeper/config last).
+type ReconfigChecker interface {
+	CheckConfig(req *proto.ReconfigRequest) error
+}
+
 // ServerInfo describes the server for the four-letter words.
 type ServerInfo struct {
 	ClientPort int

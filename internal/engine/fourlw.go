@@ -284,7 +284,7 @@ func (e *Engine) writeEnvironment(b *strings.Builder) {
 
 func (e *Engine) writeDump(b *strings.Builder) {
 	b.WriteString("SessionTracker dump:\n")
-	e.sessions.Dump().WriteTo(b, time.UnixMilli)
+	e.writeSessionDump(b)
 	e.treeMu.RLock()
 	byS := e.tree.AllEphemerals()
 	e.treeMu.RUnlock()
@@ -301,6 +301,34 @@ func (e *Engine) writeDump(b *strings.Builder) {
 	}
 	b.WriteString("Connections dump:\n")
 	e.writeConnectionExpiry(b)
+}
+
+// writeSessionDump writes the session tracker part of dump as the
+// tracker of ZooKeeper's server in this role does: standalone, its
+// sessions' expiry buckets (SessionTrackerImpl); a leader, the same for
+// its local sessions prefixed "Local " and then its global ones prefixed
+// "Global " (LeaderSessionTracker; no prefixes without local sessions); a
+// learner or read-only member, its local sessions' buckets prefixed
+// "Local " and then every global session it knows with its timeout, by id
+// (LearnerSessionTracker: "Global Sessions(n):", "0x<id>\t<timeout>ms").
+func (e *Engine) writeSessionDump(b *strings.Builder) {
+	role := e.cfg.Role
+	if e.local != nil && role != RoleStandalone {
+		b.WriteString("Local ")
+		e.local.Dump().WriteTo(b, time.UnixMilli)
+	}
+	if role.learner() || role == RoleReadOnly {
+		global := e.sessions.Sessions()
+		fmt.Fprintf(b, "Global Sessions(%d):\n", len(global))
+		for _, id := range sortedIDs(global) {
+			fmt.Fprintf(b, "0x%x\t%dms\n", uint64(id), global[id])
+		}
+		return
+	}
+	if e.local != nil && role == RoleLeader {
+		b.WriteString("Global ")
+	}
+	e.sessions.Dump().WriteTo(b, time.UnixMilli)
 }
 
 // writeConnectionExpiry writes the connections grouped by when they would
@@ -362,7 +390,7 @@ func openFDs() int {
 	return len(entries)
 }
 
-func sortedIDs(m map[int64][]string) []int64 {
+func sortedIDs[V any](m map[int64]V) []int64 {
 	ids := make([]int64, 0, len(m))
 	for id := range m {
 		ids = append(ids, id)

@@ -628,9 +628,15 @@ func (e *Engine) prepReconfig(r *request, req *proto.ReconfigRequest, zxid int64
 	if e.cfg.Reconfig == nil {
 		return nil, proto.ErrUnimplemented // standalone
 	}
-	// The ACL check comes before the configuration's (Java checks it
-	// last): NextConfig marks the reconfig in progress, so nothing may
-	// fail after it.
+	// Java checks the caller's permission last, after the configuration.
+	// NextConfig marks the reconfig in progress, so nothing may fail after
+	// it: the configuration is checked first without marking, then the
+	// permission, then NextConfig checks again and marks.
+	if ck, ok := e.cfg.Reconfig.(ReconfigChecker); ok {
+		if err := ck.CheckConfig(req); err != nil {
+			return nil, err
+		}
+	}
 	node, err := e.record("/zookeeper/config")
 	if err != nil {
 		return nil, err

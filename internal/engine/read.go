@@ -303,7 +303,8 @@ func (e *Engine) getChildren(r *request, req *proto.PathWatchRequest) ([]string,
 func (e *Engine) writeReply(r *request) outFrame {
 	if r.op == proto.OpCreateSession {
 		if r.connect != nil {
-			return e.connectResponse(r.sessionID, r.connect.timeout, r.connect.hasReadOnly, false)
+			return e.sessionCreated(e.connectResponse(r.sessionID, r.connect.timeout, r.connect.hasReadOnly, false),
+				r.received, r.hdr.Zxid, true)
 		}
 	}
 	res := r.result

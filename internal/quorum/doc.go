@@ -52,10 +52,14 @@
 // curConfigId (BADVERSION), parses joining/leaving/newMembers
 // (BADARGUMENTS), wants at least 2 voters and a synced quorum of them
 // (NEWCONFIGNOQUORUM), and returns the new text with version = the txn's
-// zxid. The txn (type reconfig, a SetDataTxn of /zookeeper/config) is
-// proposed with zab.Leader.ProposeReconfig: it and later proposals need a
+// zxid; CheckConfig runs the same checks without marking a reconfig in
+// flight, so the engine can check the caller's permission after them, in
+// ZooKeeper's order. The txn (type reconfig, a SetDataTxn of
+// /zookeeper/config) is proposed with zab.Leader.ProposeReconfig: it and later proposals need a
 // quorum of both configurations until it commits. When any member
-// applies a committed reconfig it activates the configuration: members,
+// commits a reconfig it activates the configuration just before applying
+// the txn (as ZooKeeper's processReconfig precedes the commit), so the
+// client's reply finds it active: members,
 // voters and observers, the election's voters, election addresses, and
 // <DynamicConfigPrefix>.dynamic.<version hex> (server lines in string
 // order, no version line), after which Config.ConfigWritten points the

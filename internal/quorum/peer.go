@@ -602,8 +602,9 @@ func (p *Peer) designate(leader int64) {
 // commit applies committed txns: through the engine when one serves (it
 // completes its clients' requests), straight to the tree during sync.
 //
-// A committed reconfig activates its configuration once applied; commit
-// reports whether the role must end for it (see activateConfig).
+// A committed reconfig activates its configuration just before it is
+// applied; commit reports whether the role must end for it (see
+// activateConfig).
 func (p *Peer) commit(eng *engine.Engine, entries []zab.Entry) error {
 	_, err := p.commitLeader(eng, entries, p.cfg.ID)
 	return err
@@ -617,9 +618,10 @@ func (p *Peer) commitLeader(eng *engine.Engine, entries []zab.Entry, leader int6
 			reconfigs = append(reconfigs, en)
 		}
 	}
-	if err := p.applyCommitted(eng, entries); err != nil {
-		return false, err
-	}
+	// Activate before applying, as ZooKeeper does (Leader.tryToCommit and
+	// the learners' COMMITANDACTIVATE call processReconfig before the
+	// commit): applying answers the reconfig's client, and a reconfig the
+	// client sends next must not find this one still in progress.
 	for _, en := range reconfigs {
 		ms, v, err := reconfigConfig(en.Data)
 		if err != nil {
@@ -629,6 +631,9 @@ func (p *Peer) commitLeader(eng *engine.Engine, entries []zab.Entry, leader int6
 		if p.activateConfig(ms, v, leader) {
 			endRole = true
 		}
+	}
+	if err := p.applyCommitted(eng, entries); err != nil {
+		return false, err
 	}
 	return endRole, nil
 }

@@ -236,6 +236,20 @@ func reconfigConfig(data []byte) ([]Member, int64, error) {
 type leaderReconfig struct{ p *Peer }
 
 func (r leaderReconfig) NextConfig(req *proto.ReconfigRequest, zxid int64) ([]byte, error) {
+	return r.next(req, zxid, true)
+}
+
+// CheckConfig is NextConfig without marking a reconfig in progress
+// (engine.ReconfigChecker), so the engine can check the caller's
+// permission after the configuration, in Java's order.
+func (r leaderReconfig) CheckConfig(req *proto.ReconfigRequest) error {
+	_, err := r.next(req, 0, false)
+	return err
+}
+
+// next checks req against the last seen configuration and, if mark, makes
+// the new one (version zxid) the last seen: a reconfig in progress.
+func (r leaderReconfig) next(req *proto.ReconfigRequest, zxid int64, mark bool) ([]byte, error) {
 	p := r.p
 	p.cfgMu.Lock()
 	defer p.cfgMu.Unlock()
@@ -258,6 +272,9 @@ func (r leaderReconfig) NextConfig(req *proto.ReconfigRequest, zxid int64) ([]by
 	if !quorumOf(mb.Voters, p.syncedSet) {
 		p.log.Warn("reconfig failed: there must be a connected and synced quorum in the new configuration")
 		return nil, proto.ErrNewConfigNoQuorum
+	}
+	if !mark {
+		return nil, nil
 	}
 	// From here the reconfig is in progress (lastSeenQuorumVerifier): a
 	// second one is refused until this one commits or the role ends.

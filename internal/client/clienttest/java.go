@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/zkit-go/zkit/internal/testport"
 )
 
 // JavaJar is where Debian's zookeeper package puts the server jar.
@@ -61,9 +63,23 @@ func StartJavaServerWith(dir string, jvmFlags []string, extra ...string) (*JavaS
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return nil, err
 	}
-	logf, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
+	s := &JavaServer{Addr: fmt.Sprintf("127.0.0.1:%d", port), dir: dir}
+	if s.cmd, s.log, err = launchJava(cfgPath, filepath.Join(dir, "server.log"), jvmFlags); err != nil {
 		return nil, err
+	}
+	if err := waitServing(s.Addr, Scale(60*time.Second)); err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("clienttest: java zookeeper did not start; see %s", s.log.Name())
+	}
+	return s, nil
+}
+
+// launchJava starts QuorumPeerMain on cfgPath with the oracle's JVM flags
+// plus jvmFlags, its output appended to logPath.
+func launchJava(cfgPath, logPath string, jvmFlags []string) (*exec.Cmd, *os.File, error) {
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, nil, err
 	}
 	args := append(append([]string{}, JavaFlags...), jvmFlags...)
 	args = append(args, "-cp", JavaJar+":/usr/share/java/slf4j-simple.jar",
@@ -72,19 +88,22 @@ func StartJavaServerWith(dir string, jvmFlags []string, extra ...string) (*JavaS
 	cmd.Stdout, cmd.Stderr = logf, logf // files: no copying goroutines
 	if err := cmd.Start(); err != nil {
 		logf.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	s := &JavaServer{Addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd, dir: dir, log: logf}
-	deadline := time.Now().Add(Scale(60 * time.Second))
-	// ruok answers before the server serves; srvr reports a Mode once it does.
-	for !strings.Contains(FourLetter(s.Addr, "srvr"), "Mode:") {
+	return cmd, logf, nil
+}
+
+// waitServing polls srvr on addr until it reports a Mode (ruok answers
+// before the server serves; srvr reports a Mode once it does).
+func waitServing(addr string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for !strings.Contains(FourLetter(addr, "srvr"), "Mode:") {
 		if time.Now().After(deadline) {
-			s.Stop()
-			return nil, fmt.Errorf("clienttest: java zookeeper did not start; see %s", logf.Name())
+			return fmt.Errorf("clienttest: %s not serving after %v", addr, d)
 		}
 		time.Sleep(100 * time.Millisecond) // polling the server's port, not synchronising goroutines
 	}
-	return s, nil
+	return nil
 }
 
 // Stop kills the server and waits for it.
@@ -109,11 +128,6 @@ func FourLetter(addr, word string) string {
 	return string(b)
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
+// freePort picks a port below the ephemeral range (package testport), so
+// that a restarted member can bind it again.
+func freePort() (int, error) { return testport.Free() }
