@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zkit-go/zkit/internal/client"
+	"github.com/zkit-go/zkit/internal/client/clienttest"
 	"github.com/zkit-go/zkit/internal/engine"
 	"github.com/zkit-go/zkit/internal/proto"
 )
@@ -30,21 +31,20 @@ func startEngine(tb testing.TB, cfg engine.Config) (*engine.Engine, string) {
 	return e, ln.Addr().String()
 }
 
-func dial(tb testing.TB, addr string, opts ...client.Option) *client.Conn {
-	tb.Helper()
-	c, err := client.Dial(context.Background(), addr, opts...)
-	require.NoError(tb, err)
-	tb.Cleanup(func() { c.Close() })
-	return c
+// benchNode serves an engine with node /b holding data and returns a
+// client connected to it.
+func benchNode(b *testing.B, data []byte) (*client.Conn, string) {
+	_, addr := startEngine(b, engine.Config{})
+	c := clienttest.Dial(b, addr)
+	_, err := c.Create(context.Background(), "/b", data, proto.FlagPersistent, proto.OpenACLUnsafe)
+	require.NoError(b, err)
+	return c, addr
 }
 
 // BenchmarkGetData is the read hot path: one client, one read at a time.
 func BenchmarkGetData(b *testing.B) {
-	_, addr := startEngine(b, engine.Config{})
-	c := dial(b, addr)
+	c, _ := benchNode(b, []byte("data"))
 	ctx := context.Background()
-	_, err := c.Create(ctx, "/b", []byte("data"), proto.FlagPersistent, proto.OpenACLUnsafe)
-	require.NoError(b, err)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -56,10 +56,8 @@ func BenchmarkGetData(b *testing.B) {
 
 // BenchmarkGetDataParallel runs reads from several sessions at once.
 func BenchmarkGetDataParallel(b *testing.B) {
-	_, addr := startEngine(b, engine.Config{})
+	_, addr := benchNode(b, []byte("data"))
 	ctx := context.Background()
-	_, err := dial(b, addr).Create(ctx, "/b", []byte("data"), proto.FlagPersistent, proto.OpenACLUnsafe)
-	require.NoError(b, err)
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -80,11 +78,8 @@ func BenchmarkGetDataParallel(b *testing.B) {
 
 // BenchmarkSetData is the write path with the in-memory log.
 func BenchmarkSetData(b *testing.B) {
-	_, addr := startEngine(b, engine.Config{})
-	c := dial(b, addr)
+	c, _ := benchNode(b, nil)
 	ctx := context.Background()
-	_, err := c.Create(ctx, "/b", nil, proto.FlagPersistent, proto.OpenACLUnsafe)
-	require.NoError(b, err)
 	data := []byte("data")
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -98,11 +93,8 @@ func BenchmarkSetData(b *testing.B) {
 // BenchmarkSetThenGet is a write followed by a read on the same session,
 // so the read queues behind the write.
 func BenchmarkSetThenGet(b *testing.B) {
-	_, addr := startEngine(b, engine.Config{})
-	c := dial(b, addr)
+	c, _ := benchNode(b, nil)
 	ctx := context.Background()
-	_, err := c.Create(ctx, "/b", nil, proto.FlagPersistent, proto.OpenACLUnsafe)
-	require.NoError(b, err)
 	data := []byte("data")
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zkit-go/zkit/internal/client"
+	"github.com/zkit-go/zkit/internal/client/clienttest"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/server"
 	zktesting "github.com/zkit-go/zkit/testing"
@@ -51,10 +52,10 @@ func TestEnsembleSessionMove(t *testing.T) {
 			defer cancel()
 			path := fmt.Sprintf("/moved%d", i)
 
-			a := dial(t, tc.from.Addr())
+			a := clienttest.Dial(t, tc.from.Addr())
 			_, err := a.Create(ctx, path, []byte("a"), proto.FlagPersistent, proto.OpenACLUnsafe)
 			require.NoError(t, err)
-			b := dial(t, tc.to.Addr(), client.WithSession(a.SessionID(), a.Passwd()))
+			b := clienttest.Dial(t, tc.to.Addr(), client.WithSession(a.SessionID(), a.Passwd()))
 
 			// The move has reached the leader once b's handshake is done
 			// (a learner revalidates there; the leader moves it itself).
@@ -75,9 +76,9 @@ func TestEnsembleSessionMove(t *testing.T) {
 			require.NoError(t, err, "the new connection owns the session")
 
 			// The race: the write and the resume go out together.
-			c := dial(t, tc.from.Addr())
+			c := clienttest.Dial(t, tc.from.Addr())
 			set := asyncSet(ctx, c, path, []byte("raced"))
-			d := dial(t, tc.to.Addr(), client.WithSession(c.SessionID(), c.Passwd()))
+			d := clienttest.Dial(t, tc.to.Addr(), client.WithSession(c.SessionID(), c.Passwd()))
 			setErr := <-set
 			_, err = d.Sync(ctx, path)
 			require.NoError(t, err)

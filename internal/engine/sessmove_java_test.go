@@ -35,7 +35,7 @@ func resumeScenario(t *testing.T, addr, path string) resumeOutcome {
 	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(30*time.Second))
 	defer cancel()
 	var out resumeOutcome
-	a := dial(t, addr)
+	a := clienttest.Dial(t, addr)
 	_, err := a.Create(ctx, path, []byte("old"), proto.FlagPersistent, proto.OpenACLUnsafe)
 	require.NoError(t, err)
 	set := asyncSet(ctx, a, path, []byte("new"))
@@ -44,7 +44,7 @@ func resumeScenario(t *testing.T, addr, path string) resumeOutcome {
 		return strings.Contains(clienttest.FourLetter(addr, "cons"), sid)
 	}, "the server received the setData")
 
-	b := dial(t, addr, client.WithSession(a.SessionID(), a.Passwd()))
+	b := clienttest.Dial(t, addr, client.WithSession(a.SessionID(), a.Passwd()))
 	select {
 	case <-a.Done():
 		out.OldClosed = true

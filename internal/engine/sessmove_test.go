@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zkit-go/zkit/internal/client"
+	"github.com/zkit-go/zkit/internal/client/clienttest"
 	"github.com/zkit-go/zkit/internal/engine"
 	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
@@ -110,7 +111,7 @@ func TestResumeWaitsForOldConnectionWrites(t *testing.T) {
 			log := newHeldLog()
 			e, addr := startEngine(t, engine.Config{Log: log})
 			t.Cleanup(log.Release) // before the engine closes: a held Sync would keep it open
-			a := dial(t, addr)
+			a := clienttest.Dial(t, addr)
 			_, err := a.Create(ctx, "/x", []byte("old"), proto.FlagPersistent, proto.OpenACLUnsafe)
 			require.NoError(t, err)
 
@@ -125,7 +126,7 @@ func TestResumeWaitsForOldConnectionWrites(t *testing.T) {
 			var b *client.Conn
 			prev := a
 			for range hops {
-				b = dial(t, addr, client.WithSession(a.SessionID(), a.Passwd()))
+				b = clienttest.Dial(t, addr, client.WithSession(a.SessionID(), a.Passwd()))
 				select {
 				case <-prev.Done(): // the server closed the previous connection
 				case <-ctx.Done():
@@ -164,11 +165,11 @@ func TestResumeWithNothingInFlight(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(30*time.Second))
 	defer cancel()
 	_, addr := startEngine(t, engine.Config{})
-	a := dial(t, addr)
+	a := clienttest.Dial(t, addr)
 	_, err := a.Create(ctx, "/x", []byte("v"), proto.FlagPersistent, proto.OpenACLUnsafe)
 	require.NoError(t, err)
 	a.Drop()
-	b := dial(t, addr, client.WithSession(a.SessionID(), a.Passwd()))
+	b := clienttest.Dial(t, addr, client.WithSession(a.SessionID(), a.Passwd()))
 	data, _, err := b.GetData(ctx, "/x", false)
 	require.NoError(t, err)
 	assert.Equal(t, "v", string(data))
@@ -342,7 +343,7 @@ func TestLeaderFencesMovedSession(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(30*time.Second))
 		defer cancel()
 		e, q := startMember(t, engine.RoleLeader)
-		a := dial(t, "leader", pipeDialer(e))
+		a := clienttest.Dial(t, "leader", pipeDialer(e))
 		_, err := a.Create(ctx, "/x", []byte("a"), proto.FlagPersistent, proto.OpenACLUnsafe)
 		require.NoError(t, err)
 		require.True(t, e.RevalidateSession(a.SessionID(), timeout, learner3))
@@ -368,7 +369,7 @@ func TestLeaderFencesMovedSession(t *testing.T) {
 		_, err := e.SubmitForwarded(createSessionRequest(sid, timeout), nil, learner2)
 		require.NoError(t, err)
 		q.proposal(t, sid, 0)
-		b := dial(t, "leader", pipeDialer(e), client.WithSession(sid, session.GeneratePasswd(sid)))
+		b := clienttest.Dial(t, "leader", pipeDialer(e), client.WithSession(sid, session.GeneratePasswd(sid)))
 		_, err = b.Create(ctx, "/x", []byte("leader"), proto.FlagPersistent, proto.OpenACLUnsafe)
 		require.NoError(t, err, "the leader's own connection owns the session now")
 		_, err = e.SubmitForwarded(forwardedRequest(sid, 5, proto.OpSetData, setX("from 2")), nil, learner2)
@@ -525,7 +526,7 @@ func TestResumeOnMemberWaitsForOldWrites(t *testing.T) {
 
 			setDone := asyncSet(ctx, a, "/x", []byte("new"))
 			set := next() // the setData waits for the quorum
-			b := dial(t, "member", pipeDialer(e), client.WithSession(a.SessionID(), a.Passwd()))
+			b := clienttest.Dial(t, "member", pipeDialer(e), client.WithSession(a.SessionID(), a.Passwd()))
 			// Nobody commits a closeSession here: leave without one.
 			t.Cleanup(b.Drop)
 			select {
