@@ -48,7 +48,8 @@ var (
 	reDate    = regexp.MustCompile(`(?m)^([cm]time) = .*$`)
 	reZxid    = regexp.MustCompile(`(?m)^([cmp]Zxid) = 0x[0-9a-f]+$`)
 	reOwner   = regexp.MustCompile(`(?m)^ephemeralOwner = 0x([0-9a-f]+)$`)
-	reSession = regexp.MustCompile(`(?m)^WATCHER::\n\nWatchedEvent state:\w+ type:None path:null\n`)
+	reSession = regexp.MustCompile(`(?m)^WatchedEvent state:\w+ type:None path:null\n`)
+	reWatcher = regexp.MustCompile(`(?m)^WATCHER::\n`)
 	reSLF4J   = regexp.MustCompile(`(?m)^SLF4J: .*\n`)
 )
 
@@ -57,7 +58,7 @@ var (
 // (whose position Java's event thread does not fix) and Java's logging.
 func normalize(s string) string {
 	s = reSLF4J.ReplaceAllString(s, "")
-	s = reSession.ReplaceAllString(s, "")
+	s = dropSessionEvents(s)
 	s = strings.ReplaceAll(s, "\n\n\n", "\n")
 	s = reDate.ReplaceAllString(s, "$1 = <date>")
 	s = reZxid.ReplaceAllString(s, "$1 = <zxid>")
@@ -69,6 +70,23 @@ func normalize(s string) string {
 		return "ephemeralOwner = <session>"
 	})
 	return s
+}
+
+// dropSessionEvents removes the connection's session events. Java prints
+// an event's "WATCHER::" and its "WatchedEvent ..." line with two separate
+// println calls from its event thread, so the main thread's output can land
+// between them; each session event line is removed with one "WATCHER::"
+// line, the earliest left, as the session events come before any other.
+func dropSessionEvents(s string) string {
+	n := len(reSession.FindAllStringIndex(s, -1))
+	s = reSession.ReplaceAllString(s, "")
+	return reWatcher.ReplaceAllStringFunc(s, func(m string) string {
+		if n == 0 {
+			return m
+		}
+		n--
+		return ""
+	})
 }
 
 // transcript renders one command's result for comparison.
@@ -238,4 +256,15 @@ func TestInteractiveVersusJava(t *testing.T) {
 	assert.Equal(t, noBlank(strip(jout.String())), noBlank(strings.ReplaceAll(normalize(out.String()), zkitSrv.Addr(), "ADDR")))
 	assert.Equal(t, strip(jerr.String()), normalize(errb.String()))
 	assert.Equal(t, rc, zrc)
+}
+
+// TestNormalizeInterleavedSessionEvent is the order CI once saw from Java:
+// the main thread's "ls /" output between the event's two lines.
+func TestNormalizeInterleavedSessionEvent(t *testing.T) {
+	java := "Welcome\n\nWATCHER::\n[zookeeper]\n\nWatchedEvent state:SyncConnected type:None path:null\nx\n"
+	tidy := "Welcome\n\nWATCHER::\n\nWatchedEvent state:SyncConnected type:None path:null\n[zookeeper]\nx\n"
+	watch := "\nWATCHER::\n\nWatchedEvent state:SyncConnected type:NodeDataChanged path:/a\n"
+	assert.Equal(t, "Welcome\n\n[zookeeper]\n\nx\n", normalize(java))
+	assert.Equal(t, "Welcome\n[zookeeper]\nx\n", normalize(tidy))
+	assert.Equal(t, watch, normalize(watch), "a node event stays")
 }
