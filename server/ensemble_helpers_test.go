@@ -51,6 +51,13 @@ next:
 	return false
 }
 
+// forget drops every line captured so far, so has sees only what follows.
+func (l *memberLogs) forget() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	clear(l.lines)
+}
+
 // grep returns member id's lines containing s, for failure messages.
 func (l *memberLogs) grep(id int64, s string) []string {
 	l.mu.Lock()

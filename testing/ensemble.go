@@ -113,6 +113,7 @@ func StartEnsemble(t gotesting.TB, n int, opts ...EnsembleOption) *Ensemble {
 		}
 		m := &Member{ID: id, e: e, cfg: cfg}
 		e.net.reserve(id, all[i].client, all[i].quorum, all[i].election)
+		e.net.markQuorum(all[i].quorum.Addr().String())
 		cfg.Listen = e.net.listen(id)
 		cfg.Dial = e.net.dial(id)
 		m.cfg = cfg
@@ -185,6 +186,7 @@ func (e *Ensemble) AddMember(opts ...EnsembleOption) *Member {
 	}
 	m := &Member{ID: id, e: e}
 	e.net.reserve(id, client, quorum, election)
+	e.net.markQuorum(quorum.Addr().String())
 	cfg.Listen = e.net.listen(id)
 	cfg.Dial = e.net.dial(id)
 	m.cfg = cfg
@@ -336,7 +338,13 @@ func (e *Ensemble) ExpireSession(id int64) {
 // named form one more group. Clients are not affected.
 func (e *Ensemble) Partition(groups ...[]int64) { e.net.partition(groups) }
 
-// Heal undoes Partition.
+// PartitionQuorum cuts only the quorum (Zab) connections between groups,
+// as Partition does for all of them: leader election still reaches
+// everyone, so a member can win an election and yet be unable to sync the
+// members that voted for it. Heal undoes it.
+func (e *Ensemble) PartitionQuorum(groups ...[]int64) { e.net.partitionQuorum(groups) }
+
+// Heal undoes Partition and PartitionQuorum.
 func (e *Ensemble) Heal() { e.net.heal() }
 
 // Close stops every member.

@@ -14,7 +14,9 @@ type fabric struct {
 	mu       sync.Mutex // guards everything below
 	reserved map[string]net.Listener
 	owner    map[string]int64 // listen address → member
+	quorum   map[string]bool  // the members' quorum (Zab) addresses
 	group    map[int64]int    // member → partition group; empty when healed
+	qgroup   map[int64]int    // the same for quorum connections only
 	conns    map[*trackedConn]struct{}
 }
 
@@ -22,8 +24,16 @@ func newFabric() *fabric {
 	return &fabric{
 		reserved: make(map[string]net.Listener),
 		owner:    make(map[string]int64),
+		quorum:   make(map[string]bool),
 		conns:    make(map[*trackedConn]struct{}),
 	}
+}
+
+// markQuorum records addr as a member's quorum port, for PartitionQuorum.
+func (f *fabric) markQuorum(addr string) {
+	f.mu.Lock()
+	f.quorum[addr] = true
+	f.mu.Unlock()
 }
 
 func (f *fabric) reserve(id int64, ls ...net.Listener) {
@@ -44,6 +54,15 @@ func (f *fabric) cut(a, b int64) bool {
 		return false
 	}
 	return f.group[a] != f.group[b]
+}
+
+// cutLink is cut for a connection to addr: quorum connections also obey
+// the quorum-only partition.
+func (f *fabric) cutLink(a, b int64, quorum bool) bool {
+	if f.cut(a, b) {
+		return true
+	}
+	return quorum && f.qgroup != nil && f.qgroup[a] != f.qgroup[b]
 }
 
 // listen returns member id's Listen hook: the first listen on a reserved
@@ -73,7 +92,8 @@ func (f *fabric) dial(from int64) func(network, addr string, timeout time.Durati
 	return func(network, addr string, timeout time.Duration) (net.Conn, error) {
 		f.mu.Lock()
 		to, known := f.owner[addr]
-		blocked := known && f.cut(from, to)
+		quorum := f.quorum[addr]
+		blocked := known && f.cutLink(from, to, quorum)
 		f.mu.Unlock()
 		if blocked {
 			return nil, errPartitioned
@@ -82,10 +102,10 @@ func (f *fabric) dial(from int64) func(network, addr string, timeout time.Durati
 		if err != nil || !known {
 			return c, err
 		}
-		tc := &trackedConn{Conn: c, f: f, a: from, b: to}
+		tc := &trackedConn{Conn: c, f: f, a: from, b: to, quorum: quorum}
 		f.mu.Lock()
 		f.conns[tc] = struct{}{}
-		cutNow := f.cut(from, to)
+		cutNow := f.cutLink(from, to, quorum)
 		f.mu.Unlock()
 		if cutNow {
 			tc.Close()
@@ -95,17 +115,22 @@ func (f *fabric) dial(from int64) func(network, addr string, timeout time.Durati
 	}
 }
 
-func (f *fabric) partition(groups [][]int64) {
+func (f *fabric) partition(groups [][]int64) { f.split(&f.group, groups) }
+
+func (f *fabric) partitionQuorum(groups [][]int64) { f.split(&f.qgroup, groups) }
+
+// split sets one of the group maps and cuts the connections it separates.
+func (f *fabric) split(which *map[int64]int, groups [][]int64) {
 	f.mu.Lock()
-	f.group = make(map[int64]int)
+	*which = make(map[int64]int)
 	for i, g := range groups {
 		for _, id := range g {
-			f.group[id] = i + 1
+			(*which)[id] = i + 1
 		}
 	}
 	var victims []*trackedConn
 	for c := range f.conns {
-		if f.cut(c.a, c.b) {
+		if f.cutLink(c.a, c.b, c.quorum) {
 			victims = append(victims, c)
 		}
 	}
@@ -117,7 +142,7 @@ func (f *fabric) partition(groups [][]int64) {
 
 func (f *fabric) heal() {
 	f.mu.Lock()
-	f.group = nil
+	f.group, f.qgroup = nil, nil
 	f.mu.Unlock()
 }
 
@@ -134,9 +159,10 @@ func (f *fabric) close() {
 // trackedConn is a member-to-member connection the fabric can cut.
 type trackedConn struct {
 	net.Conn
-	f    *fabric
-	a, b int64
-	once sync.Once
+	f      *fabric
+	a, b   int64
+	quorum bool // to a quorum port
+	once   sync.Once
 }
 
 func (c *trackedConn) Close() error {

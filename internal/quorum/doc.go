@@ -79,9 +79,22 @@
 // learner activates it at UPTODATE when it is newer than its own, so a
 // member that missed a reconfig's commit (it was down, or synced by SNAP)
 // catches up, as Learner.syncWithLeader does. A learner never activates a
-// reconfig it only logged (the leader may still TRUNC it); a leader
-// activates one from its log before leading, since it will commit it. With
-// reconfig enabled, a leader whose configuration has version 0 gives it the
+// reconfig it only logged (the leader may still TRUNC it).
+//
+// A reconfig logged and not activated (ZooKeeper's last seen
+// configuration) is written to <DynamicConfigPrefix>.dynamic.next, every
+// line sorted with the version's, and found again after a restart in the
+// log's tail. A member elected with one completes it as ZooKeeper's leader
+// does: NEWLEADER carries it and needs a quorum of the old voters and of
+// the new ones, and only then is it activated, by the leader and, at
+// UPTODATE, by its learners; a leader outside it then steps down naming
+// the lowest new voter that synced. Without the old configuration's
+// quorum, a member cut off with the voters of the new one only would
+// serve beside a leader the others elect. Unlike ZooKeeper, the election
+// itself still counts the active configuration only: a member holding an
+// uncommitted reconfig can then follow a leader the old quorum elected,
+// whose TRUNC drops the reconfig, where ZooKeeper would wait for the new
+// configuration's voters too. With reconfig enabled, a leader whose configuration has version 0 gives it the
 // NEWLEADER zxid as version once a quorum acked (ZOOKEEPER-1783), so every
 // member then holds zoo.cfg.dynamic.<epoch>00000000, as Java's do.
 package quorum

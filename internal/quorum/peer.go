@@ -130,6 +130,11 @@ type Peer struct {
 	// named the new leader: the loop takes it instead of electing.
 	designated *election.Decision
 	history    []zab.Entry // the committed log tail, for DIFF
+	// logged is the newest configuration of a reconfig in this member's
+	// log that it has not activated (ZooKeeper's lastSeenQuorumVerifier
+	// when newer than the active one), or nil. While it is set, an
+	// election and a new leader's sync need a quorum of both.
+	logged *loggedConfig
 
 	// sessMu guards sessions: the sessions of committed createSession
 	// txns, written by the peer loop, read by the snapshotter.
@@ -263,6 +268,9 @@ func New(cfg Config) (*Peer, error) {
 		ConnectTimeout: 5 * time.Second,
 		Logger:         p.log,
 	})
+	// A reconfig logged before a restart and not activated (ZooKeeper
+	// reads it back from the .dynamic.next file).
+	p.noteLogged(p.history)
 	return p, nil
 }
 
@@ -673,19 +681,17 @@ func (p *Peer) applyCommitted(eng *engine.Engine, entries []zab.Entry) error {
 // catchUp applies the txns this member logged but never saw committed: a
 // new role takes the whole log as its history (ZooKeeper reloads its
 // database from disk at each role), so the tree must hold all of it. A
-// leader commits them in its new epoch, so it activates a reconfig among
-// them now (ZooKeeper's leader completes its last seen configuration) and
-// reports whether that ends the role; a learner's may still be cut back by
-// the leader's TRUNC, so it takes a configuration only from the leader, at
-// UPTODATE.
-func (p *Peer) catchUp(leading bool) (endRole bool, err error) {
+// reconfig among them is not activated here: a learner's may still be cut
+// back by the leader's TRUNC, and a leader completes it only once a quorum
+// of both configurations has synced (p.logged).
+func (p *Peer) catchUp() error {
 	applied := p.db.Tree.LastProcessedZxid()
 	if p.lastLogged <= applied {
-		return false, nil
+		return nil
 	}
 	es, err := p.db.History(applied, 0)
 	if err != nil {
-		return false, fmt.Errorf("quorum: read logged txns after 0x%x: %w", applied, err)
+		return fmt.Errorf("quorum: read logged txns after 0x%x: %w", applied, err)
 	}
 	entries := make([]zab.Entry, 0, len(es))
 	for _, e := range es {
@@ -694,10 +700,8 @@ func (p *Peer) catchUp(leading bool) (endRole bool, err error) {
 	if len(entries) > 0 {
 		p.log.Info("applying logged txns before the new role", "from", hexZxid(entries[0].Zxid), "to", hexZxid(entries[len(entries)-1].Zxid))
 	}
-	if !leading {
-		return false, p.applyCommitted(nil, entries)
-	}
-	return p.commitLeader(nil, entries, p.cfg.ID)
+	p.noteLogged(entries)
+	return p.applyCommitted(nil, entries)
 }
 
 // persist makes a Ready's entries and epochs durable, in zab's order.
@@ -712,6 +716,7 @@ func (p *Peer) persist(rd *zab.Ready) error {
 		if err := p.db.SyncRaw(); err != nil {
 			return err
 		}
+		p.noteLogged(rd.Entries)
 	}
 	st := p.db.Store()
 	if rd.HasAcceptedEpoch {

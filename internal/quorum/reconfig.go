@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -319,13 +321,14 @@ func (p *Peer) activateConfig(ms []Member, version int64, leader int64) (endRole
 	p.configText = configText(ms, version)
 	p.cfgMu.Lock()
 	p.activeVersion = version
-	p.lastSeenMembers, p.lastSeenVersion = ms, version
-	p.cfgMu.Unlock()
-	for _, m := range ms {
-		if m.ID != p.cfg.ID {
-			p.elecNet.AddPeer(m.ID, net.JoinHostPort(m.Host, strconv.Itoa(m.ElectionPort)))
-		}
+	if version >= p.lastSeenVersion {
+		p.lastSeenMembers, p.lastSeenVersion = ms, version
 	}
+	p.cfgMu.Unlock()
+	if p.logged != nil && p.logged.version <= version {
+		p.forgetLogged()
+	}
+	p.elecNetAddMembers(ms)
 	p.writeDynamicConfig()
 	p.log.Info("configuration activated", "version", hexZxid(version), "voters", mb.Voters, "observers", mb.Observers)
 	me, isMember := p.members[p.cfg.ID]
@@ -349,6 +352,67 @@ func (p *Peer) activateConfig(ms []Member, version int64, leader int64) (endRole
 	return false
 }
 
+// loggedConfig is a reconfig's configuration found in the txn log.
+type loggedConfig struct {
+	members []Member
+	version int64
+}
+
+// noteLogged records the newest reconfig among entries, just logged, that
+// is newer than the active configuration and anything recorded before, and
+// writes it to <DynamicConfigPrefix>.dynamic.next as ZooKeeper does
+// (QuorumPeer.setLastSeenQuorumVerifier). Only with reconfig enabled, as
+// there.
+func (p *Peer) noteLogged(entries []zab.Entry) {
+	if !p.cfg.ReconfigEnabled {
+		return
+	}
+	for _, en := range entries {
+		if txnType(en.Data) != proto.OpReconfig {
+			continue
+		}
+		ms, v, err := reconfigConfig(en.Data)
+		if err != nil {
+			p.log.Error("logged reconfig does not parse", "zxid", hexZxid(en.Zxid), "err", err)
+			continue
+		}
+		if v <= p.cfgVersion || (p.logged != nil && v <= p.logged.version) {
+			continue
+		}
+		p.logged = &loggedConfig{members: ms, version: v}
+		p.elecNetAddMembers(ms)
+		if p.cfg.DynamicConfigPrefix != "" {
+			name := p.cfg.DynamicConfigPrefix + ".dynamic.next"
+			if err := vfs.WriteFileAtomic(vfs.OS{}, name, nextFileText(ms, v)); err != nil {
+				p.log.Error("cannot write the next dynamic configuration", "file", name, "err", err)
+			}
+		}
+	}
+}
+
+// forgetLogged drops the logged configuration: activated, or cut from the
+// log by a sync.
+func (p *Peer) forgetLogged() {
+	p.logged = nil
+	if p.cfg.DynamicConfigPrefix != "" {
+		name := p.cfg.DynamicConfigPrefix + ".dynamic.next"
+		if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			p.log.Error("cannot remove the next dynamic configuration", "file", name, "err", err)
+		}
+	}
+}
+
+// elecNetAddMembers makes the election network know every member of ms,
+// so this member can reach a configuration's new voters
+// (QuorumPeer.connectNewPeers).
+func (p *Peer) elecNetAddMembers(ms []Member) {
+	for _, m := range ms {
+		if m.ID != p.cfg.ID {
+			p.elecNet.AddPeer(m.ID, net.JoinHostPort(m.Host, strconv.Itoa(m.ElectionPort)))
+		}
+	}
+}
+
 // writeDynamicConfig writes the activated configuration as ZooKeeper's
 // QuorumPeer does: <DynamicConfigPrefix>.dynamic.<version hex> holding the
 // server lines in string order, without the version (Java refuses a
@@ -370,6 +434,15 @@ func (p *Peer) writeDynamicConfig() {
 			p.log.Error("cannot point the static configuration at the dynamic one", "file", name, "err", err)
 		}
 	}
+}
+
+// nextFileText is the text of the .dynamic.next file: as dynamicFileText
+// but keeping the version line, sorted in with the others
+// (QuorumPeerConfig.writeDynamicConfig with needKeepVersion).
+func nextFileText(ms []Member, version int64) []byte {
+	lines := strings.Split(string(configText(ms, version)), "\n")
+	sort.Strings(lines)
+	return []byte(strings.Join(lines, "\n"))
 }
 
 // dynamicFileText is QuorumPeerConfig.writeDynamicConfig's text: the

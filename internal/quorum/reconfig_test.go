@@ -1,11 +1,18 @@
 package quorum
 
 import (
+	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/zkit-go/zkit/internal/election"
+	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/quorumnet"
+	"github.com/zkit-go/zkit/internal/zab"
 )
 
 func TestConfigTextRoundTrip(t *testing.T) {
@@ -75,4 +82,49 @@ func FuzzParseConfigText(f *testing.F) {
 		require.Equal(t, len(ms), len(ms2))
 		require.Equal(t, v, v2)
 	})
+}
+
+// TestLoggedConfigNextFile: a logged reconfig newer than the active
+// configuration is recorded and written to <prefix>.dynamic.next in the
+// form QuorumPeerConfig reads back (every line, the version's included,
+// sorted); an older one is ignored; activating it removes the file.
+func TestLoggedConfigNextFile(t *testing.T) {
+	prefix := filepath.Join(t.TempDir(), "zoo.cfg")
+	p := &Peer{
+		cfg:     Config{ID: 1, ReconfigEnabled: true, DynamicConfigPrefix: prefix},
+		log:     slog.New(slog.DiscardHandler),
+		elecNet: quorumnet.NewElectionNet(quorumnet.ElectionConfig{MyID: 1}),
+		elec:    mustElection(t),
+		members: map[int64]Member{},
+	}
+	p.cfgVersion = 0x100000000
+	entry := func(zxid int64, text string) zab.Entry {
+		hdr := proto.TxnHeader{Zxid: zxid, Type: proto.OpReconfig}
+		e := jute.NewEncoder(nil)
+		proto.EncodeTxnEntry(e, &hdr, &proto.SetDataTxn{Path: "/zookeeper/config", Data: []byte(text), Version: -1}, nil)
+		return zab.Entry{Zxid: zxid, Data: e.Bytes()}
+	}
+	const old = "server.1=h:1:2:participant;h:3\nserver.2=h:4:5:participant;h:6\nversion=ff"
+	const next = "server.2=h:4:5:participant;h:6\nserver.1=h:1:2:participant;h:3\nversion=100000007"
+	p.noteLogged([]zab.Entry{entry(0xff, old)})
+	require.Nil(t, p.logged, "older than the active configuration")
+	require.NoFileExists(t, prefix+".dynamic.next")
+
+	p.noteLogged([]zab.Entry{entry(0x100000007, next)})
+	require.NotNil(t, p.logged)
+	require.Equal(t, int64(0x100000007), p.logged.version)
+	b, err := os.ReadFile(prefix + ".dynamic.next")
+	require.NoError(t, err)
+	require.Equal(t, "server.1=h:1:2:participant;h:3\nserver.2=h:4:5:participant;h:6\nversion=100000007", string(b))
+
+	p.activateConfig(p.logged.members, p.logged.version, 1)
+	require.Nil(t, p.logged)
+	require.NoFileExists(t, prefix+".dynamic.next")
+	require.FileExists(t, prefix+".dynamic.100000007")
+}
+
+func mustElection(t *testing.T) *election.Election {
+	e, err := election.New(election.Config{ID: 1, Voters: []int64{1, 2}})
+	require.NoError(t, err)
+	return e
 }

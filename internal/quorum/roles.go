@@ -45,16 +45,23 @@ type receivedSnapshot struct {
 func (p *Peer) lead() {
 	gen := p.newRole("leading")
 	defer p.stopEngine()
-	if end, err := p.catchUp(true); err != nil || end {
-		if err != nil {
-			p.log.Error("cannot lead", "err", err)
-		} else {
-			p.log.Info("a logged reconfig changed this member's role; electing again")
-		}
+	if err := p.catchUp(); err != nil {
+		p.log.Error("cannot lead", "err", err)
 		return
 	}
+	// A reconfig this member logged but never saw committed is completed
+	// as ZooKeeper's leader completes its last seen configuration: sync a
+	// quorum of both configurations first, then activate it.
+	var next *zab.Membership
 	p.cfgMu.Lock()
 	p.lastSeenMembers, p.lastSeenVersion = p.memberList(), p.activeVersion
+	if lg := p.logged; lg != nil {
+		nm := membership(lg.members)
+		nm.Text = configText(lg.members, lg.version)
+		next = &nm
+		p.lastSeenMembers, p.lastSeenVersion = lg.members, lg.version
+		p.log.Info("completing a logged reconfig before serving", "version", hexZxid(lg.version), "voters", nm.Voters, "observers", nm.Observers)
+	}
 	p.syncedSet = nil
 	p.cfgMu.Unlock()
 	acc, cur := p.epochs()
@@ -62,7 +69,7 @@ func (p *Peer) lead() {
 	// takes the NEWLEADER zxid as its version once a quorum acked it, so
 	// it outranks the partial configuration a joiner starts with.
 	var epochConfig func(epoch int64) []byte
-	if p.cfg.ReconfigEnabled && p.cfgVersion == 0 {
+	if p.cfg.ReconfigEnabled && p.cfgVersion == 0 && next == nil {
 		ms := p.memberList()
 		epochConfig = func(epoch int64) []byte { return configText(ms, zab.MakeZxid(epoch, 0)) }
 	}
@@ -80,6 +87,7 @@ func (p *Peer) lead() {
 		SyncLimit:       p.cfg.SyncLimit,
 		ConfigText:      p.configText,
 		EpochConfigText: epochConfig,
+		Next:            next,
 	})
 	if err != nil {
 		p.log.Error("cannot lead", "err", err)
@@ -321,10 +329,17 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 		revals = rd.Revalidations
 		if rd.Established && *eng == nil {
 			p.elec.UpdatePeerEpoch(core.Epoch())
-			if p.cfg.ReconfigEnabled && p.cfgVersion == 0 {
+			switch lg := p.logged; {
+			case lg != nil:
+				// Agreed by a quorum of both (the core switched too).
+				p.activateConfig(lg.members, lg.version, p.cfg.ID)
+				p.initConfigNode()
+			case p.cfg.ReconfigEnabled && p.cfgVersion == 0:
 				p.activateConfig(p.memberList(), zab.MakeZxid(core.Epoch(), 0), p.cfg.ID)
 				p.initConfigNode()
 			}
+		}
+		if rd.Established && *eng == nil && rd.Done == nil {
 			e, err := p.startEngine(engine.RoleLeader, core.NextZxid()-1, gen)
 			if err != nil {
 				return true, err
@@ -362,7 +377,7 @@ func (p *Peer) learn(leader int64, observer bool) {
 	}
 	gen := p.newRole(state)
 	defer p.stopEngine()
-	if _, err := p.catchUp(false); err != nil {
+	if err := p.catchUp(); err != nil {
 		p.log.Error("cannot follow", "err", err)
 		return
 	}
@@ -535,6 +550,9 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			p.lastLogged = rd.SnapshotZxid
 			p.history = nil
 			*snap = nil
+			if p.logged != nil && p.logged.version > rd.SnapshotZxid {
+				p.forgetLogged()
+			}
 			p.initConfigNode()
 			p.log.Info("synced from the leader", "mode", "SNAP", "zxid", hexZxid(rd.SnapshotZxid))
 		}
@@ -555,6 +573,9 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 				}
 			}
 			p.history = kept
+			if p.logged != nil && p.logged.version > rd.TruncateTo {
+				p.forgetLogged()
+			}
 		}
 		if err := p.persist(&rd); err != nil {
 			return true, fmt.Errorf("persist: %w", err)

@@ -92,3 +92,81 @@ func TestNewLeaderCarriesConfiguration(t *testing.T) {
 	p.run(t)
 	require.Equal(t, "version=100000001", string(p.upToDate[4]))
 }
+
+// TestLeaderCompletesLastSeenConfiguration: a leader whose log holds a
+// reconfig it never saw committed sends that configuration in NEWLEADER,
+// is established only once a quorum of each configuration acked, and then
+// counts the new voters (Leader.lead and startZkServer).
+func TestLeaderCompletesLastSeenConfiguration(t *testing.T) {
+	next := &Membership{Voters: []int64{1, 4, 5}, Text: []byte("version=100000005")}
+	l, err := NewLeader(LeaderConfig{
+		ID: 1, Voters: []int64{1, 2, 3}, AcceptedEpoch: 1, CurrentEpoch: 1,
+		ConfigText: []byte("version=0"), Next: next,
+		EpochConfigText: func(int64) []byte { return []byte("not used with Next") },
+	})
+	require.NoError(t, err)
+	p := &pump{leader: l, learners: map[int64]*Learner{
+		2: NewLearner(LearnerConfig{ID: 2, Leader: 1, AcceptedEpoch: 1, CurrentEpoch: 1}),
+		3: NewLearner(LearnerConfig{ID: 3, Leader: 1, AcceptedEpoch: 1, CurrentEpoch: 1}),
+	}, newLeader: map[int64][]byte{}, upToDate: map[int64][]byte{}}
+	p.run(t)
+	require.False(t, l.Established(), "a quorum of the old voters alone is not enough")
+	require.Equal(t, "version=100000005", string(p.newLeader[2]))
+	require.Equal(t, []int64{1, 2, 3}, l.Membership().Voters)
+
+	p.learners[4] = NewLearner(LearnerConfig{ID: 4, Leader: 1, AcceptedEpoch: 1, CurrentEpoch: 1})
+	p.run(t)
+	require.True(t, l.Established(), "1, 2, 3 and 4 acked: a quorum of both")
+	require.Equal(t, []int64{1, 4, 5}, l.Membership().Voters)
+	for _, id := range []int64{2, 3, 4} {
+		require.Equal(t, "version=100000005", string(p.upToDate[id]), "learner %d", id)
+	}
+}
+
+// TestLeaderOutsideLastSeenConfigurationStepsDown: once the configuration
+// it completes is agreed, a leader that is not among its voters steps down
+// and names the lowest new voter that acked NEWLEADER.
+func TestLeaderOutsideLastSeenConfigurationStepsDown(t *testing.T) {
+	l, err := NewLeader(LeaderConfig{
+		ID: 1, Voters: []int64{1, 2, 3}, AcceptedEpoch: 1, CurrentEpoch: 1,
+		Next: &Membership{Voters: []int64{2, 3, 4}, Text: []byte("version=100000005")},
+	})
+	require.NoError(t, err)
+	p := &pump{leader: l, learners: map[int64]*Learner{
+		3: NewLearner(LearnerConfig{ID: 3, Leader: 1, AcceptedEpoch: 1, CurrentEpoch: 1}),
+		4: NewLearner(LearnerConfig{ID: 4, Leader: 1, AcceptedEpoch: 1, CurrentEpoch: 1}),
+	}, newLeader: map[int64][]byte{}, upToDate: map[int64][]byte{}}
+	var last Ready
+	for range 100 {
+		if !l.HasReady() {
+			busy := false
+			for id, ln := range p.learners {
+				if ln.HasReady() {
+					busy = true
+					rd := ln.Ready()
+					ln.Advance()
+					for _, m := range rd.Messages {
+						l.Step(id, m.Packet)
+					}
+				}
+			}
+			if !busy {
+				break
+			}
+			continue
+		}
+		last = l.Ready()
+		l.Advance()
+		for _, m := range last.Messages {
+			if ln := p.learners[m.To]; ln != nil {
+				ln.Step(m.Packet)
+			}
+		}
+		if last.Done != nil {
+			break
+		}
+	}
+	require.ErrorIs(t, last.Done, ErrLeftConfig)
+	require.True(t, last.Established)
+	require.Equal(t, int64(3), last.Designated)
+}

@@ -38,7 +38,15 @@ type LeaderConfig struct {
 	// known (ZooKeeper gives an unversioned configuration the NEWLEADER
 	// zxid as its version when reconfig is enabled, ZOOKEEPER-1783).
 	EpochConfigText func(epoch int64) []byte
-	ForceSnap       bool
+	// Next, when set, is the configuration of a reconfig in the leader's
+	// log that it never saw committed (its last seen configuration, newer
+	// than Voters and Observers). The leader completes it as ZooKeeper's
+	// does: NEWLEADER carries Next.Text and needs a quorum of both
+	// configurations' voters, and once established the leader counts
+	// Next's voters. A leader that is not one of them steps down (Done
+	// ErrLeftConfig) naming a new voter that acked NEWLEADER as Designated.
+	Next      *Membership
+	ForceSnap bool
 }
 
 type leaderPhase int
@@ -132,6 +140,15 @@ func NewLeader(cfg LeaderConfig) (*Leader, error) {
 	}
 	if cfg.SyncLimit <= 0 {
 		cfg.SyncLimit = 5
+	}
+	if cfg.Next != nil {
+		n := *cfg.Next
+		n.Voters, n.Observers = slices.Clone(n.Voters), slices.Clone(n.Observers)
+		cfg.Next = &n
+		if n.Text != nil {
+			cfg.ConfigText = n.Text
+		}
+		cfg.EpochConfigText = nil
 	}
 	l := &Leader{
 		cfg:           cfg,
@@ -388,6 +405,10 @@ func (l *Leader) maybeEstablish() {
 	if l.phase != phaseNewLeader || !l.selfEpochDurable || !quorum(l.cfg.Voters, l.newLeaderAcks) {
 		return
 	}
+	next := l.cfg.Next
+	if next != nil && !quorum(next.Voters, l.newLeaderAcks) {
+		return
+	}
 	l.phase, l.since = phaseBroadcast, l.tick
 	l.rd.Established, l.rd.EstablishedZxid = true, l.lastProcessed
 	for _, h := range l.sorted() {
@@ -396,6 +417,21 @@ func (l *Leader) maybeEstablish() {
 			l.send(h.sid, UpToDate, -1, nil)
 		}
 	}
+	if next == nil {
+		return
+	}
+	// Leader.startZkServer: the last seen configuration is now agreed.
+	l.cfg.Next = nil
+	designated := l.cfg.ID
+	if !isVoter(next.Voters, l.cfg.ID) {
+		designated = 0
+		for _, v := range next.Voters { // the lowest sid that acked
+			if l.newLeaderAcks[v] && (designated == 0 || v < designated) {
+				designated = v
+			}
+		}
+	}
+	l.switchTo(next, designated)
 }
 
 // Propose starts broadcasting a txn; zxid must be NextZxid(). data is the
@@ -523,12 +559,19 @@ func (l *Leader) activate(o *outstanding) {
 			l.send(h.sid, CommitAndActivate, o.Zxid, sid)
 		}
 	}
-	l.cfg.Voters, l.cfg.Observers = o.next.Voters, o.next.Observers
-	if o.next.Text != nil {
-		l.cfg.ConfigText = o.next.Text
-	}
 	if l.next == o.next {
 		l.next = nil
+	}
+	l.switchTo(o.next, designated)
+}
+
+// switchTo makes next the configuration the leader counts. Learners whose
+// role it changes are disconnected; a leader that is not designated steps
+// down.
+func (l *Leader) switchTo(next *Membership, designated int64) {
+	l.cfg.Voters, l.cfg.Observers = next.Voters, next.Observers
+	if next.Text != nil {
+		l.cfg.ConfigText = next.Text
 	}
 	for _, h := range l.sorted() {
 		voter, obs := isVoter(l.cfg.Voters, h.sid), isVoter(l.cfg.Observers, h.sid)
