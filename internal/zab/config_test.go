@@ -170,3 +170,28 @@ func TestLeaderOutsideLastSeenConfigurationStepsDown(t *testing.T) {
 	require.True(t, last.Established)
 	require.Equal(t, int64(3), last.Designated)
 }
+
+// TestLeaderStepsDownWithoutNewConfigurationQuorum: while a reconfig is
+// in flight, a leader whose new voters have no synced quorum gives up the
+// role, as Java's checks its last seen configuration each tick.
+func TestLeaderStepsDownWithoutNewConfigurationQuorum(t *testing.T) {
+	l, err := NewLeader(LeaderConfig{ID: 1, Voters: []int64{1, 2, 3}})
+	require.NoError(t, err)
+	p := &pump{leader: l, learners: map[int64]*Learner{
+		2: NewLearner(LearnerConfig{ID: 2, Leader: 1}),
+		3: NewLearner(LearnerConfig{ID: 3, Leader: 1}),
+	}, newLeader: map[int64][]byte{}, upToDate: map[int64][]byte{}}
+	p.run(t)
+	require.True(t, l.Established())
+	l.Tick()
+	require.Nil(t, l.Ready().Done, "the old configuration is synced")
+
+	hdr := proto.TxnHeader{Zxid: l.NextZxid(), Type: proto.OpReconfig}
+	e := jute.NewEncoder(nil)
+	proto.EncodeTxnEntry(e, &hdr, &proto.SetDataTxn{Path: "/zookeeper/config", Data: []byte("version=100000001"), Version: -1}, nil)
+	require.NoError(t, l.ProposeReconfig(hdr.Zxid, e.Bytes(), Membership{Voters: []int64{1, 5, 6}}))
+	p.run(t)
+	require.Equal(t, 1, l.Outstanding(), "5 and 6 never acked")
+	l.Tick()
+	require.ErrorIs(t, l.Ready().Done, ErrQuorumLost)
+}

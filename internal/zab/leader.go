@@ -681,11 +681,16 @@ func (l *Leader) Tick() {
 		if h.stage >= stageSynced {
 			l.send(h.sid, Ping, l.lastProposed, nil)
 		}
-		if h.stage >= stageNewLeader && !h.observer {
+		if h.stage >= stageNewLeader {
+			// Observers too, as Java's syncedAckSet takes every synced
+			// learner: one a reconfig in flight makes a voter counts.
 			synced[h.sid] = true
 		}
 	}
-	if l.phase == phaseBroadcast && !quorum(l.cfg.Voters, synced) {
+	// While a reconfig is in flight the new configuration's voters must
+	// keep a synced quorum too (the last seen configuration in Java's
+	// syncedAckSet): without it nothing more can commit.
+	if l.phase == phaseBroadcast && (!quorum(l.cfg.Voters, synced) || (l.next != nil && !quorum(l.next.Voters, synced))) {
 		l.fail(ErrQuorumLost)
 	}
 }
