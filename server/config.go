@@ -90,6 +90,12 @@ type Config struct {
 	// ReconfigEnabled allows dynamic reconfiguration (reconfigEnabled,
 	// default false as in ZooKeeper): the reconfig op, zkCli's reconfig.
 	ReconfigEnabled bool
+	// StandaloneDisabled is standaloneEnabled=false: a configuration with
+	// one server line runs as a one-voter ensemble (a leader of itself)
+	// rather than a standalone server, so reconfig can grow it, and a
+	// reconfig may leave a single voter. The zero value is ZooKeeper's
+	// default, standaloneEnabled=true.
+	StandaloneDisabled bool
 	// DynamicConfigFile is the dynamicConfigFile key: a file of server.N
 	// lines and a version line, read by ParseConfig into Servers and
 	// ConfigVersion.
@@ -270,6 +276,10 @@ func ParseConfig(path string) (Config, error) {
 			cfg.LocalSessionsUpgradingEnabled, err = parseBool(v)
 		case "reconfigEnabled":
 			cfg.ReconfigEnabled, err = parseBool(v)
+		case "standaloneEnabled":
+			var on bool
+			on, err = parseBool(v)
+			cfg.StandaloneDisabled = !on
 		case "dynamicConfigFile":
 			cfg.DynamicConfigFile = v
 		case "readonlymode.enabled", "zookeeper.readonlymode.enabled":

@@ -22,7 +22,11 @@
 // as zoo.cfg.dynamic.<version hex> (the first one, with the first leader's
 // epoch as version) and rewrites zoo.cfg to point at it, dropping the
 // server lines (and clientPort when its server line names the client
-// address), so a restart comes back with the current membership.
+// address), so a restart comes back with the current membership. A
+// reconfig logged but not yet committed is kept in zoo.cfg.dynamic.next,
+// as there. standaloneEnabled=false runs a configuration of one server as
+// a one-voter ensemble that reconfig can grow (and shrink back to one
+// voter), the way ZooKeeper's documentation starts a dynamic ensemble.
 //
 // Durability: this version keeps the tree in memory behind the engine's
 // txn-log interface (engine.TxnLog); the on-disk txn log and snapshots in

@@ -168,3 +168,47 @@ func TestLoggedReconfigNeedsBothQuorums(t *testing.T) {
 	}
 	require.True(t, logs.has(f.ID, "synced from the leader", "mode=TRUNC"), "f cut the reconfig from its log: %v", logs.grep(f.ID, "synced"))
 }
+
+// TestStandaloneDisabledGrowsByReconfig: with standaloneEnabled=false a
+// configuration of one server runs as a one-voter ensemble, the way
+// ZooKeeper's documentation starts an ensemble that reconfig grows;
+// members are added one at a time and removed again down to one voter,
+// which standaloneEnabled=true refuses.
+func TestStandaloneDisabledGrowsByReconfig(t *testing.T) {
+	ens := zktesting.StartEnsemble(t, 1, reconfigOpts(), zktesting.WithMemberConfig(func(id int64, c *server.Config) {
+		c.StandaloneDisabled = true
+	}))
+	first := ens.Members[0]
+	require.Equal(t, server.RoleLeader, first.Role(), "one voter leads itself")
+	data, _ := configOn(t, first.Addr())
+	require.Equal(t, first.ServerSpec()+"\nversion=100000000", data)
+
+	c := superConn(t, []string{first.Addr()})
+	_, err := c.Create("/a", []byte("1"), 0, zk.WorldACL(zk.PermAll))
+	require.NoError(t, err)
+	var added []*zktesting.Member
+	for range 2 {
+		m := ens.AddMember()
+		waitFor(t, 60*time.Second, fmt.Sprintf("member %d to follow", m.ID), func() bool { return m.Role() == server.RoleFollower })
+		_, err := c.IncrementalReconfig([]string{m.ServerSpec()}, nil, -1)
+		require.NoError(t, err)
+		added = append(added, m)
+	}
+	data, st := configOn(t, added[1].Addr())
+	for _, m := range ens.Members {
+		require.Contains(t, data, m.ServerSpec()+"\n")
+	}
+	require.True(t, strings.HasSuffix(data, "version="+strconv.FormatInt(st.Mzxid, 16)), data)
+	kids := syncedChildren(t, added[1], "/")
+	require.Contains(t, kids, "a")
+
+	_, err = c.IncrementalReconfig(nil, []string{strconv.FormatInt(added[0].ID, 10), strconv.FormatInt(added[1].ID, 10)}, -1)
+	require.NoError(t, err, "standaloneEnabled=false allows one voter")
+	data, _ = configOn(t, first.Addr())
+	require.True(t, strings.HasPrefix(data, first.ServerSpec()+"\nversion="), data)
+	for _, m := range added {
+		m.Stop()
+	}
+	_, err = c.Create("/b", nil, 0, zk.WorldACL(zk.PermAll))
+	require.NoError(t, err, "the single voter commits alone")
+}

@@ -68,7 +68,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ensemble := len(c.Servers) > 1
+	// QuorumPeerConfig.isDistributed: two voters or more, or any server
+	// line with standaloneEnabled=false.
+	ensemble := len(c.Servers) > 1 || (c.StandaloneDisabled && len(c.Servers) > 0)
 	if ensemble {
 		if err := checkEnsemble(&c); err != nil {
 			return nil, err
@@ -153,6 +155,7 @@ func New(cfg Config) (*Server, error) {
 
 			ReadOnlyMode:        c.ReadOnlyModeEnabled,
 			ReconfigEnabled:     c.ReconfigEnabled,
+			SingleVoterAllowed:  c.StandaloneDisabled,
 			ConfigVersion:       c.ConfigVersion,
 			DynamicConfigPrefix: c.ConfigPath,
 		}

@@ -120,6 +120,7 @@ type Election struct {
 	cfg      Config
 	voters   map[int64]bool
 	observer bool
+	outsider bool // in neither voters nor observers: votes for no one, follows
 
 	state        State
 	logicalclock int64
@@ -184,7 +185,7 @@ func (e *Election) CurrentVote() Vote { return e.current }
 func (e *Election) Start(lastLoggedZxid, currentEpoch int64) {
 	e.state = Looking
 	e.logicalclock++
-	if e.observer {
+	if e.observer || e.outsider {
 		e.initZxid, e.initEpoch = math.MinInt64, math.MinInt64
 	} else {
 		e.initZxid, e.initEpoch = lastLoggedZxid, currentEpoch
@@ -204,7 +205,7 @@ func (e *Election) Start(lastLoggedZxid, currentEpoch int64) {
 func (e *Election) UpdatePeerEpoch(epoch int64) { e.current.PeerEpoch = epoch }
 
 func (e *Election) initID() int64 {
-	if e.observer {
+	if e.observer || e.outsider {
 		return math.MinInt64
 	}
 	return e.cfg.ID
@@ -422,6 +423,30 @@ func (e *Election) SetConfig(voters, observers []int64, configText []byte) error
 	e.cfg.Voters = slices.Clone(voters)
 	e.cfg.Observers = slices.Clone(observers)
 	e.cfg.ConfigText = slices.Clone(configText)
-	e.voters, e.observer = vs, observer
+	e.voters, e.observer, e.outsider = vs, observer, false
+	return nil
+}
+
+// SetOutsideConfig switches the election to a configuration that leaves
+// this server out, learnt from another member's notification (a joiner
+// started before the reconfig that adds it, or a member a reconfig
+// removed): it votes for no one and, once a quorum of the configuration's
+// voters follows a leader, follows that leader as a participant without a
+// vote, as ZooKeeper's QuorumPeer does after processReconfig.
+func (e *Election) SetOutsideConfig(voters, observers []int64, configText []byte) error {
+	if len(voters) == 0 {
+		return ErrNoVoters
+	}
+	if slices.Contains(voters, e.cfg.ID) || slices.Contains(observers, e.cfg.ID) {
+		return e.SetConfig(voters, observers, configText)
+	}
+	vs := make(map[int64]bool, len(voters))
+	for _, v := range voters {
+		vs[v] = true
+	}
+	e.cfg.Voters = slices.Clone(voters)
+	e.cfg.Observers = slices.Clone(observers)
+	e.cfg.ConfigText = slices.Clone(configText)
+	e.voters, e.observer, e.outsider = vs, false, true
 	return nil
 }

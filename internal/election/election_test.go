@@ -1,6 +1,7 @@
 package election
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -207,4 +208,28 @@ func BenchmarkDecodeNotification(b *testing.B) {
 	for b.Loop() {
 		_, _ = DecodeNotification(p)
 	}
+}
+
+// A server a configuration leaves out (a joiner that learnt the current
+// configuration from a notification) votes for no one and follows the
+// leader a quorum of that configuration's voters follows, as a
+// participant: it decides Following, not Observing.
+func TestOutsiderFollowsEstablishedLeader(t *testing.T) {
+	e, err := New(Config{ID: 2, Voters: []int64{1, 2}})
+	require.NoError(t, err)
+	require.NoError(t, e.SetOutsideConfig([]int64{1}, nil, []byte("server.1=h:1:2:participant\nversion=100000000")))
+	e.Start(0, 0)
+	for _, m := range e.Ready().Messages {
+		assert.Equal(t, int64(1), m.To)
+		assert.Equal(t, int64(math.MinInt64), m.Leader, "an outsider votes for no one")
+	}
+	e.Advance()
+	e.Step(1, Notification{State: Leading, Leader: 1, Zxid: 0x100000000, ElectionEpoch: 1, PeerEpoch: 1, Version: 2})
+	d := e.Ready().Decision
+	require.NotNil(t, d)
+	assert.Equal(t, int64(1), d.Leader)
+	assert.Equal(t, Following, d.Role)
+
+	require.NoError(t, e.SetOutsideConfig([]int64{1, 2}, nil, nil), "a configuration that lists it makes it a voter again")
+	assert.False(t, e.outsider)
 }

@@ -94,7 +94,16 @@
 // itself still counts the active configuration only: a member holding an
 // uncommitted reconfig can then follow a leader the old quorum elected,
 // whose TRUNC drops the reconfig, where ZooKeeper would wait for the new
-// configuration's voters too. With reconfig enabled, a leader whose configuration has version 0 gives it the
+// configuration's voters too.
+//
+// Configuration in elections. Each notification carries the sender's
+// active configuration; a looking member takes a newer one and starts a
+// new round, as FastLeaderElection's receiver does. A member that was away
+// during a reconfig finds the current voters, and a joiner started with a
+// partial view finds an ensemble that does not list it yet: it then votes
+// for no one and follows the leader a quorum of the voters follows
+// (election.SetOutsideConfig). This is how a one-voter ensemble
+// (standaloneEnabled=false) takes its first joiner. With reconfig enabled, a leader whose configuration has version 0 gives it the
 // NEWLEADER zxid as version once a quorum acked (ZOOKEEPER-1783), so every
 // member then holds zoo.cfg.dynamic.<epoch>00000000, as Java's do.
 package quorum

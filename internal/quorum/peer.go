@@ -52,6 +52,9 @@ type Config struct {
 	Engine engine.Config
 	// ElectionTick is the election core's tick (default 50 ms).
 	ElectionTick time.Duration
+	// SingleVoterAllowed lets a reconfig leave one voter (ZooKeeper's
+	// standaloneEnabled=false); otherwise it needs at least 2.
+	SingleVoterAllowed bool
 	// ConfigVersion is the version of Members: 0 for a static
 	// configuration, the version in a dynamic configuration file's name.
 	ConfigVersion int64
@@ -502,7 +505,43 @@ func (p *Peer) stepElection(m quorumnet.Received) {
 		p.log.Warn("bad election notification", "from", m.From, "err", err)
 		return
 	}
+	if p.adoptGossipedConfig(n.Config) {
+		return
+	}
 	p.elec.Step(m.From, n)
+}
+
+// adoptGossipedConfig takes a newer configuration from a notification
+// while looking, as FastLeaderElection's receiver does (processReconfig,
+// then a new round): a member that was away when a reconfig committed, or
+// a joiner started with a partial view, finds the ensemble as it is now.
+// Every member sends its active configuration, one a quorum agreed on.
+func (p *Peer) adoptGossipedConfig(text []byte) bool {
+	if !p.cfg.ReconfigEnabled || len(text) == 0 || p.elec.State() != election.Looking {
+		return false
+	}
+	ms, v, err := ParseConfigText(string(text))
+	if err != nil || v <= p.cfgVersion || len(ms) == 0 {
+		return false
+	}
+	p.log.Info("adopting a newer configuration from an election notification", "version", hexZxid(v), "mine", hexZxid(p.cfgVersion))
+	p.activateConfig(ms, v, 0)
+	p.mu.Lock()
+	serving := p.eng != nil // read-only mode: the tree is the engine's
+	p.mu.Unlock()
+	if !serving {
+		p.initConfigNode()
+	}
+	if _, isMember := p.members[p.cfg.ID]; !isMember {
+		mb := membership(ms)
+		if err := p.elec.SetOutsideConfig(mb.Voters, mb.Observers, p.configText); err != nil {
+			p.log.Error("cannot switch the election to the new configuration", "err", err)
+			return true
+		}
+	}
+	_, cur := p.epochs()
+	p.elec.Start(p.lastLogged, cur)
+	return true
 }
 
 // flushElection sends the election core's messages (looping back those to

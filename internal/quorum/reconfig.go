@@ -267,7 +267,7 @@ func (r leaderReconfig) next(req *proto.ReconfigRequest, zxid int64, mark bool) 
 		return nil, err
 	}
 	mb := membership(ms)
-	if len(mb.Voters) < 2 {
+	if len(mb.Voters) < 2 && !(p.cfg.SingleVoterAllowed && len(mb.Voters) == 1) {
 		p.log.Warn("reconfig failed: the new configuration must include at least 2 followers")
 		return nil, proto.ErrBadArguments
 	}
