@@ -12,7 +12,7 @@ import (
 )
 
 // TestParseConfigEnsembleOps covers the zoo.cfg keys of quotas, local
-// sessions and read-only mode.
+// sessions, read-only mode and standaloneEnabled.
 func TestParseConfigEnsembleOps(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -32,6 +32,10 @@ func TestParseConfigEnsembleOps(t *testing.T) {
 		{"local sessions bad", "localSessionsEnabled=maybe", nil, true},
 		{"read-only", "readonlymode.enabled=true", func(c server.Config) bool { return c.ReadOnlyModeEnabled }, false},
 		{"read-only as property", "zookeeper.readonlymode.enabled=true", func(c server.Config) bool { return c.ReadOnlyModeEnabled }, false},
+		{"standalone by default", "", func(c server.Config) bool { return !c.StandaloneDisabled }, false},
+		{"standaloneEnabled=false", "standaloneEnabled=false", func(c server.Config) bool { return c.StandaloneDisabled }, false},
+		{"standaloneEnabled=true", "standaloneEnabled=true", func(c server.Config) bool { return !c.StandaloneDisabled }, false},
+		{"standaloneEnabled bad", "standaloneEnabled=sometimes", nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
