@@ -89,8 +89,10 @@ func (c *Client) CreateProtected(ctx context.Context, path string, data []byte, 
 	ids := []string{uuid.NewString()}
 	var created string
 	var last <-chan struct{}
-	parentsMade := false
 	err = c.retry(ctx, "create protected", true, func(conn *zk.Conn, maybeApplied bool) error {
+		// Once per attempt: an attempt whose parent creation was cut
+		// short by a connection loss must make the parents again.
+		parentsMade := false
 		if maybeApplied {
 			if err := settle(conn, parent); err != nil {
 				return err
