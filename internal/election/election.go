@@ -409,21 +409,14 @@ func (e *Election) SetConfig(voters, observers []int64, configText []byte) error
 	if len(voters) == 0 {
 		return ErrNoVoters
 	}
-	vs := make(map[int64]bool, len(voters))
-	for _, v := range voters {
-		vs[v] = true
-	}
 	observer := false
-	if !vs[e.cfg.ID] {
+	if !slices.Contains(voters, e.cfg.ID) {
 		if !slices.Contains(observers, e.cfg.ID) {
 			return ErrNotMember
 		}
 		observer = true
 	}
-	e.cfg.Voters = slices.Clone(voters)
-	e.cfg.Observers = slices.Clone(observers)
-	e.cfg.ConfigText = slices.Clone(configText)
-	e.voters, e.observer, e.outsider = vs, observer, false
+	e.setConfig(voters, observers, configText, observer, false)
 	return nil
 }
 
@@ -440,6 +433,11 @@ func (e *Election) SetOutsideConfig(voters, observers []int64, configText []byte
 	if slices.Contains(voters, e.cfg.ID) || slices.Contains(observers, e.cfg.ID) {
 		return e.SetConfig(voters, observers, configText)
 	}
+	e.setConfig(voters, observers, configText, false, true)
+	return nil
+}
+
+func (e *Election) setConfig(voters, observers []int64, configText []byte, observer, outsider bool) {
 	vs := make(map[int64]bool, len(voters))
 	for _, v := range voters {
 		vs[v] = true
@@ -447,6 +445,5 @@ func (e *Election) SetOutsideConfig(voters, observers []int64, configText []byte
 	e.cfg.Voters = slices.Clone(voters)
 	e.cfg.Observers = slices.Clone(observers)
 	e.cfg.ConfigText = slices.Clone(configText)
-	e.voters, e.observer, e.outsider = vs, false, true
-	return nil
+	e.voters, e.observer, e.outsider = vs, observer, outsider
 }

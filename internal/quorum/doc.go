@@ -103,7 +103,10 @@
 // partial view finds an ensemble that does not list it yet: it then votes
 // for no one and follows the leader a quorum of the voters follows
 // (election.SetOutsideConfig). This is how a one-voter ensemble
-// (standaloneEnabled=false) takes its first joiner. With reconfig enabled, a leader whose configuration has version 0 gives it the
-// NEWLEADER zxid as version once a quorum acked (ZOOKEEPER-1783), so every
-// member then holds zoo.cfg.dynamic.<epoch>00000000, as Java's do.
+// (standaloneEnabled=false) takes its first joiner.
+//
+// With reconfig enabled, a leader whose configuration has version 0 gives
+// it the NEWLEADER zxid as version once a quorum acked (ZOOKEEPER-1783),
+// so every member then holds zoo.cfg.dynamic.<epoch>00000000, as Java's
+// do.
 package quorum

@@ -135,8 +135,8 @@ type Peer struct {
 	history    []zab.Entry // the committed log tail, for DIFF
 	// logged is the newest configuration of a reconfig in this member's
 	// log that it has not activated (ZooKeeper's lastSeenQuorumVerifier
-	// when newer than the active one), or nil. While it is set, an
-	// election and a new leader's sync need a quorum of both.
+	// when newer than the active one), or nil. While it is set, a new
+	// leader's sync needs a quorum of both configurations.
 	logged *loggedConfig
 
 	// sessMu guards sessions: the sessions of committed createSession

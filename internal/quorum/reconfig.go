@@ -381,8 +381,7 @@ func (p *Peer) noteLogged(entries []zab.Entry) {
 		}
 		p.logged = &loggedConfig{members: ms, version: v}
 		p.elecNetAddMembers(ms)
-		if p.cfg.DynamicConfigPrefix != "" {
-			name := p.cfg.DynamicConfigPrefix + ".dynamic.next"
+		if name := p.nextConfigFile(); name != "" {
 			if err := vfs.WriteFileAtomic(vfs.OS{}, name, nextFileText(ms, v)); err != nil {
 				p.log.Error("cannot write the next dynamic configuration", "file", name, "err", err)
 			}
@@ -394,12 +393,28 @@ func (p *Peer) noteLogged(entries []zab.Entry) {
 // log by a sync.
 func (p *Peer) forgetLogged() {
 	p.logged = nil
-	if p.cfg.DynamicConfigPrefix != "" {
-		name := p.cfg.DynamicConfigPrefix + ".dynamic.next"
+	if name := p.nextConfigFile(); name != "" {
 		if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			p.log.Error("cannot remove the next dynamic configuration", "file", name, "err", err)
 		}
 	}
+}
+
+// forgetLoggedAfter drops the logged configuration when a sync (SNAP or
+// TRUNC to zxid) cut it from the log.
+func (p *Peer) forgetLoggedAfter(zxid int64) {
+	if p.logged != nil && p.logged.version > zxid {
+		p.forgetLogged()
+	}
+}
+
+// nextConfigFile is <DynamicConfigPrefix>.dynamic.next, or "" without a
+// prefix.
+func (p *Peer) nextConfigFile() string {
+	if p.cfg.DynamicConfigPrefix == "" {
+		return ""
+	}
+	return p.cfg.DynamicConfigPrefix + ".dynamic.next"
 }
 
 // elecNetAddMembers makes the election network know every member of ms,
@@ -436,13 +451,11 @@ func (p *Peer) writeDynamicConfig() {
 	}
 }
 
-// nextFileText is the text of the .dynamic.next file: as dynamicFileText
-// but keeping the version line, sorted in with the others
+// nextFileText is the text of the .dynamic.next file: configText's lines,
+// the version's included, sorted as strings and joined by newlines
 // (QuorumPeerConfig.writeDynamicConfig with needKeepVersion).
 func nextFileText(ms []Member, version int64) []byte {
-	lines := strings.Split(string(configText(ms, version)), "\n")
-	sort.Strings(lines)
-	return []byte(strings.Join(lines, "\n"))
+	return sortedLines(string(configText(ms, version)))
 }
 
 // dynamicFileText is QuorumPeerConfig.writeDynamicConfig's text: the
@@ -450,8 +463,15 @@ func nextFileText(ms []Member, version int64) []byte {
 // with no version line and no final newline.
 func dynamicFileText(ms []Member) []byte {
 	text := string(configText(ms, 0))
+	i := strings.LastIndexByte(text, '\n') // the version line follows
+	if i < 0 {
+		return nil
+	}
+	return sortedLines(text[:i])
+}
+
+func sortedLines(text string) []byte {
 	lines := strings.Split(text, "\n")
-	lines = lines[:len(lines)-1] // the version line
 	sort.Strings(lines)
 	return []byte(strings.Join(lines, "\n"))
 }

@@ -550,9 +550,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			p.lastLogged = rd.SnapshotZxid
 			p.history = nil
 			*snap = nil
-			if p.logged != nil && p.logged.version > rd.SnapshotZxid {
-				p.forgetLogged()
-			}
+			p.forgetLoggedAfter(rd.SnapshotZxid)
 			p.initConfigNode()
 			p.log.Info("synced from the leader", "mode", "SNAP", "zxid", hexZxid(rd.SnapshotZxid))
 		}
@@ -573,9 +571,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 				}
 			}
 			p.history = kept
-			if p.logged != nil && p.logged.version > rd.TruncateTo {
-				p.forgetLogged()
-			}
+			p.forgetLoggedAfter(rd.TruncateTo)
 		}
 		if err := p.persist(&rd); err != nil {
 			return true, fmt.Errorf("persist: %w", err)
