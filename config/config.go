@@ -365,11 +365,11 @@ func (s *Store[T]) WatchTree(ctx context.Context, root string) (<-chan Tree[T], 
 	})
 	if err := tc.Start(); err != nil {
 		remove()
-		tc.Close()
+		tc.Close(ctx)
 		end()
 		return nil, err
 	}
 	out := make(chan Tree[T], 1)
-	go forward(ctx, s.closing, l, out, func() { remove(); tc.Close(); end() })
+	go forward(ctx, s.closing, l, out, func() { remove(); tc.Close(context.Background()); end() })
 	return out, nil
 }

@@ -144,7 +144,7 @@ func ExampleNewTreeCache() {
 	if err := tc.Start(); err != nil {
 		log.Fatal(err)
 	}
-	defer tc.Close()
+	defer tc.Close(context.Background())
 	<-tc.Initialized()
 	for path, n := range tc.Snapshot() {
 		fmt.Printf("%s: %d bytes\n", path, len(n.Data))
@@ -163,7 +163,7 @@ func ExampleNewChildrenCache() {
 	if err := members.Start(); err != nil {
 		log.Fatal(err)
 	}
-	defer members.Close()
+	defer members.Close(context.Background())
 	<-members.Initialized()
 	for _, n := range members.Snapshot() {
 		fmt.Println(n.Path, string(n.Data))
