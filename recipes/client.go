@@ -375,6 +375,10 @@ func (c *Client) Listen(fn func(State)) (remove func()) {
 	return c.states.add(fn)
 }
 
+// Logger returns the logger given to WithLogger, for recipes built on the
+// client.
+func (c *Client) Logger() *slog.Logger { return c.log }
+
 // Namespace returns the namespace given to WithNamespace.
 func (c *Client) Namespace() string { return c.opts.namespace }
 
