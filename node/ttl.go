@@ -37,9 +37,10 @@ type TTL struct {
 	child string
 	ttl   time.Duration
 
-	stop   chan struct{} // closed by Close
-	done   chan struct{} // closed when touch loop returns
-	cancel context.CancelFunc
+	stop     chan struct{} // closed by Close
+	done     chan struct{} // closed when touch loop returns
+	kick     chan struct{} // capacity 1: touch now (Reconnected)
+	unlisten func()
 
 	mu      sync.Mutex // guards started, closed
 	started bool
@@ -56,7 +57,7 @@ func NewTTL(c *recipes.Client, path string, ttl time.Duration, data []byte, opts
 	p.cfg.keepOnClose = true
 	return &TTL{
 		p: p, c: c, child: recipes.JoinPath(path, TouchName), ttl: ttl,
-		stop: make(chan struct{}), done: make(chan struct{}),
+		stop: make(chan struct{}), done: make(chan struct{}), kick: make(chan struct{}, 1),
 	}, nil
 }
 
@@ -74,9 +75,15 @@ func (t *TTL) Start() error {
 		return err
 	}
 	t.started = true
-	ctx, cancel := context.WithCancel(context.Background())
-	t.cancel = cancel
-	go t.run(ctx)
+	t.unlisten = t.c.Listen(func(s recipes.State) {
+		if s == recipes.Reconnected {
+			select {
+			case t.kick <- struct{}{}:
+			default:
+			}
+		}
+	})
+	go t.run()
 	return nil
 }
 
@@ -105,25 +112,33 @@ func (t *TTL) Close(ctx context.Context) error {
 	t.mu.Unlock()
 	close(t.stop)
 	if started {
-		t.cancel()
+		t.unlisten()
 		<-t.done
 	}
 	return t.p.Close(ctx)
 }
 
-func (t *TTL) run(ctx context.Context) {
+// run touches the child every ttl/2, and at once after a Reconnected so
+// that an outage eats as little of the TTL as it can. A touch under way
+// when Close is called is finished (within ttl/2), not abandoned: an
+// abandoned request could still be answered after the caller closes the
+// client, which go-zookeeper/zk does not handle cleanly.
+func (t *TTL) run() {
 	defer close(t.done)
 	tick := time.NewTicker(t.ttl / touchFactor)
 	defer tick.Stop()
 	for {
 		select {
 		case <-tick.C:
-			if err := t.touch(ctx); err != nil && ctx.Err() == nil {
-				t.c.Logger().Debug("ttl node: touch failed", "path", t.child, "err", err)
-			}
+		case <-t.kick:
 		case <-t.stop:
 			return
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), t.ttl/touchFactor)
+		if err := t.touch(ctx); err != nil {
+			t.c.Logger().Debug("ttl node: touch failed", "path", t.child, "err", err)
+		}
+		cancel()
 	}
 }
 
