@@ -176,6 +176,8 @@ func TestTxnEnsembleMemberStopped(t *testing.T) {
 		rt.WaitServed(t, ca)
 		_, err := a.Txn(ctx, &zk.CreateRequest{Path: "/after"})
 		require.NoError(t, err, "the lock is still held after the failover")
+		_, err = obs.Sync(ctx, "/after") // the observer's member may lag
+		require.NoError(t, err)
 		ok, _, err := obs.Exists(ctx, "/after")
 		require.NoError(t, err)
 		assert.True(t, ok)
