@@ -60,7 +60,7 @@ func TestACLProvider(t *testing.T) {
 	// Protected creates and creates in a multi use it too.
 	p, err := c.CreateProtected(ctx, "/secret/x-", nil, zk.FlagEphemeralSequential, nil)
 	require.NoError(t, err)
-	assert.Equal(t, secret[0].Scheme, aclOf("/aclns"+p)[0].Scheme)
+	assert.Equal(t, secret[0].Scheme, aclOf("/aclns" + p)[0].Scheme)
 	_, err = c.Multi(ctx, &zk.CreateRequest{Path: "/secret/m"})
 	require.NoError(t, err)
 	assert.Equal(t, secret, aclOf("/aclns/secret/m"))
