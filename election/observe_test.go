@@ -3,6 +3,7 @@ package election_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -227,3 +228,22 @@ func TestLatchCloseModes(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Observe follows a Curator LeaderLatch's election.
+func TestObserveCuratorLatch(t *testing.T) {
+	env := rt.StartServer(t)
+	ns := rt.Namespace("curobserve")
+	d := rt.CuratorDriver(t, strings.Join(env.DirectServers(), ","), ns)
+	w := observe(t, env.Connect(t, recipes.WithNamespace(ns)), "/leader")
+	d.Ask(20*time.Second, "latch /leader java")
+	rt.Eventually(t, 20*time.Second, w.is("java"), "Curator's leader observed")
+	l := startLatch(t, env.Connect(t, recipes.WithNamespace(ns)), "go")
+	ctx := rt.Ctx(t, 30*time.Second)
+	rt.Eventually(t, 20*time.Second, func() bool {
+		ps, err := l.Participants(ctx)
+		return err == nil && len(ps) == 2
+	}, "zkit latch queued behind Curator's")
+	d.Ask(20*time.Second, "latchclose")
+	rt.Eventually(t, 20*time.Second, w.is("go"), "zkit latch leads after Curator's closes")
+	require.NoError(t, l.Await(ctx))
+}
