@@ -286,6 +286,10 @@ func (p *Persistent) run(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
+			if errors.Is(err, recipes.ErrClosed) {
+				<-ctx.Done() // the client is gone; nothing more to do until Close
+				return
+			}
 			p.c.Logger().Warn("persistent node", "path", p.base, "err", err)
 			t := time.NewTimer(backoff)
 			select {
