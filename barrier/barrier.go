@@ -47,16 +47,26 @@ func (l *life) begin() (func(), error) {
 }
 
 // Close makes blocked and later calls return ErrClosed and waits for the
-// calls in progress.
-func (l *life) Close() error {
+// calls in progress, or for ctx to end (then it returns ctx's error; the
+// calls still end by themselves).
+func (l *life) Close(ctx context.Context) error {
 	l.mu.Lock()
 	if !l.closed {
 		l.closed = true
 		close(l.closing)
 	}
 	l.mu.Unlock()
-	l.ops.Wait()
-	return nil
+	done := make(chan struct{})
+	go func() {
+		l.ops.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("barrier: close: %w", ctx.Err())
+	}
 }
 
 // wait blocks until ch fires, the session ends, ctx ends or Close.

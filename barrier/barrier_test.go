@@ -54,9 +54,9 @@ func TestBarrier(t *testing.T) {
 	setter := recipestest.Connect(t, s.DirectServers())
 	waiter := recipestest.Connect(t, s.Servers())
 	b := NewBarrier(setter, "/gate/b")
-	defer b.Close()
+	defer b.Close(context.Background())
 	w := NewBarrier(waiter, "/gate/b")
-	defer w.Close()
+	defer w.Close(context.Background())
 
 	require.NoError(t, w.Wait(ctx), "no barrier: no wait")
 	require.NoError(t, b.Set(ctx))
@@ -79,7 +79,7 @@ func TestBarrier(t *testing.T) {
 
 	require.NoError(t, b.Set(ctx))
 	r = async(func() error { return w.Wait(ctx) })
-	w.Close()
+	w.Close(context.Background())
 	require.ErrorIs(t, r.wait(t, "Wait after Close"), ErrClosed)
 }
 
@@ -98,7 +98,7 @@ func newMember(t *testing.T, s *recipestest.Env, path string, n int) *member {
 	t.Cleanup(func() { p.SetDown(false) }) // lets a crashed member's client close quickly
 	b, err := NewDoubleBarrier(c, path, n)
 	require.NoError(t, err)
-	t.Cleanup(func() { b.Close() })
+	t.Cleanup(func() { b.Close(context.Background()) })
 	return &member{s: s, proxy: p, c: c, b: b}
 }
 
@@ -194,7 +194,7 @@ func TestDoubleBarrierLeaveWaits(t *testing.T) {
 	require.NoError(t, ms[2].b.Leave(ctx))
 	require.NoError(t, l0.wait(t, "Leave 0"))
 	require.NoError(t, l1.wait(t, "Leave 1"))
-	if err := ms[2].b.Close(); err != nil && !errors.Is(err, ErrClosed) {
+	if err := ms[2].b.Close(context.Background()); err != nil && !errors.Is(err, ErrClosed) {
 		t.Fatal(err)
 	}
 }
@@ -208,12 +208,12 @@ func TestBarriersEnsembleMemberStopped(t *testing.T) {
 		ctx := recipestest.Ctx(t, 60*time.Second)
 		obs := ens.ObserverConnect(t)
 		setter := NewBarrier(obs, "/gate")
-		defer setter.Close()
+		defer setter.Close(context.Background())
 		require.NoError(t, setter.Set(ctx))
 
 		wc := ens.ConnectOn(t, victim)
 		w := NewBarrier(wc, "/gate")
-		defer w.Close()
+		defer w.Close(context.Background())
 		waiting := async(func() error { return w.Wait(ctx) })
 
 		const path = "/dbl"
@@ -223,7 +223,7 @@ func TestBarriersEnsembleMemberStopped(t *testing.T) {
 			c := ens.ConnectOn(t, victim)
 			d, err := NewDoubleBarrier(c, path, 3)
 			require.NoError(t, err)
-			t.Cleanup(func() { d.Close() })
+			t.Cleanup(func() { d.Close(context.Background()) })
 			clients, dbs = append(clients, c), append(dbs, d)
 		}
 		e0 := async(func() error { return dbs[0].Enter(ctx) })

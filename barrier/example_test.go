@@ -20,7 +20,7 @@ func ExampleBarrier() {
 	defer c.Close()
 
 	b := barrier.NewBarrier(c, "/deploy/hold")
-	defer b.Close()
+	defer b.Close(context.Background())
 	// A coordinator raised it with b.Set(ctx); workers wait for Remove.
 	if err := b.Wait(ctx); err != nil {
 		log.Fatal(err)
@@ -40,7 +40,7 @@ func ExampleDoubleBarrier() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer b.Close()
+	defer b.Close(context.Background())
 	if err := b.Enter(ctx); err != nil { // all 5 start together
 		log.Fatal(err)
 	}

@@ -80,14 +80,19 @@ type Store[T any] struct {
 	ops     sync.WaitGroup // calls and watch goroutines in progress
 }
 
-// New returns a Store on c. It does no I/O.
-func New[T any](c *recipes.Client, opts ...Option[T]) *Store[T] {
+// NewStore returns a Store on c. It does no I/O.
+func NewStore[T any](c *recipes.Client, opts ...Option[T]) *Store[T] {
 	s := &Store[T]{c: c, codec: JSON[T](), closing: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
 	return s
 }
+
+// New is NewStore.
+//
+// Deprecated: use NewStore; every recipe's constructor is NewX.
+func New[T any](c *recipes.Client, opts ...Option[T]) *Store[T] { return NewStore(c, opts...) }
 
 func (s *Store[T]) begin() (func(), error) {
 	s.mu.Lock()
@@ -100,16 +105,31 @@ func (s *Store[T]) begin() (func(), error) {
 }
 
 // Close ends every watch (their channels are closed) and waits for calls
-// in progress.
-func (s *Store[T]) Close() error {
+// in progress, which it wakes, or for ctx to end (then it returns ctx's
+// error; the calls still end by themselves).
+func (s *Store[T]) Close(ctx context.Context) error {
 	s.mu.Lock()
 	if !s.closed {
 		s.closed = true
 		close(s.closing)
 	}
 	s.mu.Unlock()
-	s.ops.Wait()
-	return nil
+	return waitGroup(ctx, &s.ops)
+}
+
+// waitGroup waits for wg or ctx.
+func waitGroup(ctx context.Context, wg *sync.WaitGroup) error {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("config: close: %w", ctx.Err())
+	}
 }
 
 func (s *Store[T]) value(path string, exists bool, data []byte, st *zk.Stat) Value[T] {
@@ -365,11 +385,11 @@ func (s *Store[T]) WatchTree(ctx context.Context, root string) (<-chan Tree[T], 
 	})
 	if err := tc.Start(); err != nil {
 		remove()
-		tc.Close()
+		tc.Close(ctx)
 		end()
 		return nil, err
 	}
 	out := make(chan Tree[T], 1)
-	go forward(ctx, s.closing, l, out, func() { remove(); tc.Close(); end() })
+	go forward(ctx, s.closing, l, out, func() { remove(); tc.Close(context.Background()); end() })
 	return out, nil
 }

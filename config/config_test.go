@@ -27,7 +27,7 @@ func TestPublish(t *testing.T) {
 	ctx := recipestest.Ctx(t, 30*time.Second)
 	c := recipestest.Connect(t, s.Servers())
 	st := New[dbConfig](c)
-	defer st.Close()
+	defer st.Close(context.Background())
 
 	v, err := st.Get(ctx, "/app/db")
 	require.NoError(t, err)
@@ -60,7 +60,7 @@ func TestPublish(t *testing.T) {
 
 	// A decode func instead of JSON; bad data shows as Err.
 	ints := New[int](c, WithDecoder(func(b []byte) (int, error) { return strconv.Atoi(string(b)) }))
-	defer ints.Close()
+	defer ints.Close(context.Background())
 	_, err = c.CreateWithParents(ctx, "/app/n", []byte("42"), zk.FlagPersistent, nil)
 	require.NoError(t, err)
 	n, err := ints.Get(ctx, "/app/n")
@@ -72,7 +72,7 @@ func TestPublish(t *testing.T) {
 	require.NoError(t, err)
 	assert.Error(t, n.Err)
 
-	require.NoError(t, st.Close())
+	require.NoError(t, st.Close(context.Background()))
 	_, err = st.Get(ctx, "/app/db")
 	require.ErrorIs(t, err, ErrClosed)
 }
@@ -121,7 +121,7 @@ func TestWatchConverges(t *testing.T) {
 	pubc := recipestest.Connect(t, s.DirectServers())
 	subc := recipestest.Connect(t, s.Servers())
 	pub, sub := New[dbConfig](pubc), New[dbConfig](subc)
-	defer pub.Close()
+	defer pub.Close(context.Background())
 
 	wctx, stop := context.WithCancel(ctx)
 	ch, err := sub.Watch(wctx, "/svc/db")
@@ -184,7 +184,7 @@ func TestWatchConverges(t *testing.T) {
 			lastZxid = v.Mzxid
 		}
 	}
-	require.NoError(t, sub.Close())
+	require.NoError(t, sub.Close(context.Background()))
 	_, err = sub.Watch(ctx, "/svc/db")
 	require.ErrorIs(t, err, ErrClosed)
 }
@@ -195,8 +195,8 @@ func TestWatchTree(t *testing.T) {
 	pubc := recipestest.Connect(t, s.DirectServers())
 	subc := recipestest.Connect(t, s.Servers())
 	pub, sub := New[string](pubc), New[string](subc)
-	defer pub.Close()
-	defer sub.Close()
+	defer pub.Close(context.Background())
+	defer sub.Close(context.Background())
 
 	_, err := pub.Publish(ctx, "/flags/a", "on")
 	require.NoError(t, err)
@@ -248,8 +248,8 @@ func TestWatchEnsembleMemberStopped(t *testing.T) {
 		ctx := recipestest.Ctx(t, 60*time.Second)
 		pubc, subc := ens.ConnectOn(t, victim), ens.ConnectOn(t, victim)
 		pub, sub := New[dbConfig](pubc), New[dbConfig](subc)
-		defer pub.Close()
-		defer sub.Close()
+		defer pub.Close(context.Background())
+		defer sub.Close(context.Background())
 		wctx, stop := context.WithCancel(ctx)
 		ch, err := sub.Watch(wctx, "/svc/db")
 		require.NoError(t, err)

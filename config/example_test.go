@@ -24,8 +24,8 @@ func ExampleStore_Publish() {
 	}
 	defer c.Close()
 
-	st := config.New[Limits](c)
-	defer st.Close()
+	st := config.NewStore[Limits](c)
+	defer st.Close(context.Background())
 	// Read-modify-write with compare-and-set.
 	for {
 		cur, err := st.Get(ctx, "/config/limits")
@@ -56,8 +56,8 @@ func ExampleStore_Watch() {
 	}
 	defer c.Close()
 
-	st := config.New[Limits](c)
-	defer st.Close()
+	st := config.NewStore[Limits](c)
+	defer st.Close(context.Background())
 	values, err := st.Watch(ctx, "/config/limits")
 	if err != nil {
 		log.Fatal(err)
@@ -83,8 +83,8 @@ func ExampleStore_WatchTree() {
 	}
 	defer c.Close()
 
-	flags := config.New[bool](c)
-	defer flags.Close()
+	flags := config.NewStore[bool](c)
+	defer flags.Close(context.Background())
 	trees, err := flags.WatchTree(ctx, "/config/flags")
 	if err != nil {
 		log.Fatal(err)

@@ -85,7 +85,7 @@ func NewAtomicLong(c *recipes.Client, path string, opts ...AtomicOption) *Atomic
 
 // Close releases nothing (the counter holds no resources) and exists for
 // symmetry with the other recipes.
-func (a *AtomicLong) Close() error { return nil }
+func (a *AtomicLong) Close(ctx context.Context) error { return nil }
 
 // Get reads the value (0 if the node does not exist).
 func (a *AtomicLong) Get(ctx context.Context) (int64, error) {

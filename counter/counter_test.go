@@ -36,11 +36,11 @@ func TestSharedCount(t *testing.T) {
 	a := NewSharedCount(c1, "/counts/a", 7)
 	require.ErrorIs(t, a.SetCount(ctx, 1), ErrNotStarted)
 	require.NoError(t, a.Start(ctx))
-	defer a.Close()
+	defer a.Close(context.Background())
 	assert.Equal(t, int32(7), a.Count())
 	b := NewSharedCount(c2, "/counts/a", 99) // the seed only applies to a new node
 	require.NoError(t, b.Start(ctx))
-	defer b.Close()
+	defer b.Close(context.Background())
 	assert.Equal(t, int32(7), b.Count())
 
 	var seen lastSeen
@@ -85,7 +85,7 @@ func TestSharedCount(t *testing.T) {
 	ok, err = a.TrySetCount(ctx, VersionedValue{}, 1)
 	assert.False(t, ok)
 	require.ErrorIs(t, err, ErrBadData)
-	require.NoError(t, a.Close())
+	require.NoError(t, a.Close(context.Background()))
 	require.ErrorIs(t, a.SetCount(ctx, 1), ErrClosed)
 }
 
@@ -94,7 +94,7 @@ func TestAtomicLongOps(t *testing.T) {
 	ctx := recipestest.Ctx(t, 30*time.Second)
 	c := recipestest.Connect(t, s.Servers())
 	a := NewAtomicLong(c, "/atomic/ops")
-	defer a.Close()
+	defer a.Close(context.Background())
 
 	v, err := a.Get(ctx)
 	require.NoError(t, err)

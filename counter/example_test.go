@@ -24,7 +24,7 @@ func ExampleSharedCount() {
 	if err := sc.Start(ctx); err != nil {
 		log.Fatal(err)
 	}
-	defer sc.Close()
+	defer sc.Close(context.Background())
 	sc.Listen(func(v counter.VersionedValue) { log.Printf("workers now %d", v.Value) })
 
 	// Raise the limit unless someone else changed it first.
@@ -45,7 +45,7 @@ func ExampleAtomicLong() {
 	defer c.Close()
 
 	ids := counter.NewAtomicLong(c, "/ids/orders")
-	defer ids.Close()
+	defer ids.Close(context.Background())
 	r, err := ids.Increment(ctx)
 	if err != nil {
 		log.Fatal(err)

@@ -232,8 +232,9 @@ func (s *SharedCount) check() error {
 }
 
 // Close stops watching and waits for the watch goroutine. Listeners are
-// not called after Close returns.
-func (s *SharedCount) Close() error {
+// not called after Close returns. ctx is unused (Close does no I/O); it is
+// there so every recipe closes alike.
+func (s *SharedCount) Close(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
 	w := s.w

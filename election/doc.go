@@ -56,9 +56,27 @@
 // queues again with a new node once the client has a new session
 // (deleting its old node if the server still has it). Leadership also ends
 // when our node is deleted by someone else. Close ends leadership first
-// (listeners hear false, a Selector's ctx is cancelled and its function
-// awaited) and then deletes our node, so the next participant takes over
-// at once.
+// (a Latch's listeners hear false unless its CloseMode is Silent, a
+// Selector's ctx is cancelled and its function awaited) and then deletes
+// our node, so the next participant takes over at once.
+//
+// # Close modes
+//
+// A Latch closes with its CloseMode (WithCloseMode, or CloseWithMode for
+// one call), Curator's LeaderLatch.CloseMode: NotifyLeader calls the
+// listeners with false when a leader closes; Silent removes them first, so
+// none is called. zkit's default is NotifyLeader (Curator's is SILENT).
+//
+// # Observing
+//
+// Observe follows an election's leader without taking part (etcd's
+// Election.Observe): a channel that yields the current leader and every
+// change, in order, always ending on the latest state however slowly it
+// is read. It works on any Latch's or Selector's election, Curator's too.
+//
+//	for p := range election.Observe(ctx, c, "/services/indexer/leader") {
+//		if p.Node == "" { /* nobody leads */ } else { route(p.ID) }
+//	}
 //
 // # Goroutines and locks
 //

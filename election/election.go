@@ -54,8 +54,39 @@ func (p SuspendPolicy) String() string {
 type Option func(*config)
 
 type config struct {
-	policy  SuspendPolicy
-	requeue bool
+	policy    SuspendPolicy
+	requeue   bool
+	closeMode CloseMode
+}
+
+// CloseMode says whether a Latch's listeners hear that leadership ended
+// when the latch is closed (Curator's LeaderLatch.CloseMode).
+type CloseMode int
+
+const (
+	// NotifyLeader: a leader's listeners are called with false when it is
+	// closed (Curator's NOTIFY_LEADER). zkit's default.
+	NotifyLeader CloseMode = iota
+	// Silent: listeners are removed before leadership is dropped, so
+	// Close calls none of them (Curator's SILENT, Curator's default).
+	// Leader and NotLeader still change.
+	Silent
+)
+
+func (m CloseMode) String() string {
+	switch m {
+	case NotifyLeader:
+		return "notify-leader"
+	case Silent:
+		return "silent"
+	}
+	return "CloseMode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// WithCloseMode sets a Latch's default CloseMode (NotifyLeader unless
+// given). Selector ignores it.
+func WithCloseMode(m CloseMode) Option {
+	return func(c *config) { c.closeMode = m }
 }
 
 // WithSuspendPolicy sets what happens to leadership on Suspended

@@ -40,3 +40,25 @@ func ExampleSelector() {
 	}
 	defer s.Close(context.Background())
 }
+
+func ExampleObserve() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for p := range election.Observe(ctx, client, "/services/indexer/leader") {
+		if p.Node == "" {
+			log.Print("nobody leads")
+			continue
+		}
+		log.Printf("leader is %s", p.ID)
+	}
+}
+
+func ExampleWithCloseMode() {
+	l := election.NewLatch(client, "/services/indexer/leader", "host-1",
+		election.WithCloseMode(election.Silent)) // Curator's default
+	l.Listen(func(leader bool) { log.Printf("leader: %v", leader) })
+	if err := l.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close(context.Background()) // listeners are not called
+}

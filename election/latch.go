@@ -154,17 +154,28 @@ func (l *Latch) LeaderID(ctx context.Context) (string, error) {
 	return leaderID(ctx, l.c, l.path)
 }
 
-// Close leaves the election: leadership ends (listeners hear false), the
-// latch's goroutines stop, and our node is deleted so that the next
-// participant takes over at once. ctx bounds the delete; if it cannot be
-// done, the node goes when the session ends. Close is idempotent.
+// Close leaves the election with the latch's CloseMode (WithCloseMode):
+// leadership ends (with NotifyLeader, the default, listeners hear false;
+// with Silent they hear nothing), the latch's goroutines stop, and our
+// node is deleted so that the next participant takes over at once. ctx
+// bounds the delete; if it cannot be done, the node goes when the session
+// ends. Close is idempotent.
 func (l *Latch) Close(ctx context.Context) error {
+	return l.CloseWithMode(ctx, l.cfg.closeMode)
+}
+
+// CloseWithMode is Close with mode instead of the latch's CloseMode
+// (Curator's close(CloseMode)).
+func (l *Latch) CloseWithMode(ctx context.Context, mode CloseMode) error {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
 		return nil
 	}
 	l.closed = true
+	if mode == Silent && l.n != nil {
+		l.n.silence() // before leadership is dropped below, as Curator
+	}
 	started := l.started
 	if l.opCancel != nil {
 		l.opCancel()

@@ -49,6 +49,15 @@ func (n *notifier) signal() {
 	}
 }
 
+// silence removes every listener and drops what is queued: nothing is
+// delivered from now on.
+func (n *notifier) silence() {
+	n.mu.Lock()
+	n.listeners = map[int]func(bool){}
+	n.queue = nil
+	n.mu.Unlock()
+}
+
 // close delivers what is queued, then stops the goroutine and waits.
 func (n *notifier) close() {
 	n.mu.Lock()

@@ -101,9 +101,30 @@
 // server pass through wrapped (errors.Is(err, zk.ErrNoNode) works); this
 // package's own errors are ErrNotLocked, ErrLost and ErrBadArgument.
 //
-// # Not yet covered
+// # Revocation
 //
-// A 3-member ensemble (testing.StartEnsemble does not exist yet): the
-// contract suite has the case and skips it. Revocation (Curator's
-// Revocable) is not implemented.
+// A waiter (or anyone) may ask the holder of a lock to release it, as with
+// Curator's Revocable: Revoke writes "__REVOKE__" into the holder's node
+// (Curator's Revoker.attemptRevoke; HolderNode finds that node), and the
+// holder's Revoked channel closes (a Curator holder's RevocationListener
+// is called). Releasing is up to the holder. Every Mutex, and each side of
+// an RWMutex, listens: the goroutine that watches a held node reads its
+// data anyway.
+//
+// # Guarded writes
+//
+// Txn runs a multi that commits only while the Mutex holds the lock
+// (etcd's IsOwner compare): its first op checks that our lock node still
+// exists (GuardOp), which is true exactly while we hold it, since a lock
+// node is never made again under the same name. A multi run after the
+// session was lost, or after another client deleted our node, changes
+// nothing and fails with ErrLost. Between the session's expiry on the
+// server and the deletion of our node nobody else holds the lock either.
+//
+// # sync.Locker
+//
+// SyncLocker adapts a Mutex to sync.Locker for code that takes one. Its
+// Lock blocks until held, retrying failures without end, since it can
+// neither return an error nor panic (etcd's NewLocker panics); see its
+// documentation for Unlock.
 package lock

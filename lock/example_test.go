@@ -2,9 +2,12 @@ package lock_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
+	"sync"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/zkit-go/zkit/lock"
 	"github.com/zkit-go/zkit/recipes"
 )
@@ -56,4 +59,49 @@ func ExampleMultiLock() {
 		log.Fatal(err)
 	}
 	defer ml.Unlock(context.WithoutCancel(ctx))
+}
+
+func ExampleMutex_Revoked() {
+	ctx := context.Background()
+	m := lock.NewMutex(client, "/locks/report")
+	if err := m.Lock(ctx); err != nil {
+		log.Fatal(err)
+	}
+	defer m.Unlock(context.WithoutCancel(ctx))
+	select {
+	case <-m.Revoked(): // someone called lock.Revoke on our node: finish up and release
+	case <-m.Lost():
+	}
+}
+
+func ExampleRevoke() {
+	ctx := context.Background()
+	holder, err := lock.HolderNode(ctx, client, "/locks/report")
+	if err != nil || holder == "" {
+		return
+	}
+	// Ask the holder (zkit or Curator) to release.
+	if err := lock.Revoke(ctx, client, holder); err != nil {
+		log.Print(err)
+	}
+}
+
+func ExampleMutex_Txn() {
+	ctx := context.Background()
+	m := lock.NewMutex(client, "/locks/orders")
+	if err := m.Lock(ctx); err != nil {
+		log.Fatal(err)
+	}
+	defer m.Unlock(context.WithoutCancel(ctx))
+	// Commits only while we hold the lock.
+	_, err := m.Txn(ctx, &zk.SetDataRequest{Path: "/orders/next", Data: []byte("42"), Version: -1})
+	if errors.Is(err, lock.ErrLost) {
+		log.Print("lost the lock; nothing written")
+	}
+}
+
+func ExampleSyncLocker() {
+	var mu sync.Locker = lock.NewSyncLocker(client, "/locks/legacy")
+	mu.Lock() // blocks until held; never fails
+	defer mu.Unlock()
 }

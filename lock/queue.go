@@ -1,6 +1,7 @@
 package lock
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -273,18 +274,21 @@ func sessionContext(parent context.Context, s *recipes.Session) (context.Context
 }
 
 // hold watches a node we hold and closes lost when the session that owns it
-// ends or the node is deleted by someone else. stop ends the watch.
+// ends or the node is deleted by someone else, and revoked when someone
+// asks the holder to release (the node's data becomes RevokeMessage). stop
+// ends the watch.
 type hold struct {
-	n      *node
-	lost   chan struct{}
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
+	n       *node
+	lost    chan struct{}
+	revoked chan struct{}
+	ctx     context.Context
+	cancel  context.CancelFunc
+	done    chan struct{}
 }
 
 func startHold(c *recipes.Client, n *node) *hold {
 	ctx, cancel := sessionContext(context.Background(), n.sess)
-	h := &hold{n: n, lost: make(chan struct{}), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	h := &hold{n: n, lost: make(chan struct{}), revoked: make(chan struct{}), ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	go h.watch(c)
 	return h
 }
@@ -314,6 +318,7 @@ func (h *hold) isLost() bool {
 func (h *hold) watch(c *recipes.Client) {
 	defer close(h.done)
 	backoff := 50 * time.Millisecond
+	revoked := false
 	for {
 		// The session's end wins over a stop that comes with it (ctx is
 		// cancelled by both), so a loss is never reported as a stop.
@@ -326,7 +331,13 @@ func (h *hold) watch(c *recipes.Client) {
 		if h.ctx.Err() != nil {
 			return
 		}
-		ok, _, ch, err := c.ExistsW(h.ctx, h.n.path)
+		// A data watch fires on a delete and on a data change, so one
+		// read covers both the loss and a revocation request.
+		data, _, ch, err := c.GetW(h.ctx, h.n.path)
+		if errors.Is(err, zk.ErrNoNode) {
+			close(h.lost) // deleted under us
+			return
+		}
 		if err != nil {
 			if h.ctx.Err() != nil {
 				continue // the select above tells stop from session end
@@ -343,9 +354,9 @@ func (h *hold) watch(c *recipes.Client) {
 			continue
 		}
 		backoff = 50 * time.Millisecond
-		if !ok {
-			close(h.lost) // deleted under us
-			return
+		if !revoked && bytes.Equal(data, RevokeMessage) {
+			revoked = true
+			close(h.revoked)
 		}
 		select {
 		case <-ch:

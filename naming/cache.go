@@ -1,6 +1,7 @@
 package naming
 
 import (
+	"context"
 	"encoding/json"
 	"math/rand/v2"
 	"sort"
@@ -51,7 +52,7 @@ func (d *Discovery) Cache(name string) (*ServiceCache, error) {
 	sc := &ServiceCache{cc: recipes.NewChildrenCache(d.c, recipes.JoinPath(d.base, name)), listeners: map[int]func(Event){}}
 	sc.cc.Listen(sc.onEvent)
 	if err := sc.cc.Start(); err != nil {
-		sc.cc.Close()
+		sc.cc.Close(context.Background())
 		return nil, err
 	}
 	return sc, nil
@@ -118,7 +119,7 @@ func (sc *ServiceCache) Listen(fn func(Event)) (remove func()) {
 }
 
 // Close stops the cache and waits for its goroutines.
-func (sc *ServiceCache) Close() error { return sc.cc.Close() }
+func (sc *ServiceCache) Close() error { return sc.cc.Close(context.Background()) }
 
 // Strategy picks one of a service's instances (Curator's
 // ProviderStrategy). instances is non-empty and sorted by id.

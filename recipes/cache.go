@@ -1,6 +1,7 @@
 package recipes
 
 import (
+	"context"
 	"sync"
 
 	"github.com/go-zookeeper/zk"
@@ -119,7 +120,9 @@ func (b *cacheBase) watcher() *Watcher {
 
 // Close stops the cache and waits for its goroutines. Listeners are not
 // called after Close returns. Close must not be called from a listener.
-func (b *cacheBase) Close() error {
+// The cache does no I/O to close, so ctx is unused; it is there so every
+// recipe closes alike.
+func (b *cacheBase) Close(ctx context.Context) error {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -146,6 +149,27 @@ func (b *cacheBase) Listen(fn func(CacheEvent)) (remove func()) {
 
 // Initialized is closed once the first full load is complete.
 func (b *cacheBase) Initialized() <-chan struct{} { return b.initialized }
+
+// WaitReady waits until the first full load is complete (Initialized is
+// closed), ctx ends, or the cache or its client is closed. Call it after
+// Start.
+func (b *cacheBase) WaitReady(ctx context.Context) error {
+	select {
+	case <-b.initialized:
+		return nil
+	default:
+	}
+	select {
+	case <-b.initialized:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-b.stop:
+		return ErrClosed
+	case <-b.c.closing:
+		return ErrClosed
+	}
+}
 
 func (b *cacheBase) emit(evs []CacheEvent, init bool) {
 	for _, ev := range evs {

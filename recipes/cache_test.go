@@ -94,7 +94,7 @@ func TestNodeCacheEvents(t *testing.T) {
 	nc := recipes.NewNodeCache(c, "/n")
 	el := recordEvents(nc)
 	require.NoError(t, nc.Start())
-	defer nc.Close()
+	defer nc.Close(context.Background())
 	waitInit(t, nc.Initialized())
 	_, ok := nc.Current()
 	assert.False(t, ok)
@@ -120,7 +120,7 @@ func TestChildrenCacheEvents(t *testing.T) {
 	cc := recipes.NewChildrenCache(c, "/p")
 	el := recordEvents(cc)
 	require.NoError(t, cc.Start())
-	defer cc.Close()
+	defer cc.Close(context.Background())
 	waitInit(t, cc.Initialized())
 	require.Len(t, cc.Snapshot(), 1, "loaded before Initialized")
 
@@ -154,7 +154,7 @@ func TestTreeCacheEvents(t *testing.T) {
 	tc := recipes.NewTreeCache(c, "/t")
 	el := recordEvents(tc)
 	require.NoError(t, tc.Start())
-	defer tc.Close()
+	defer tc.Close(context.Background())
 	waitInit(t, tc.Initialized())
 	assert.Empty(t, tc.Snapshot())
 
@@ -252,9 +252,9 @@ func TestCachesConvergeUnderFaults(t *testing.T) {
 	for _, start := range []func() error{nc.Start, cc.Start, tc.Start} {
 		require.NoError(t, start())
 	}
-	defer nc.Close()
-	defer cc.Close()
-	defer tc.Close()
+	defer nc.Close(context.Background())
+	defer cc.Close(context.Background())
+	defer tc.Close(context.Background())
 	waitInit(t, nc.Initialized())
 	waitInit(t, cc.Initialized())
 	waitInit(t, tc.Initialized())
@@ -387,7 +387,7 @@ func TestClientCloseEndsCaches(t *testing.T) {
 	case <-time.After(rt.Scale(20 * time.Second)):
 		t.Fatal("client Close hangs with open caches")
 	}
-	require.NoError(t, tc.Close())
+	require.NoError(t, tc.Close(context.Background()))
 	w.Close()
 	assert.ErrorIs(t, recipes.NewTreeCache(c, "/t").Start(), recipes.ErrClosed)
 }

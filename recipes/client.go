@@ -55,6 +55,8 @@ type options struct {
 	logger         *slog.Logger
 	dialer         zk.Dialer
 	acl            []zk.ACL
+	aclProvider    ACLProvider
+	listeners      []func(State)
 }
 
 // WithSessionTimeout sets the session timeout asked of the server (default
@@ -101,6 +103,22 @@ func WithDefaultACL(acl []zk.ACL) Option {
 	return func(o *options) { o.acl = append([]zk.ACL(nil), acl...) }
 }
 
+// WithACLProvider sets the ACLs of every node the client creates without
+// an explicit ACL, path by path (Curator's ACLProvider): creates, protected
+// creates, creates in a Multi, the parents EnsurePath and CreateWithParents
+// make, and the namespace node. It overrides WithDefaultACL.
+func WithACLProvider(p ACLProvider) Option {
+	return func(o *options) { o.aclProvider = p }
+}
+
+// WithStateListener registers fn as Listen does, but before the first
+// session is established, so it sees Connected (Listen, called after
+// Connect returns, may be too late for it). fn must not call Close. It may
+// be given more than once.
+func WithStateListener(fn func(State)) Option {
+	return func(o *options) { o.listeners = append(o.listeners, fn) }
+}
+
 func (o *options) validate() error {
 	if o.sessionTimeout <= 0 {
 		return fmt.Errorf("%w: session timeout %v", ErrBadOption, o.sessionTimeout)
@@ -121,6 +139,11 @@ func (o *options) validate() error {
 	}
 	if len(o.acl) == 0 {
 		o.acl = zk.WorldACL(zk.PermAll)
+	}
+	for _, fn := range o.listeners {
+		if fn == nil {
+			return fmt.Errorf("%w: nil state listener", ErrBadOption)
+		}
 	}
 	return nil
 }
@@ -214,6 +237,9 @@ func Connect(ctx context.Context, servers []string, opts ...Option) (*Client, er
 		c.ns = "/" + o.namespace
 	}
 	c.sess = &Session{done: make(chan struct{})}
+	for _, fn := range o.listeners {
+		c.states.add(fn) // before run can report Connected
+	}
 	rec, err := c.newRecord(1)
 	if err != nil {
 		return nil, err
@@ -348,6 +374,10 @@ func (c *Client) Session() *Session {
 func (c *Client) Listen(fn func(State)) (remove func()) {
 	return c.states.add(fn)
 }
+
+// Logger returns the logger given to WithLogger, for recipes built on the
+// client.
+func (c *Client) Logger() *slog.Logger { return c.log }
 
 // Namespace returns the namespace given to WithNamespace.
 func (c *Client) Namespace() string { return c.opts.namespace }

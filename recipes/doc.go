@@ -20,6 +20,10 @@
 // server deletes its ephemeral nodes) and waits for every goroutine the
 // client, its Watchers and caches started.
 //
+// WithStateListener registers a state listener before the first session,
+// so it sees Connected; Listen, called after Connect returns, sees only
+// later states.
+//
 // Every blocking call takes a ctx first. Paths are absolute client paths;
 // with WithNamespace("app") the client path /x is /app/x on the server,
 // results and watch events carry client paths, and /app (with its parents)
@@ -93,12 +97,25 @@
 // CreateProtected exists for that. A write abandoned through ctx may still
 // be applied later.
 //
+// # ACLs
+//
+// A create given a nil ACL gets the ACL of the ACLProvider given to
+// WithACLProvider (Curator's ACLProvider), asked with the server path of
+// the node (namespace included; for a protected create, the protected
+// name), or its DefaultACL when it has none for that path; without a
+// provider, WithDefaultACL's (default world:anyone, all permissions). That
+// covers every node the client makes: creates, protected creates, creates
+// in a Multi, parents made by EnsurePath, CreateWithParents and
+// CreateProtected, and the namespace node. PathACLs is a provider from a
+// table of path prefixes.
+//
 // # Helpers
 //
 // EnsurePath creates a path and its missing parents as container nodes
 // (persistent nodes on servers without containers, detected by their
 // Unimplemented answer); CreateWithParents does the same before a create.
-// DeleteAll deletes a subtree.
+// DeleteAll deletes a subtree. CreateTTL creates TTL nodes (servers with
+// extendedTypesEnabled=true).
 //
 // CreateProtected creates a node whose name carries Curator's protection
 // prefix, "_c_" + a UUID + "-", so that after a connection loss during the
@@ -134,8 +151,9 @@
 //
 // NodeCache (one node), ChildrenCache (the children of a node, with their
 // data; Curator's PathChildrenCache) and TreeCache (a subtree) build on
-// Watcher. Each has Start, Close, Initialized (closed after the first full
-// load), a snapshot accessor and listeners receiving NodeAdded,
+// Watcher. Each has Start, Close(ctx), Initialized (closed after the first
+// full load) and WaitReady(ctx) (waits for it), a snapshot accessor and
+// listeners receiving NodeAdded,
 // NodeUpdated, NodeRemoved and, once, CacheInitialized, in order, on one
 // goroutine per cache. Replaying a cache's events rebuilds its snapshot
 // exactly.

@@ -144,7 +144,7 @@ func ExampleNewTreeCache() {
 	if err := tc.Start(); err != nil {
 		log.Fatal(err)
 	}
-	defer tc.Close()
+	defer tc.Close(context.Background())
 	<-tc.Initialized()
 	for path, n := range tc.Snapshot() {
 		fmt.Printf("%s: %d bytes\n", path, len(n.Data))
@@ -163,9 +163,43 @@ func ExampleNewChildrenCache() {
 	if err := members.Start(); err != nil {
 		log.Fatal(err)
 	}
-	defer members.Close()
-	<-members.Initialized()
+	defer members.Close(context.Background())
+	if err := members.WaitReady(ctx); err != nil {
+		log.Fatal(err)
+	}
 	for _, n := range members.Snapshot() {
 		fmt.Println(n.Path, string(n.Data))
+	}
+}
+
+func ExampleWithStateListener() {
+	ctx := context.Background()
+	// Registered before the first session: it sees Connected too.
+	c, err := recipes.Connect(ctx, []string{"127.0.0.1:2181"},
+		recipes.WithStateListener(func(s recipes.State) { log.Printf("zookeeper: %s", s) }))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+}
+
+func ExampleWithACLProvider() {
+	ctx := context.Background()
+	// Nodes under /app/secrets get a digest ACL; all others world:anyone.
+	acls := recipes.PathACLs{
+		ByPath: map[string][]zk.ACL{
+			"/app/secrets": zk.DigestACL(zk.PermAll, "admin", "secret"),
+		},
+	}
+	c, err := recipes.Connect(ctx, []string{"127.0.0.1:2181"},
+		recipes.WithNamespace("app"), // provider paths include the namespace
+		recipes.WithAuth("digest", []byte("admin:secret")),
+		recipes.WithACLProvider(acls))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.CreateWithParents(ctx, "/secrets/db", []byte("..."), zk.FlagPersistent, nil); err != nil {
+		log.Fatal(err)
 	}
 }

@@ -100,13 +100,6 @@ func (c *Client) prepare(ctx context.Context, p string) (string, error) {
 	return fp, nil
 }
 
-func (c *Client) acl(acl []zk.ACL) []zk.ACL {
-	if len(acl) == 0 {
-		return c.opts.acl
-	}
-	return acl
-}
-
 // Get returns the data and stat of the node at path.
 func (c *Client) Get(ctx context.Context, path string) ([]byte, *zk.Stat, error) {
 	fp, err := c.prepare(ctx, path)
@@ -253,7 +246,7 @@ func (c *Client) Create(ctx context.Context, path string, data []byte, flags int
 }
 
 func (c *Client) create(ctx context.Context, fp string, data []byte, flags int32, acl []zk.ACL) (string, error) {
-	acl = c.acl(acl)
+	acl = c.aclFor(fp, acl)
 	ephemeral := flags == zk.FlagEphemeral
 	var created string
 	err := c.retry(ctx, "create", true, func(conn *zk.Conn, maybeApplied bool) error {
@@ -388,7 +381,7 @@ func (c *Client) Multi(ctx context.Context, ops ...any) ([]zk.MultiResponse, err
 			}
 			cp := *r
 			cp.Path = p
-			cp.Acl = c.acl(cp.Acl)
+			cp.Acl = c.aclFor(p, cp.Acl)
 			fixed = append(fixed, &cp)
 		case *zk.SetDataRequest:
 			p, err := fix(r.Path)

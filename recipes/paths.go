@@ -65,7 +65,7 @@ func (c *Client) existsFull(ctx context.Context, fp string) (bool, error) {
 // createParent creates one structural node, as a container when asked and
 // the server has them.
 func (c *Client) createParent(ctx context.Context, fp string, container bool) error {
-	acl := c.acl(nil)
+	acl := c.aclFor(fp, nil)
 	if container && c.containers.Load() != 2 {
 		err := c.retry(ctx, "create container", true, func(conn *zk.Conn, _ bool) error {
 			_, err := conn.CreateContainer(fp, nil, zk.FlagContainer, acl)

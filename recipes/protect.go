@@ -84,7 +84,6 @@ func (c *Client) CreateProtected(ctx context.Context, path string, data []byte, 
 		return "", ErrBadPath
 	}
 	parent, name := SplitPath(fp)
-	acl = c.acl(acl)
 	ephemeral := flags == zk.FlagEphemeral || flags == zk.FlagEphemeralSequential
 	ids := []string{uuid.NewString()}
 	var created string
@@ -122,13 +121,14 @@ func (c *Client) CreateProtected(ctx context.Context, path string, data []byte, 
 				ids = append(ids, uuid.NewString())
 			}
 		}
-		p, err := conn.Create(JoinPath(parent, ProtectedName(name, ids[len(ids)-1])), data, flags, acl)
+		target := JoinPath(parent, ProtectedName(name, ids[len(ids)-1]))
+		p, err := conn.Create(target, data, flags, c.aclFor(target, acl))
 		if errors.Is(err, zk.ErrNoNode) && !parentsMade {
 			parentsMade = true
 			if err := ensureParents(conn, parent, c); err != nil {
 				return err
 			}
-			p, err = conn.Create(JoinPath(parent, ProtectedName(name, ids[len(ids)-1])), data, flags, acl)
+			p, err = conn.Create(target, data, flags, c.aclFor(target, acl))
 		}
 		if err != nil {
 			return err
@@ -163,7 +163,7 @@ func ensureParents(conn *zk.Conn, fp string, c *Client) error {
 			continue
 		}
 		if c.containers.Load() != 2 {
-			_, err = conn.CreateContainer(p, nil, zk.FlagContainer, c.acl(nil))
+			_, err = conn.CreateContainer(p, nil, zk.FlagContainer, c.aclFor(p, nil))
 			if errors.Is(normalize(err), ErrUnimplemented) {
 				c.containers.Store(2)
 			} else if err == nil || errors.Is(err, zk.ErrNodeExists) {
@@ -172,7 +172,7 @@ func ensureParents(conn *zk.Conn, fp string, c *Client) error {
 				return err
 			}
 		}
-		if _, err := conn.Create(p, nil, zk.FlagPersistent, c.acl(nil)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		if _, err := conn.Create(p, nil, zk.FlagPersistent, c.aclFor(p, nil)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 			return err
 		}
 	}

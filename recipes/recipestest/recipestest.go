@@ -36,13 +36,14 @@ type Env struct {
 }
 
 // serverConfig is what every test server (single or ensemble member)
-// gets: sessions from 200ms to 60s are accepted, and empty containers go
-// within a second.
+// gets: sessions from 200ms to 60s are accepted, empty containers go
+// within a second, and TTL nodes are allowed.
 func serverConfig(c *server.Config) {
 	c.TickTime = 100 * time.Millisecond
 	c.MinSessionTimeout = 200 * time.Millisecond
 	c.MaxSessionTimeout = 60 * time.Second
 	c.ContainerCheckInterval = 500 * time.Millisecond
+	c.ExtendedTypesEnabled = true
 }
 
 // StartServer starts a server for this test with a short tick (100ms, so
