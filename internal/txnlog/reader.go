@@ -245,6 +245,10 @@ func (it *Iterator) Next() bool {
 			return false
 		}
 		hdr, rec, dg, err := proto.DecodeTxnEntry(raw)
+		if errors.Is(err, proto.ErrUnknownTxn) {
+			it.err = unreplayable(it.name, start, hdr, err)
+			return false
+		}
 		if err != nil {
 			it.err = fmt.Errorf("%w: %s offset %d: %w", ErrCorrupt, it.name, start, err)
 			return false
@@ -256,6 +260,17 @@ func (it *Iterator) Next() bool {
 		it.e = Entry{Header: hdr, Record: rec, Digest: dg, Raw: raw, File: it.name, Offset: start, End: it.cur.pos}
 		return true
 	}
+}
+
+// unreplayable describes a well-formed entry whose txn cannot be applied
+// (Java ZooKeeper before 3.9.3 logs a top-level check it cannot replay
+// either): which txn, and what an operator can do about it.
+func unreplayable(file string, offset int64, hdr proto.TxnHeader, err error) error {
+	return fmt.Errorf("%w: %s offset %d: txn zxid 0x%x (session 0x%x, type %v) cannot be applied: %w; "+
+		"nothing from this txn on can be loaded: back up the data directories, then either restore a backup, "+
+		"or truncate the log before zxid 0x%x (losing this txn and every later one on this server; an "+
+		"ensemble member then resyncs them from the leader)",
+		ErrCorrupt, file, offset, hdr.Zxid, uint64(hdr.ClientID), hdr.Type, err, hdr.Zxid)
 }
 
 // Entry returns the current txn; it is valid until the next call to Next.
