@@ -3,8 +3,8 @@ package server_test
 import (
 	"context"
 	"errors"
-	"net"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"testing"
 	"time"
@@ -154,4 +154,3 @@ func TestRecoveryNamesUnreplayableTxn(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
