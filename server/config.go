@@ -178,11 +178,13 @@ type ConfigError struct {
 	Key   string
 	Value string
 	Err   error
+
+	hideValue bool // the value may be a secret under a misspelt key
 }
 
 func (e *ConfigError) Error() string {
 	v := e.Value
-	if secretKey(e.Key) && v != "" {
+	if (e.hideValue || secretKey(e.Key)) && v != "" {
 		v = "(hidden)"
 	}
 	return fmt.Sprintf("server: config %s=%q: %v", e.Key, v, e.Err)

@@ -75,7 +75,7 @@ func (c Config) check() ([]configNote, error) {
 				}
 				errs = append(errs, &ConfigError{Key: k, Value: v, Err: fmt.Errorf(
 					"%w (%s); refusing to start rather than serve with less protection than configured",
-					ErrUnknownSecuritySetting, msg)})
+					ErrUnknownSecuritySetting, msg), hideValue: true})
 				continue
 			}
 			notes = append(notes, configNote{key: k, suggestion: sugg})
