@@ -201,7 +201,8 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 
 // ParseConfig reads a zoo.cfg. Keys keep ZooKeeper's names and meanings;
 // unknown keys are kept in Properties (ZooKeeper makes them system
-// properties); a bad value is a *ConfigError naming the key. A relative
+// properties) for Config.Check to report; a bad value is a *ConfigError
+// naming the key. A relative
 // dataDir is taken relative to the working directory, as ZooKeeper does.
 // If dataDir/myid exists it sets ServerID.
 func ParseConfig(path string) (Config, error) {
