@@ -268,9 +268,10 @@ func (it *Iterator) Next() bool {
 func unreplayable(file string, offset int64, hdr proto.TxnHeader, err error) error {
 	return fmt.Errorf("%w: %s offset %d: txn zxid 0x%x (session 0x%x, type %v) cannot be applied: %w; "+
 		"nothing from this txn on can be loaded: back up the data directories, then either restore a backup, "+
-		"or truncate the log before zxid 0x%x (losing this txn and every later one on this server; an "+
-		"ensemble member then resyncs them from the leader)",
-		ErrCorrupt, file, offset, hdr.Zxid, uint64(hdr.ClientID), hdr.Type, err, hdr.Zxid)
+		"or truncate the log before zxid 0x%x, e.g. with ZooKeeper's zkTxnLogToolkit.sh --chop --zxid 0x%x "+
+		"(it keeps the txns up to that zxid), moving later log files aside; this server loses that txn and every "+
+		"later one, which an ensemble member then resyncs from the leader",
+		ErrCorrupt, file, offset, hdr.Zxid, uint64(hdr.ClientID), hdr.Type, err, hdr.Zxid, hdr.Zxid-1)
 }
 
 // Entry returns the current txn; it is valid until the next call to Next.

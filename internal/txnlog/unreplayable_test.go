@@ -25,7 +25,7 @@ func TestUnreplayableTxnNamed(t *testing.T) {
 	assert.Equal(t, seq(1, 2), got, "the txns before the bad one are read")
 	require.ErrorIs(t, err, ErrCorrupt)
 	require.ErrorIs(t, err, proto.ErrUnknownTxn)
-	for _, want := range []string{"zxid 0x3", "type check", "session 0x1000", "truncate the log before zxid 0x3", "restore a backup"} {
+	for _, want := range []string{"zxid 0x3", "type check", "session 0x1000", "truncate the log before zxid 0x3", "--chop --zxid 0x2", "restore a backup"} {
 		assert.Contains(t, err.Error(), want)
 	}
 }
