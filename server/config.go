@@ -179,12 +179,15 @@ type ConfigError struct {
 	Value string
 	Err   error
 
-	hideValue bool // the value may be a secret under a misspelt key
+	hideValue bool // an unknown key's value may be a secret: not shown
 }
 
 func (e *ConfigError) Error() string {
+	if e.hideValue {
+		return fmt.Sprintf("server: config %s: %v", e.Key, e.Err)
+	}
 	v := e.Value
-	if (e.hideValue || secretKey(e.Key)) && v != "" {
+	if secretKey(e.Key) && v != "" {
 		v = "(hidden)"
 	}
 	return fmt.Sprintf("server: config %s=%q: %v", e.Key, v, e.Err)
