@@ -339,3 +339,12 @@ func TestValidateFields(t *testing.T) {
 	_, err := os.Stat(c.DataDir)
 	assert.True(t, os.IsNotExist(err))
 }
+
+// A secret never appears in an error message.
+func TestConfigErrorHidesSecrets(t *testing.T) {
+	_, err := server.ParseConfig(writeCfg(t, "DigestAuthenticationProvider.superDigest=topsecretvalue"))
+	var ce *server.ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "DigestAuthenticationProvider.superDigest", ce.Key)
+	assert.NotContains(t, err.Error(), "topsecretvalue")
+}
