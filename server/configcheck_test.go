@@ -348,3 +348,12 @@ func TestConfigErrorHidesSecrets(t *testing.T) {
 	assert.Equal(t, "DigestAuthenticationProvider.superDigest", ce.Key)
 	assert.NotContains(t, err.Error(), "topsecretvalue")
 }
+
+// zkServer.sh passes $SERVER_JVMFLAGS then $JVMFLAGS.
+func TestJVMFlagsFromEnv(t *testing.T) {
+	env := map[string]string{"SERVER_JVMFLAGS": "-Dzookeeper.snapCount=5 -Xmx1g", "JVMFLAGS": "-Dzookeeper.snapCount=6"}
+	c := server.DefaultConfig()
+	require.NoError(t, c.ApplyJVMFlags(server.JVMFlagsFromEnv(func(k string) string { return env[k] })))
+	assert.Equal(t, 6, c.SnapCount)
+	assert.Equal(t, "", server.JVMFlagsFromEnv(func(string) string { return "" }))
+}

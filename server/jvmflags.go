@@ -20,6 +20,12 @@ var ErrJVMFlags = errors.New("server: SERVER_JVMFLAGS")
 // key to "", as Java does; a later -D of the same key wins. Every other
 // JVM option (-Xmx, -XX:..., -cp) is ignored. An unterminated quote or a
 // -D without a name is an error.
+//
+// zkServer.sh expands $JVMFLAGS unquoted, so there a quote inside the
+// variable stays a literal character of the value; zkit removes quotes as
+// a shell does on a command line, so that a value may hold blanks. The
+// usual java.env line, SERVER_JVMFLAGS="-Dk=v -Dk2=v2", holds no quotes
+// in the variable and reads the same in both.
 func ParseJVMFlags(s string) (map[string]string, error) {
 	words, err := splitShellWords(s)
 	if err != nil {
@@ -177,6 +183,13 @@ func (c *Config) ApplySystemProperties(props map[string]string) error {
 }
 
 func hasKey(m map[string]string, k string) bool { _, ok := m[k]; return ok }
+
+// JVMFlagsFromEnv returns the JVM options zkServer.sh gives a server:
+// $SERVER_JVMFLAGS then $JVMFLAGS (so a -D in JVMFLAGS wins), read with
+// getenv (os.Getenv).
+func JVMFlagsFromEnv(getenv func(string) string) string {
+	return strings.TrimSpace(getenv("SERVER_JVMFLAGS") + " " + getenv("JVMFLAGS"))
+}
 
 // ApplyJVMFlags reads the -D system properties of a JVM command line,
 // normally the SERVER_JVMFLAGS environment variable, into c

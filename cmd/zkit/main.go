@@ -99,7 +99,7 @@ func runServer(args []string, stderr io.Writer) int {
 		return 2
 	}
 	// Java's -D system properties, as zkServer.sh passes them (conf/java.env).
-	if err := cfg.ApplyJVMFlags(os.Getenv("SERVER_JVMFLAGS")); err != nil {
+	if err := cfg.ApplyJVMFlags(server.JVMFlagsFromEnv(os.Getenv)); err != nil {
 		fmt.Fprintf(stderr, "zkit: %v\n", err)
 		return 2
 	}
