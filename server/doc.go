@@ -32,8 +32,9 @@
 //
 // As in ZooKeeper, settings come from zoo.cfg and from Java system
 // properties: `zkit server` reads the -Dkey=value options of the
-// SERVER_JVMFLAGS environment variable (what zkServer.sh passes to the JVM,
-// set in conf/java.env) with Config.ApplyJVMFlags (ParseJVMFlags, then
+// SERVER_JVMFLAGS and JVMFLAGS environment variables (what zkServer.sh
+// passes to the JVM, set in conf/java.env; JVMFlagsFromEnv) with
+// Config.ApplyJVMFlags (ParseJVMFlags, then
 // ApplySystemProperties, which documents the precedence: a zoo.cfg key K
 // that QuorumPeerConfig does not know is the system property zookeeper.K
 // and overrides a -D of that name). Config.Property reads a setting by
