@@ -1,12 +1,14 @@
 package txnlog
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/vfs"
 )
 
 // A top-level check txn (as Java before 3.9.3 logs one) stops the replay
@@ -28,4 +30,30 @@ func TestUnreplayableTxnNamed(t *testing.T) {
 	for _, want := range []string{"zxid 0x3", "type check", "session 0x1000", "truncate the log before zxid 0x3", "--chop --zxid 0x2", "restore a backup"} {
 		assert.Contains(t, err.Error(), want)
 	}
+}
+
+// A process killed after a new log file is grown but before its entries
+// are written leaves a file that reads as an empty log, never one of
+// zeros (a bad magic number that stops the next start).
+func TestKilledAfterPreallocationReadsEmpty(t *testing.T) {
+	m := newMem(t)
+	writes := 0
+	m.SetInjector(func(op vfs.Op, name string) error {
+		if op == vfs.OpWrite && strings.Contains(name, Prefix) {
+			writes++
+			if writes == 2 { // the write after the file first grows: the process dies here
+				return vfs.ErrInjected
+			}
+		}
+		return nil
+	})
+	w := NewWriter(Options{FS: m, Dir: dir, PreAllocSize: 4096})
+	h, r := txn(1)
+	require.NoError(t, w.Append(h, r, nil))
+	require.Error(t, w.Sync())
+	m.SetInjector(nil)
+
+	got, err := readAll(t, m, 1)
+	require.NoError(t, err)
+	assert.Empty(t, got)
 }
