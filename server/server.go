@@ -66,11 +66,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	c, oc, ensemble := v.cfg, v.ops, v.ensemble
 	for _, n := range v.notes {
-		attrs := []any{"key", n.key}
-		if n.suggestion != "" {
-			attrs = append(attrs, "did_you_mean", n.suggestion)
-		}
-		c.Logger.Warn("config: "+n.String(), attrs...)
+		n.log(c.Logger)
 	}
 	if c.FS == nil {
 		if err := os.MkdirAll(c.DataDir, 0o755); err != nil {

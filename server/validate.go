@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strconv"
@@ -33,6 +34,18 @@ func (n configNote) String() string {
 		return fmt.Sprintf("unknown key %s (did you mean %s?); ignored", n.key, n.suggestion)
 	}
 	return fmt.Sprintf("unknown key %s; ignored", n.key)
+}
+
+// log reports the note at start, each fact once.
+func (n configNote) log(l *slog.Logger) {
+	switch {
+	case n.unused:
+		l.Warn("config: Java ZooKeeper setting not used by zkit, ignored", "key", n.key)
+	case n.suggestion != "":
+		l.Warn("config: unknown key ignored", "key", n.key, "did_you_mean", n.suggestion)
+	default:
+		l.Warn("config: unknown key ignored", "key", n.key)
+	}
 }
 
 // Check compares every key in Properties (the zoo.cfg's keys and the
