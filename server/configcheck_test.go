@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -356,4 +358,17 @@ func TestJVMFlagsFromEnv(t *testing.T) {
 	require.NoError(t, c.ApplyJVMFlags(server.JVMFlagsFromEnv(func(k string) string { return env[k] })))
 	assert.Equal(t, 6, c.SnapCount)
 	assert.Equal(t, "", server.JVMFlagsFromEnv(func(string) string { return "" }))
+}
+
+// New logs each ignored key with its likely correction and starts.
+func TestNewLogsUnknownKeys(t *testing.T) {
+	c, err := server.ParseConfig(writeCfg(t, "tickTme=3000", "syncEnabled=true"))
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	c.Logger = slog.New(slog.NewTextHandler(&buf, nil))
+	s, err := server.New(c)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	assert.Contains(t, buf.String(), `level=WARN msg="config: unknown key ignored" key=tickTme did_you_mean=tickTime`)
+	assert.Contains(t, buf.String(), `key=syncEnabled`)
 }
