@@ -29,6 +29,7 @@ func TestNoClientPortNoListener(t *testing.T) {
 		}
 		assert.Nil(t, s.Addr(), "no client listener")
 		assert.Equal(t, "imok", s.FourLetterWord("ruok"), "the server runs")
+		assert.Contains(t, s.FourLetterWord("conf"), "clientPort=-1\n", "as ZooKeeperServer.getClientPort")
 		require.NoError(t, s.Close())
 	}
 }

@@ -114,7 +114,7 @@ func New(cfg Config) (*Server, error) {
 		SessionlessCnxnTimeout: v.sessionless,
 		Logger:                 c.Logger,
 		Info: engine.ServerInfo{
-			ClientPort: c.ClientPort,
+			ClientPort: clientPortShown(c),
 			DataDir:    c.DataDir,
 			DataLogDir: c.DataLogDir,
 		},
@@ -259,6 +259,15 @@ func (s *Server) Start() error {
 	s.cfg.Logger.Info("serving", "addr", addrString(s.addr), "mode", string(RoleStandalone))
 	close(s.ready)
 	return nil
+}
+
+// clientPortShown is conf's clientPort: -1 without a client listener, as
+// ZooKeeperServer.getClientPort answers.
+func clientPortShown(c Config) int {
+	if !c.servesClients() {
+		return -1
+	}
+	return c.ClientPort
 }
 
 // clientListener binds the client port, or returns a listener that never
