@@ -23,8 +23,17 @@ type Config struct {
 	DataDir string
 	// DataLogDir holds the txn log (DataLogDir/version-2); empty means DataDir.
 	DataLogDir string
-	// ClientPort and ClientPortAddress name the client listener; an empty
-	// address listens on every interface, as ZooKeeper does.
+	// ClientPort and ClientPortAddress name the plaintext client
+	// listener. As in ZooKeeper, no clientPort means no client listener:
+	// ClientPort 0 with an empty ClientPortAddress (a zoo.cfg without
+	// clientPort, or clientPort=0) listens nowhere, never on a random
+	// port. ClientPort 0 with an address asks for an ephemeral port on
+	// that address (embedders and tests: "127.0.0.1" and 0; Server.Addr
+	// tells the port chosen); zoo.cfg cannot say that (clientPortAddress
+	// without clientPort is an error there, as in ZooKeeper). A port with
+	// an empty address listens on every interface, as ZooKeeper does. An
+	// ensemble member whose server.N line carries a client address serves
+	// there whatever these say.
 	ClientPort        int
 	ClientPortAddress string
 	// MaxClientCnxns limits connections from one IP address (0: no limit).
@@ -123,6 +132,10 @@ type Config struct {
 	Dial func(network, address string, timeout time.Duration) (net.Conn, error)
 }
 
+// servesClients reports whether the configuration names a plaintext client
+// listener (see ClientPort).
+func (c Config) servesClients() bool { return c.ClientPort != 0 || c.ClientPortAddress != "" }
+
 // QuorumServer is one server.N line of zoo.cfg.
 type QuorumServer struct {
 	ID            int64
@@ -165,17 +178,34 @@ type ConfigError struct {
 	Key   string
 	Value string
 	Err   error
+
+	hideValue bool // an unknown key's value may be a secret: not shown
 }
 
 func (e *ConfigError) Error() string {
-	return fmt.Sprintf("server: config %s=%q: %v", e.Key, e.Value, e.Err)
+	if e.hideValue {
+		return fmt.Sprintf("server: config %s: %v", e.Key, e.Err)
+	}
+	v := e.Value
+	if secretKey(e.Key) && v != "" {
+		v = "(hidden)"
+	}
+	return fmt.Sprintf("server: config %s=%q: %v", e.Key, v, e.Err)
+}
+
+// secretKey reports a key whose value must not appear in messages.
+func secretKey(k string) bool {
+	k = strings.ToLower(k)
+	return strings.Contains(k, "password") || strings.Contains(k, "superdigest") ||
+		strings.Contains(k, "secret")
 }
 
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // ParseConfig reads a zoo.cfg. Keys keep ZooKeeper's names and meanings;
 // unknown keys are kept in Properties (ZooKeeper makes them system
-// properties); a bad value is a *ConfigError naming the key. A relative
+// properties) for Config.Check to report; a bad value is a *ConfigError
+// naming the key. A relative
 // dataDir is taken relative to the working directory, as ZooKeeper does.
 // If dataDir/myid exists it sets ServerID.
 func ParseConfig(path string) (Config, error) {
@@ -195,109 +225,11 @@ func ParseConfig(path string) (Config, error) {
 	cfg.TickTime = 3000 * time.Millisecond // ZooKeeper's default when the key is absent
 	cfg.FourLetterWords = nil
 	cfg.Properties = props
-	minTimeout, maxTimeout := -1, -1
+	st := parseState{minTimeout: -1, maxTimeout: -1}
 	for _, k := range keys {
 		v := strings.TrimSpace(props[k])
-		bad := func(err error) error { return &ConfigError{Key: k, Value: v, Err: err} }
-		var err error
-		switch k {
-		case "tickTime":
-			var ms int
-			if ms, err = parsePositive(v); err == nil {
-				cfg.TickTime = time.Duration(ms) * time.Millisecond
-			}
-		case "dataDir":
-			cfg.DataDir = v
-		case "dataLogDir":
-			cfg.DataLogDir = v
-		case "clientPort":
-			cfg.ClientPort, err = parsePort(v)
-		case "clientPortAddress":
-			cfg.ClientPortAddress = v
-		case "maxClientCnxns":
-			cfg.MaxClientCnxns, err = parseNonNegative(v)
-		case "minSessionTimeout":
-			minTimeout, err = strconv.Atoi(v)
-		case "maxSessionTimeout":
-			maxTimeout, err = strconv.Atoi(v)
-		case "jute.maxbuffer":
-			cfg.JuteMaxBuffer, err = parsePositive(v)
-		case "4lw.commands.whitelist":
-			cfg.FourLetterWords = splitList(v)
-		case "extendedTypesEnabled":
-			cfg.ExtendedTypesEnabled, err = parseBool(v)
-		case "DigestAuthenticationProvider.superDigest":
-			if !strings.Contains(v, ":") {
-				err = errors.New(`want "super:<base64 sha1 digest>"`)
-			}
-			cfg.SuperDigest = v
-		case "skipACL":
-			cfg.SkipACL = v == "yes" || v == "true"
-		case "forceSync":
-			cfg.ForceSync = v != "no"
-		case "snapCount":
-			cfg.SnapCount, err = parsePositive(v)
-		case "autopurge.snapRetainCount":
-			cfg.SnapRetainCount, err = strconv.Atoi(v)
-			if err == nil && cfg.SnapRetainCount < 3 {
-				cfg.SnapRetainCount = 3 // ZooKeeper's minimum
-			}
-		case "autopurge.purgeInterval":
-			var h int
-			if h, err = strconv.Atoi(v); err == nil {
-				cfg.PurgeInterval = time.Duration(max(h, 0)) * time.Hour
-			}
-		case "znode.container.checkIntervalMs":
-			var ms int
-			if ms, err = parsePositive(v); err == nil {
-				cfg.ContainerCheckInterval = time.Duration(ms) * time.Millisecond
-			}
-		case "znode.container.maxPerMinute":
-			cfg.ContainerMaxPerMinute, err = parsePositive(v)
-		case "digest.enabled":
-			cfg.DigestEnabled, err = parseBool(v)
-		case "initLimit":
-			cfg.InitLimit, err = parsePositive(v)
-		case "syncLimit":
-			cfg.SyncLimit, err = parsePositive(v)
-		case "peerType":
-			switch strings.ToLower(v) {
-			case "participant", "observer":
-				cfg.PeerType = strings.ToLower(v)
-			default:
-				err = errors.New("want participant or observer")
-			}
-		case "enforceQuota", "zookeeper.enforceQuota":
-			// Java's Boolean.parseBoolean: anything but "true" is false.
-			cfg.EnforceQuota = strings.EqualFold(v, "true")
-		case "localSessionsEnabled":
-			cfg.LocalSessionsEnabled, err = parseBool(v)
-		case "localSessionsUpgradingEnabled":
-			cfg.LocalSessionsUpgradingEnabled, err = parseBool(v)
-		case "reconfigEnabled":
-			cfg.ReconfigEnabled, err = parseBool(v)
-		case "standaloneEnabled":
-			var on bool
-			on, err = parseBool(v)
-			cfg.StandaloneDisabled = !on
-		case "dynamicConfigFile":
-			cfg.DynamicConfigFile = v
-		case "readonlymode.enabled", "zookeeper.readonlymode.enabled":
-			cfg.ReadOnlyModeEnabled = strings.EqualFold(v, "true")
-		case "electionAlg":
-			if v != "3" {
-				err = errors.New("only 3 is supported")
-			}
-		default:
-			if strings.HasPrefix(k, "server.") {
-				var qs QuorumServer
-				if qs, err = parseQuorumServer(k, v); err == nil {
-					cfg.Servers = append(cfg.Servers, qs)
-				}
-			}
-		}
-		if err != nil {
-			return Config{}, bad(err)
+		if err := cfg.setField(k, v, &st); err != nil {
+			return Config{}, &ConfigError{Key: k, Value: v, Err: err}
 		}
 	}
 	if cfg.DataDir == "" {
@@ -312,11 +244,11 @@ func ParseConfig(path string) (Config, error) {
 	if cfg.ClientPort == 0 && cfg.ClientPortAddress != "" {
 		return Config{}, errors.New("server: config: clientPortAddress is set but clientPort is not set")
 	}
-	if minTimeout != -1 {
-		cfg.MinSessionTimeout = time.Duration(minTimeout) * time.Millisecond
+	if st.minTimeout != -1 {
+		cfg.MinSessionTimeout = time.Duration(st.minTimeout) * time.Millisecond
 	}
-	if maxTimeout != -1 {
-		cfg.MaxSessionTimeout = time.Duration(maxTimeout) * time.Millisecond
+	if st.maxTimeout != -1 {
+		cfg.MaxSessionTimeout = time.Duration(st.maxTimeout) * time.Millisecond
 	}
 	if b, err := os.ReadFile(filepath.Join(cfg.DataDir, "myid")); err == nil {
 		line := strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
@@ -327,6 +259,116 @@ func ParseConfig(path string) (Config, error) {
 		cfg.ServerID = id
 	}
 	return cfg, nil
+}
+
+// parseState is what setField collects across keys before ParseConfig
+// combines it.
+type parseState struct {
+	minTimeout, maxTimeout int // ms; -1 when absent
+}
+
+// setField sets the Config field a zoo.cfg key (or, through
+// ApplySystemProperties, a system property) names. Keys without a field
+// are left to Properties. v is trimmed.
+func (cfg *Config) setField(k, v string, st *parseState) error {
+	var err error
+	switch k {
+	case "tickTime":
+		var ms int
+		if ms, err = parsePositive(v); err == nil {
+			cfg.TickTime = time.Duration(ms) * time.Millisecond
+		}
+	case "dataDir":
+		cfg.DataDir = v
+	case "dataLogDir":
+		cfg.DataLogDir = v
+	case "clientPort":
+		cfg.ClientPort, err = parsePort(v)
+	case "clientPortAddress":
+		cfg.ClientPortAddress = v
+	case "maxClientCnxns":
+		cfg.MaxClientCnxns, err = parseNonNegative(v)
+	case "minSessionTimeout":
+		st.minTimeout, err = strconv.Atoi(v)
+	case "maxSessionTimeout":
+		st.maxTimeout, err = strconv.Atoi(v)
+	case "jute.maxbuffer":
+		cfg.JuteMaxBuffer, err = parsePositive(v)
+	case "4lw.commands.whitelist":
+		cfg.FourLetterWords = splitList(v)
+	case "extendedTypesEnabled":
+		cfg.ExtendedTypesEnabled, err = parseBool(v)
+	case "DigestAuthenticationProvider.superDigest":
+		if !strings.Contains(v, ":") {
+			err = errors.New(`want "super:<base64 sha1 digest>"`)
+		}
+		cfg.SuperDigest = v
+	case "skipACL":
+		cfg.SkipACL = v == "yes" || v == "true"
+	case "forceSync":
+		cfg.ForceSync = v != "no"
+	case "snapCount":
+		cfg.SnapCount, err = parsePositive(v)
+	case "autopurge.snapRetainCount":
+		cfg.SnapRetainCount, err = strconv.Atoi(v)
+		if err == nil && cfg.SnapRetainCount < 3 {
+			cfg.SnapRetainCount = 3 // ZooKeeper's minimum
+		}
+	case "autopurge.purgeInterval":
+		var h int
+		if h, err = strconv.Atoi(v); err == nil {
+			cfg.PurgeInterval = time.Duration(max(h, 0)) * time.Hour
+		}
+	case "znode.container.checkIntervalMs":
+		var ms int
+		if ms, err = parsePositive(v); err == nil {
+			cfg.ContainerCheckInterval = time.Duration(ms) * time.Millisecond
+		}
+	case "znode.container.maxPerMinute":
+		cfg.ContainerMaxPerMinute, err = parsePositive(v)
+	case "digest.enabled":
+		cfg.DigestEnabled, err = parseBool(v)
+	case "initLimit":
+		cfg.InitLimit, err = parsePositive(v)
+	case "syncLimit":
+		cfg.SyncLimit, err = parsePositive(v)
+	case "peerType":
+		switch strings.ToLower(v) {
+		case "participant", "observer":
+			cfg.PeerType = strings.ToLower(v)
+		default:
+			err = errors.New("want participant or observer")
+		}
+	case "enforceQuota", "zookeeper.enforceQuota":
+		// Java's Boolean.parseBoolean: anything but "true" is false.
+		cfg.EnforceQuota = strings.EqualFold(v, "true")
+	case "localSessionsEnabled":
+		cfg.LocalSessionsEnabled, err = parseBool(v)
+	case "localSessionsUpgradingEnabled":
+		cfg.LocalSessionsUpgradingEnabled, err = parseBool(v)
+	case "reconfigEnabled":
+		cfg.ReconfigEnabled, err = parseBool(v)
+	case "standaloneEnabled":
+		var on bool
+		on, err = parseBool(v)
+		cfg.StandaloneDisabled = !on
+	case "dynamicConfigFile":
+		cfg.DynamicConfigFile = v
+	case "readonlymode.enabled", "zookeeper.readonlymode.enabled":
+		cfg.ReadOnlyModeEnabled = strings.EqualFold(v, "true")
+	case "electionAlg":
+		if v != "3" {
+			err = errors.New("only 3 is supported")
+		}
+	default:
+		if strings.HasPrefix(k, "server.") {
+			var qs QuorumServer
+			if qs, err = parseQuorumServer(k, v); err == nil {
+				cfg.Servers = append(cfg.Servers, qs)
+			}
+		}
+	}
+	return err
 }
 
 // parseQuorumServer parses "host:quorumPort:electionPort[:participant|:observer][;[clientHost:]clientPort]".

@@ -13,8 +13,8 @@
 // limits on; localSessionsEnabled and localSessionsUpgradingEnabled as in
 // ZooKeeper; readonlymode.enabled (also zookeeper.readonlymode.enabled)
 // turns read-only mode on. ZooKeeper reads read-only mode only from the
-// JVM system property -Dreadonlymode.enabled=true; zkit takes the zoo.cfg
-// key instead, as it has no system properties. reconfigEnabled (default
+// JVM system property -Dreadonlymode.enabled=true; zkit takes that and the
+// zoo.cfg key. reconfigEnabled (default
 // false) allows dynamic reconfiguration; dynamicConfigFile names a file
 // of server.N lines that replace zoo.cfg's, its version the hex suffix of
 // its name. As in ZooKeeper, a member with reconfig enabled started from a
@@ -27,6 +27,33 @@
 // as there. standaloneEnabled=false runs a configuration of one server as
 // a one-voter ensemble that reconfig can grow (and shrink back to one
 // voter), the way ZooKeeper's documentation starts a dynamic ensemble.
+//
+// # Where settings come from
+//
+// As in ZooKeeper, settings come from zoo.cfg and from Java system
+// properties: `zkit server` reads the -Dkey=value options of the
+// SERVER_JVMFLAGS and JVMFLAGS environment variables (what zkServer.sh
+// passes to the JVM, set in conf/java.env; JVMFlagsFromEnv) with
+// Config.ApplyJVMFlags (ParseJVMFlags, then
+// ApplySystemProperties, which documents the precedence: a zoo.cfg key K
+// that QuorumPeerConfig does not know is the system property zookeeper.K
+// and overrides a -D of that name). Config.Property reads a setting by
+// either name.
+//
+// # Checking a configuration
+//
+// Config.Check compares every key with the zoo.cfg keys and zookeeper.*
+// system properties Java ZooKeeper 3.8 reads: unknown keys come back as
+// warnings naming the closest known key (New logs them at start), and an
+// unknown key in a security namespace (ssl., ssl.quorum., quorum.auth.,
+// authProvider., sasl..., secureClient..., with or without zookeeper.) is
+// an error (ErrUnknownSecuritySetting), so a typo never leaves a server
+// serving with less protection than configured. Validate runs every
+// check New runs without opening storage or binding (`zkit server
+// -check`).
+//
+// No clientPort means no client listener, as in ZooKeeper; see
+// Config.ClientPort for how an embedder asks for an ephemeral port.
 //
 // Durability: this version keeps the tree in memory behind the engine's
 // txn-log interface (engine.TxnLog); the on-disk txn log and snapshots in

@@ -46,8 +46,8 @@ type opsConfig struct {
 // parseOpsConfig reads the admin.* and metricsProvider.* keys.
 func parseOpsConfig(props map[string]string) (opsConfig, error) {
 	get := func(k, def string) string {
-		if v, ok := props[k]; ok {
-			return strings.TrimSpace(v)
+		if v, ok := (Config{Properties: props}).Property(k); ok {
+			return v
 		}
 		return def
 	}

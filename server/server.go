@@ -60,21 +60,13 @@ type Server struct {
 // New validates cfg, restores the database and prepares a server; it binds
 // nothing.
 func New(cfg Config) (*Server, error) {
-	c, err := cfg.withDefaults()
+	v, err := validate(cfg)
 	if err != nil {
 		return nil, err
 	}
-	oc, err := parseOpsConfig(c.Properties)
-	if err != nil {
-		return nil, err
-	}
-	// QuorumPeerConfig.isDistributed: two voters or more, or any server
-	// line with standaloneEnabled=false.
-	ensemble := len(c.Servers) > 1 || (c.StandaloneDisabled && len(c.Servers) > 0)
-	if ensemble {
-		if err := checkEnsemble(&c); err != nil {
-			return nil, err
-		}
+	c, oc, ensemble := v.cfg, v.ops, v.ensemble
+	for _, n := range v.notes {
+		n.log(c.Logger)
 	}
 	if c.FS == nil {
 		if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
@@ -85,24 +77,18 @@ func New(cfg Config) (*Server, error) {
 		datatree.WithExtendedTypes(c.ExtendedTypesEnabled),
 		datatree.WithDigest(c.DigestEnabled),
 	}
-	preAlloc, err := propInt(c.Properties, "preAllocSize", 0)
-	if err != nil {
-		return nil, err
-	}
-	snapSizeKB, err := propInt(c.Properties, "snapSizeLimitInKb", 0)
-	if err != nil {
-		return nil, err
-	}
+	compression, _ := c.Property("snapshot.compression.method")
+	trustEmpty, _ := c.Property("snapshot.trust.empty")
 	db, err := zkdb.Open(zkdb.Config{
 		FS:                 c.FS,
 		DataDir:            c.DataDir,
 		DataLogDir:         c.DataLogDir,
 		NoSync:             !c.ForceSync,
 		SnapCount:          c.SnapCount,
-		SnapSizeLimit:      int64(snapSizeKB) * 1024,
-		Compression:        c.Properties["snapshot.compression.method"],
-		PreAllocSize:       int64(preAlloc) * 1024,
-		TrustEmptySnapshot: strings.EqualFold(c.Properties["snapshot.trust.empty"], "true"),
+		SnapSizeLimit:      int64(v.snapSizeKB) * 1024,
+		Compression:        compression,
+		PreAllocSize:       int64(v.preAllocKB) * 1024,
+		TrustEmptySnapshot: strings.EqualFold(trustEmpty, "true"),
 		TreeOptions:        treeOpts,
 		Logger:             c.Logger,
 	})
@@ -125,9 +111,10 @@ func New(cfg Config) (*Server, error) {
 		EnforceQuota:           c.EnforceQuota,
 		LocalSessions:          c.LocalSessionsEnabled,
 		LocalSessionsUpgrading: c.LocalSessionsEnabled && c.LocalSessionsUpgradingEnabled,
+		SessionlessCnxnTimeout: v.sessionless,
 		Logger:                 c.Logger,
 		Info: engine.ServerInfo{
-			ClientPort: c.ClientPort,
+			ClientPort: clientPortShown(c),
 			DataDir:    c.DataDir,
 			DataLogDir: c.DataLogDir,
 		},
@@ -220,10 +207,9 @@ func (s *Server) Start() error {
 	if s.started {
 		return ErrStarted
 	}
-	addr := net.JoinHostPort(s.cfg.ClientPortAddress, strconv.Itoa(s.cfg.ClientPort))
-	ln, err := s.cfg.Listen("tcp", addr)
+	ln, err := s.clientListener()
 	if err != nil {
-		return fmt.Errorf("server: listen on %s: %w", addr, err)
+		return err
 	}
 	if s.peer != nil {
 		if s.cfg.ReconfigEnabled && s.cfg.ConfigPath != "" && s.cfg.DynamicConfigFile == "" {
@@ -247,8 +233,8 @@ func (s *Server) Start() error {
 		s.ops = ops
 		s.db.StartSnapshotter(s.peerSnapshotSource, s.cfg.PurgeInterval, s.cfg.SnapRetainCount)
 		s.started = true
-		s.addr = ln.Addr()
-		s.cfg.Logger.Info("ensemble member started", "addr", s.addr.String(), "myid", s.cfg.ServerID)
+		s.addr = listenerAddr(ln)
+		s.cfg.Logger.Info("ensemble member started", "addr", addrString(s.addr), "myid", s.cfg.ServerID)
 		go func() {
 			select {
 			case <-s.peer.Ready():
@@ -269,10 +255,34 @@ func (s *Server) Start() error {
 	s.ops = ops
 	s.db.StartSnapshotter(s.snapshotSource, s.cfg.PurgeInterval, s.cfg.SnapRetainCount)
 	s.started = true
-	s.addr = ln.Addr()
-	s.cfg.Logger.Info("serving", "addr", s.addr.String(), "mode", string(RoleStandalone))
+	s.addr = listenerAddr(ln)
+	s.cfg.Logger.Info("serving", "addr", addrString(s.addr), "mode", string(RoleStandalone))
 	close(s.ready)
 	return nil
+}
+
+// clientPortShown is conf's clientPort: -1 without a client listener, as
+// ZooKeeperServer.getClientPort answers.
+func clientPortShown(c Config) int {
+	if !c.servesClients() {
+		return -1
+	}
+	return c.ClientPort
+}
+
+// clientListener binds the client port, or returns a listener that never
+// accepts when no client port is configured (see Config.ClientPort).
+func (s *Server) clientListener() (net.Listener, error) {
+	if !s.cfg.servesClients() {
+		s.cfg.Logger.Info("no clientPort configured: not listening for plaintext clients")
+		return newIdleListener(), nil
+	}
+	addr := net.JoinHostPort(s.cfg.ClientPortAddress, strconv.Itoa(s.cfg.ClientPort))
+	ln, err := s.cfg.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("server: listen on %s: %w", addr, err)
+	}
+	return ln, nil
 }
 
 // Config returns the server's configuration, with defaults filled in.
@@ -281,7 +291,8 @@ func (s *Server) Config() Config { return s.cfg }
 // Ready is closed once the server serves clients.
 func (s *Server) Ready() <-chan struct{} { return s.ready }
 
-// Addr returns the client listener's address, or nil before Start.
+// Addr returns the client listener's address, or nil before Start and
+// when no client port is configured.
 func (s *Server) Addr() net.Addr {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -424,12 +435,14 @@ func (d digestAfterWalk) Walk(fn func(path string, data []byte, aclRef int64, st
 // TakeSnapshot writes a snapshot now and returns its file name.
 func (s *Server) TakeSnapshot() (string, error) { return s.db.TakeSnapshot() }
 
-func propInt(props map[string]string, key string, def int) (int, error) {
-	v, ok := props[key]
+// propInt reads a non-negative integer setting through Property (so
+// both its zoo.cfg and zookeeper.* names count), def when absent.
+func propInt(c Config, key string, def int) (int, error) {
+	v, ok := c.Property(key)
 	if !ok {
 		return def, nil
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
+	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
 		return 0, &ConfigError{Key: key, Value: v, Err: errors.New("want a non-negative integer")}
 	}

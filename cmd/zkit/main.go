@@ -98,6 +98,11 @@ func runServer(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "usage: zkit server [zoo.cfg]\n")
 		return 2
 	}
+	// Java's -D system properties, as zkServer.sh passes them (conf/java.env).
+	if err := cfg.ApplyJVMFlags(server.JVMFlagsFromEnv(os.Getenv)); err != nil {
+		fmt.Fprintf(stderr, "zkit: %v\n", err)
+		return 2
+	}
 	cfg.Logger = logger
 	s, err := server.New(cfg)
 	if err != nil {

@@ -62,7 +62,9 @@
 // known differences, each confirmed in ZooKeeper's source:
 //
 //   - knownExistsACL: exists checks READ since 3.8.4 (ZOOKEEPER-2590);
-//     Java 3.8.0 answers the Stat, zkit NoAuth.
+//     Java 3.8.0 answers the Stat, zkit NoAuth. Kept on purpose (issue 13
+//     asked for 3.8.0's answer): 3.8.4, 3.9 and later check READ there,
+//     and answering would tell a client the Stat of a node its ACL hides.
 //   - knownCheckWatchesAnySession: Java's WatchManager.containsWatcher
 //     (3.8.0 to 3.8.6) succeeds when any session watches the path.
 //   - knownModeOverwrite: in Java 3.8 a one-shot watch on a path where the

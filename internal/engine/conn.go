@@ -313,6 +313,12 @@ func (c *conn) readLoop() {
 	}()
 	r := bufio.NewReaderSize(c.nc, 64*1024)
 
+	// A connection without a session is closed when its ConnectRequest
+	// (or four-letter word) has not arrived within the sessionless timeout
+	// (NIOServerCnxnFactory's expiry queue closes such connections once
+	// idle that long); the deadline is lifted once the handshake is done.
+	c.nc.SetReadDeadline(time.Now().Add(c.e.cfg.SessionlessCnxnTimeout))
+
 	// The first four bytes are either a frame length or a four-letter word.
 	head, err := r.Peek(4)
 	if err != nil {
@@ -334,6 +340,7 @@ func (c *conn) readLoop() {
 	if !c.handshake(frame) {
 		return
 	}
+	c.nc.SetReadDeadline(time.Time{})
 	var buf []byte
 	for {
 		frame, err := c.readFrame(r, buf)
@@ -575,6 +582,12 @@ func (c *conn) handlePacket(frame []byte) error {
 		received:  now,
 	}
 	kind := opKindOf(h.Type)
+	if h.Type == proto.OpCheck {
+		// A check is only an op inside a multi: on its own it would log a
+		// txn recovery cannot replay (ZOOKEEPER-2623). Answered as
+		// ZooKeeper 3.9.3+ answers it: UNIMPLEMENTED, then close.
+		kind = kindUnknown
+	}
 	forwardSync := h.Type == proto.OpSync && e.cfg.Role.learner()
 	if forwardSync {
 		kind = kindWrite

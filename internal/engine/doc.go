@@ -64,6 +64,14 @@
 // connection closes it without a reply, as ZooKeeper does. Moves between
 // connections of one member are not fenced (one member is one owner).
 //
+// A connection that has not sent its ConnectRequest (or four-letter word)
+// within SessionlessCnxnTimeout of being accepted is closed, as
+// NIOServerCnxnFactory closes sessionless connections, so idle sockets
+// cannot exhaust file descriptors. A check (opcode 13) outside a multi is
+// answered UNIMPLEMENTED and the connection closed, as in ZooKeeper 3.9.3+
+// (ZOOKEEPER-2623); one forwarded by an older learner becomes an
+// UNIMPLEMENTED error txn. No top-level check txn is ever logged.
+//
 // A refused request (EPHEMERALONLOCALSESSION, NOTREADONLY) takes no zxid:
 // it waits in the connection's queue as a read does and is answered in
 // its turn, so replies stay in request order.

@@ -58,6 +58,11 @@ type Config struct {
 	// (localSessionsUpgradingEnabled). See local.go.
 	LocalSessions          bool
 	LocalSessionsUpgrading bool
+	// SessionlessCnxnTimeout closes a connection that has not completed
+	// its ConnectRequest (or four-letter word) this long after it was
+	// accepted (zookeeper.nio.sessionlessCnxnTimeout; zero means Java's
+	// 10s), so idle sockets cannot pile up even with MaxClientCnxns=0.
+	SessionlessCnxnTimeout time.Duration
 	// Tree and Sessions are the restored state; nil means empty.
 	Tree     *datatree.Tree
 	Sessions map[int64]int32
@@ -219,6 +224,10 @@ func (s *stats) reset() {
 }
 
 // New builds an engine over restored state. It starts nothing.
+// DefaultSessionlessCnxnTimeout is NIOServerCnxnFactory's default
+// zookeeper.nio.sessionlessCnxnTimeout.
+const DefaultSessionlessCnxnTimeout = 10 * time.Second
+
 func New(cfg Config) (*Engine, error) {
 	if cfg.TickTime <= 0 {
 		cfg.TickTime = 3 * time.Second
@@ -237,6 +246,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.ContainerMaxPerMinute <= 0 {
 		cfg.ContainerMaxPerMinute = 10000
+	}
+	if cfg.SessionlessCnxnTimeout <= 0 {
+		cfg.SessionlessCnxnTimeout = DefaultSessionlessCnxnTimeout
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

@@ -163,6 +163,11 @@ func (e *Engine) prepRequest(r *request) {
 		err = proto.ErrMarshallingError
 	} else if r.op == proto.OpMulti {
 		txn, err = e.prepMulti(r, zxid)
+	} else if r.op == proto.OpCheck {
+		// A top-level check forwarded by a learner that still accepts it
+		// (Java before 3.9.3): an error txn, which every reader replays,
+		// never a check txn outside a multi (ZOOKEEPER-2623).
+		err = proto.ErrUnimplemented
 	} else {
 		txn, err = e.prepOp(r, r.op, r.rec, zxid)
 	}

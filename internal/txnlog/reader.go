@@ -245,6 +245,10 @@ func (it *Iterator) Next() bool {
 			return false
 		}
 		hdr, rec, dg, err := proto.DecodeTxnEntry(raw)
+		if errors.Is(err, proto.ErrUnknownTxn) {
+			it.err = unreplayable(it.name, start, hdr, err)
+			return false
+		}
 		if err != nil {
 			it.err = fmt.Errorf("%w: %s offset %d: %w", ErrCorrupt, it.name, start, err)
 			return false
@@ -256,6 +260,18 @@ func (it *Iterator) Next() bool {
 		it.e = Entry{Header: hdr, Record: rec, Digest: dg, Raw: raw, File: it.name, Offset: start, End: it.cur.pos}
 		return true
 	}
+}
+
+// unreplayable describes a well-formed entry whose txn cannot be applied
+// (Java ZooKeeper before 3.9.3 logs a top-level check it cannot replay
+// either): which txn, and what an operator can do about it.
+func unreplayable(file string, offset int64, hdr proto.TxnHeader, err error) error {
+	return fmt.Errorf("%w: %s offset %d: txn zxid 0x%x (session 0x%x, type %v) cannot be applied: %w; "+
+		"nothing from this txn on can be loaded: back up the data directories, then either restore a backup, "+
+		"or truncate the log before zxid 0x%x, e.g. with ZooKeeper's zkTxnLogToolkit.sh --chop --zxid 0x%x "+
+		"(it keeps the txns up to that zxid), moving later log files aside; this server loses that txn and every "+
+		"later one, which an ensemble member then resyncs from the leader",
+		ErrCorrupt, file, offset, hdr.Zxid, uint64(hdr.ClientID), hdr.Type, err, hdr.Zxid, hdr.Zxid-1)
 }
 
 // Entry returns the current txn; it is valid until the next call to Next.

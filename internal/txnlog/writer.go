@@ -194,10 +194,17 @@ func (w *Writer) create(zxid int64) error {
 	w.log.Info("creating new log file", "file", name)
 	w.f, w.name, w.off, w.size = f, name, 0, 0
 	w.dirSync = true
+	// The header goes to the file before anything grows it, as ZooKeeper
+	// flushes it at creation: a process killed between the preallocation
+	// and the first write must not leave a file of zeros, which reads as a
+	// bad magic number rather than as an empty log.
 	hdr := proto.FileHeader{Magic: proto.TxnLogMagic, Version: Version, DBID: 0}
-	e := jute.NewEncoder(w.buf)
+	e := jute.NewEncoder(nil)
 	hdr.Encode(e)
-	w.buf = e.Bytes()
+	if _, err := f.WriteAt(e.Bytes(), 0); err != nil {
+		return w.fail("write header", err)
+	}
+	w.off = int64(len(e.Bytes()))
 	return nil
 }
 
