@@ -283,5 +283,8 @@ func (e *Engine) registerMetrics() {
 	e.stats.staleSessionsExpired = m.Counter("stale_sessions_expired")
 	e.stats.largeRequestsRejected = m.Counter("large_requests_rejected")
 	e.stats.connectionRejected = m.Counter("connection_rejected")
-	m.Gauge("digest_mismatches_count", func() metrics.Value { return i(e.tree.DigestMismatches()) })
+	m.CounterFunc("digest_mismatches_count", e.tree.DigestMismatches)
+	// Java's metrics that zkit does not measure but that are truly 0
+	// (metrics.Java38 says which, and for which roles).
+	m.RegisterJavaZeros(func() bool { return e.cfg.Role == RoleStandalone })
 }
