@@ -103,7 +103,8 @@
 //
 // # Not yet covered
 //
-// A 3-member ensemble (testing.StartEnsemble does not exist yet): the
-// contract suite has the case and skips it. Revocation (Curator's
-// Revocable) is not implemented.
+// Revocation (Curator's Revocable) is not implemented. (The contract
+// suite runs every lock kind on a standalone server and, with
+// testing.StartEnsemble, through the loss of each member of a
+// three-member ensemble.)
 package lock
