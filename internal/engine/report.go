@@ -258,7 +258,12 @@ func (e *Engine) registerMetrics() {
 		return i(e.tree.ApproximateDataSize())
 	})
 	m.Gauge("global_sessions", func() metrics.Value { return i(int64(e.sessions.Len())) })
-	m.Gauge("local_sessions", func() metrics.Value { return i(0) })
+	m.Gauge("local_sessions", func() metrics.Value {
+		if e.local == nil {
+			return i(0) // local sessions off: there are none
+		}
+		return i(int64(e.local.Len()))
+	})
 	m.Gauge("open_file_descriptor_count", func() metrics.Value { return i(int64(openFDs())) })
 	m.Gauge("max_file_descriptor_count", func() metrics.Value {
 		return i(int64(min(maxFDs(), uint64(math.MaxInt64))))
