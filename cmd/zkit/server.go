@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/zkit-go/zkit/internal/buildinfo"
 	"github.com/zkit-go/zkit/internal/logging"
 	"github.com/zkit-go/zkit/server"
 )
@@ -198,6 +199,12 @@ func runServer(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg.Logger = logger
+	in := buildinfo.Read()
+	source := o.config
+	if source == "" {
+		source = "(none: zero-config default)"
+	}
+	logger.Info("zkit starting", "version", in.Module, "revision", in.ShortRevision(), "go", in.GoVersion, "config", source)
 	return serve(cfg, logger, stderr)
 }
 
