@@ -209,6 +209,10 @@ func runServer(args []string, stdout, stderr io.Writer) int {
 }
 
 func serve(cfg server.Config, logger *slog.Logger, stderr io.Writer) int {
+	// Catch the signals before serving: a signal arriving once clients can
+	// connect stops the server cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	s, err := server.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "zkit server: %v\n", err)
@@ -218,8 +222,6 @@ func serve(cfg server.Config, logger *slog.Logger, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "zkit server: %v\n", err)
 		return 1
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	select {
 	case <-ctx.Done():
 		logger.Info("shutting down on signal")
