@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zkit-go/zkit/internal/cli"
 	"github.com/zkit-go/zkit/internal/client"
 	"github.com/zkit-go/zkit/internal/client/clienttest"
 	"github.com/zkit-go/zkit/internal/metrics"
@@ -42,6 +43,13 @@ func mntrWorkload(t *testing.T, addr string) *client.Conn {
 	require.Error(t, err)
 	_, _, err = c.GetData(ctx, "/app/e", true) // a watch left set
 	require.NoError(t, err)
+	// Quotas, set as zkCli does, for the per-namespace quota gauges.
+	for _, args := range [][]string{{"create", "/beta"}, {"create", "/beta/q"}, {"create", "/other"},
+		{"setquota", "-n", "10", "/app"}, {"setquota", "-B", "1000", "/other"}, {"setquota", "-N", "7", "/beta/q"}} {
+		var out, errOut strings.Builder
+		code := cli.Main(append([]string{"-server", addr}, args...), strings.NewReader(""), &out, &errOut)
+		require.Zero(t, code, "zkCli %v: %s%s", args, out.String(), errOut.String())
+	}
 	c2, err := client.Dial(ctx, addr)
 	require.NoError(t, err)
 	_, _, err = c2.GetData(ctx, "/app", false)
@@ -73,6 +81,11 @@ func javaDef(key string) (metrics.Def, bool) {
 	}
 	if d, ok := byName[strings.TrimPrefix(key, "zk_")]; ok {
 		return d, true
+	}
+	for _, d := range metrics.Java38 { // a gauge set's key: zk_<key>_<name>
+		if d.Kind == metrics.KindGaugeSet && strings.HasSuffix(key, "_"+d.Name) {
+			return d, true
+		}
 	}
 	if m := summaryKey.FindStringSubmatch(key); m != nil {
 		if d, ok := byName[m[2]]; ok && d.Kind == metrics.KindSummary {
@@ -142,7 +155,10 @@ func TestMntrMatchesJava(t *testing.T) {
 	for _, k := range []string{"zk_server_state", "zk_znode_count", "zk_ephemerals_count", "zk_watch_count",
 		"zk_global_sessions", "zk_local_sessions", "zk_outstanding_requests", "zk_auth_failed_count",
 		"zk_connection_drop_probability", "zk_outstanding_tls_handshake", "zk_non_mtls_remote_conn_count",
-		"zk_non_mtls_local_conn_count", "zk_num_alive_connections", "zk_cnt_readlatency", "zk_cnt_updatelatency"} {
+		"zk_non_mtls_local_conn_count", "zk_num_alive_connections", "zk_cnt_readlatency", "zk_cnt_updatelatency",
+		"zk_app_quota_count_limit_per_namespace", "zk_other_quota_bytes_limit_per_namespace",
+		"zk_beta_quota_count_limit_per_namespace", "zk_app_quota_count_usage_per_namespace",
+		"zk_app_quota_bytes_usage_per_namespace", "zk_beta_quota_count_usage_per_namespace"} {
 		assert.Equal(t, javaVal[k], zkitVal[k], k)
 	}
 	assert.True(t, strings.HasPrefix(zkitVal["zk_version"], "3.8.0-"), zkitVal["zk_version"])

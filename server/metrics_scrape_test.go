@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zkit-go/zkit/internal/cli"
 	"github.com/zkit-go/zkit/internal/client"
 	"github.com/zkit-go/zkit/internal/metrics"
 	"github.com/zkit-go/zkit/internal/proto"
@@ -73,6 +74,8 @@ func TestScrapeComparedWithJavaList(t *testing.T) {
 	defer c.Close()
 	_, err = c.Create(ctx, "/scrape", []byte("x"), 0, proto.OpenACLUnsafe)
 	require.NoError(t, err)
+	var out strings.Builder // a quota, so the per-namespace gauges have a key
+	require.Zero(t, cli.Main([]string{"-server", srv.Addr(), "setquota", "-n", "5", "/scrape"}, strings.NewReader(""), &out, &out), out.String())
 
 	fams := scrape(t, srv.Server().MetricsAddr().String())
 	java := javaPrometheusList(t)
@@ -107,6 +110,11 @@ func TestScrapeComparedWithJavaList(t *testing.T) {
 		assert.Equal(t, want, got, name)
 		assert.Equal(t, name, f.GetHelp(), "%s: HELP is the name, as from Java's provider", name)
 	}
+	usage := fams["quota_count_usage_per_namespace"]
+	require.NotNil(t, usage)
+	require.Len(t, usage.Metric, 1)
+	assert.Equal(t, "scrape", usage.Metric[0].Label[0].GetValue())
+	assert.Equal(t, 1.0, usage.Metric[0].GetGauge().GetValue())
 	for _, d := range metrics.Java38 {
 		assert.Equal(t, d.Status != metrics.Omitted, zk[d.Name], "%s: scraped iff not Omitted", d.Name)
 	}

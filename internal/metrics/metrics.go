@@ -174,6 +174,7 @@ const (
 	kindGauge
 	kindSummary
 	kindCounterFunc
+	kindGaugeSet
 )
 
 type entry struct {
@@ -182,8 +183,9 @@ type entry struct {
 	counter *Counter
 	gauge   func() Value // gauges and counter callbacks
 	summary *Summary
-	rank    int         // report order: Java38's, then registration order
-	present func() bool // nil: always reported
+	set     func() map[string]Value // gauge sets: a value per key
+	rank    int                     // report order: Java38's, then registration order
+	present func() bool             // nil: always reported
 }
 
 // Registry holds one server's metrics.
@@ -230,6 +232,17 @@ func (r *Registry) CounterFunc(name string, f func() int64) {
 	e := r.lookup(name, kindCounterFunc, func() *entry { return &entry{name: name, kind: kindCounterFunc} })
 	r.mu.Lock()
 	e.gauge = func() Value { return Int(f()) }
+	r.mu.Unlock()
+}
+
+// GaugeSet registers (or replaces) the callback that reads a labelled
+// gauge (ZooKeeper's GaugeSet): one value per key, reported in mntr as
+// zk_<key>_<name> in Java's hash order of the keys, and to Prometheus with
+// a "key" label.
+func (r *Registry) GaugeSet(name string, f func() map[string]Value) {
+	e := r.lookup(name, kindGaugeSet, func() *entry { return &entry{name: name, kind: kindGaugeSet} })
+	r.mu.Lock()
+	e.set = f
 	r.mu.Unlock()
 }
 
@@ -305,7 +318,7 @@ func (r *Registry) snapshotEntries() []entry {
 	r.mu.Unlock()
 	out := all[:0]
 	for _, e := range all {
-		if (e.kind == kindGauge || e.kind == kindCounterFunc) && e.gauge == nil {
+		if (e.kind == kindGauge || e.kind == kindCounterFunc) && e.gauge == nil || e.kind == kindGaugeSet && e.set == nil {
 			continue
 		}
 		if e.present == nil || e.present() {
@@ -333,6 +346,15 @@ func (r *Registry) Values() []KV {
 			out = append(out, KV{e.name, Int(e.counter.Get())})
 		case kindGauge, kindCounterFunc:
 			out = append(out, KV{e.name, e.gauge()})
+		case kindGaugeSet:
+			vals := e.set()
+			keys := make([]string, 0, len(vals))
+			for k := range vals {
+				keys = append(keys, k)
+			}
+			for _, k := range JavaHashOrder(keys) {
+				out = append(out, KV{k + "_" + e.name, vals[k]})
+			}
 		case kindSummary:
 			s := e.summary.Snapshot()
 			out = append(out,

@@ -118,3 +118,17 @@ func BenchmarkSummaryObserve(b *testing.B) {
 		}
 	})
 }
+
+func TestGaugeSet(t *testing.T) {
+	r := New()
+	r.GaugeSet("quota_count_usage_per_namespace", func() map[string]Value {
+		return map[string]Value{"beta": Int(1), "other": Int(1), "app": Int(2)}
+	})
+	r.GaugeSet("empty_set", func() map[string]Value { return nil })
+	var b strings.Builder
+	r.WriteMntr(&b)
+	// As Java 3.8 printed them: <key>_<name>, keys in its hash order.
+	assert.Equal(t, "zk_app_quota_count_usage_per_namespace\t2\n"+
+		"zk_other_quota_count_usage_per_namespace\t1\n"+
+		"zk_beta_quota_count_usage_per_namespace\t1\n", b.String())
+}

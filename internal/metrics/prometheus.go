@@ -33,6 +33,11 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	for _, e := range r.snapshotEntries() {
 		desc := prometheus.NewDesc(e.name, e.name, nil, nil)
 		switch e.kind {
+		case kindGaugeSet:
+			labelled := prometheus.NewDesc(e.name, e.name, []string{"key"}, nil)
+			for k, v := range e.set() {
+				ch <- prometheus.MustNewConstMetric(labelled, prometheus.GaugeValue, v.Float64(), k)
+			}
 		case kindCounter:
 			ch <- prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(e.counter.Get()))
 		case kindCounterFunc:

@@ -157,6 +157,8 @@ func TestScrapeMatchesJava(t *testing.T) {
 			r.Counter(d.Name)
 		case KindSummary:
 			r.Summary(d.Name, d.Level).Observe(1)
+		case KindGaugeSet:
+			r.GaugeSet(d.Name, func() map[string]Value { return map[string]Value{"app": Int(3)} })
 		}
 	}
 	r.RegisterJavaZeros(func() bool { return true })
