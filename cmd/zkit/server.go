@@ -129,6 +129,13 @@ func serverConfig(o serverOptions) (server.Config, error) {
 	if o.port != 0 {
 		cfg.ClientPort = o.port
 	}
+	// A member's server line may name its client address; it wins over
+	// clientPort, so -port would be silently ignored.
+	for _, qs := range cfg.Servers {
+		if o.port != 0 && qs.ID == cfg.ServerID && qs.ClientAddress != "" {
+			return cfg, fmt.Errorf("-port %d: server.%d's line sets the client address (%s); change it there", o.port, qs.ID, qs.ClientAddress)
+		}
+	}
 	if o.dataDir != "" {
 		cfg.DataDir = o.dataDir
 		if o.config != "" {

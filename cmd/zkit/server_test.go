@@ -123,6 +123,12 @@ func TestServerConfigFlagsOverrideFile(t *testing.T) {
 	assert.Equal(t, other, cfg.DataDir)
 	assert.Equal(t, int64(3), cfg.ServerID, "myid is read from the overriding data dir")
 
+	member := filepath.Join(dir, "member.cfg")
+	require.NoError(t, os.WriteFile(member, []byte("tickTime=2000\ndataDir="+other+"\n"+
+		"server.1=127.0.0.1:2888:3888;2181\nserver.2=127.0.0.1:2889:3889;2182\nserver.3=127.0.0.1:2890:3890;2183\n"), 0o644))
+	_, err = serverConfig(serverOptions{config: member, port: 3000})
+	assert.ErrorContains(t, err, "server.3's line sets the client address")
+
 	def, err := serverConfig(serverOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1", def.ClientPortAddress, "no file: the README's zero-config default")
