@@ -1,6 +1,7 @@
 // Package metrics is a server's own metrics registry, in ZooKeeper's
-// vocabulary: counters, gauges (callbacks read when a report is made) and
-// summaries (avg/min/max/count/sum, plus percentiles at the advanced level).
+// vocabulary: counters, gauges (callbacks read when a report is made),
+// gauge sets (a gauge per key, such as a namespace) and summaries
+// (avg/min/max/count/sum, plus percentiles at the advanced level).
 // Each server owns one Registry; nothing is global, so several servers in
 // one process (tests, embedding) keep separate numbers.
 //
@@ -9,10 +10,11 @@
 //  1. Create the registry with New and register metrics, normally before
 //     the server serves. Registering a counter or summary name twice returns
 //     the existing metric; registering a gauge twice replaces its callback,
-//     as ZooKeeper's MetricsContext does. Names are reported in
-//     registration order.
+//     as ZooKeeper's MetricsContext does. Java's metrics are reported in
+//     Java's order (Java38), others after them in registration order.
 //  2. Update counters and summaries from any goroutine; they are lock-free.
-//  3. Gauge callbacks run on the reporting goroutine: they must be cheap,
+//  3. Gauge (and gauge set and CounterFunc) callbacks run on the reporting
+//     goroutine: they must be cheap,
 //     must not block and must not call back into the registry.
 //
 // # One source, two outputs
