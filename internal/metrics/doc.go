@@ -14,8 +14,8 @@
 //     Java's order (Java38), others after them in registration order.
 //  2. Update counters and summaries from any goroutine; they are lock-free.
 //  3. Gauge (and gauge set and CounterFunc) callbacks run on the reporting
-//     goroutine: they must be cheap,
-//     must not block and must not call back into the registry.
+//     goroutine: they must be cheap, must not block and must not call back
+//     into the registry.
 //
 // # One source, two outputs
 //
