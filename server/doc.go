@@ -55,7 +55,15 @@
 // No clientPort means no client listener, as in ZooKeeper; see
 // Config.ClientPort for how an embedder asks for an ephemeral port.
 //
-// Durability: this version keeps the tree in memory behind the engine's
-// txn-log interface (engine.TxnLog); the on-disk txn log and snapshots in
-// ZooKeeper's format plug in there.
+// Durability: as ZooKeeper, the server logs every transaction to
+// dataLogDir/version-2/log.<zxid> (fsync'd unless forceSync=no) before it
+// answers, and writes fuzzy snapshots to dataDir/version-2/snapshot.<zxid>
+// every snapCount transactions; both are ZooKeeper 3.8's file formats, so
+// Java ZooKeeper can read zkit's data directory and the other way round.
+// autopurge.* keeps the directory bounded.
+//
+// Operations: the AdminServer (admin.* keys, on by default for a zoo.cfg),
+// the Prometheus endpoint (metricsProvider.* keys), the four-letter words
+// and the logs are described in docs/operations.md. Validate checks a
+// configuration without starting anything (zkit server -check).
 package server

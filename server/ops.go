@@ -134,14 +134,23 @@ func startOps(cfg Config, oc opsConfig, e func() *engine.Engine) (*opsServers, e
 			o.close()
 			return nil, fmt.Errorf("server: metrics endpoint: listen on %s: %w", oc.metricsAddr, err)
 		}
+		// A registry of the server's own (no global state): the engine's
+		// metrics, read from whichever engine serves at scrape time, plus
+		// the Go runtime and process collectors.
+		reg := metrics.NewPrometheusRegistry(func() *metrics.Registry {
+			if cur := e(); cur != nil {
+				return cur.Metrics()
+			}
+			return nil
+		})
+		promHandler := metrics.Handler(reg)
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			cur := e()
-			if cur == nil {
+			if e() == nil {
 				http.Error(w, "This ZooKeeper instance is not currently serving requests", http.StatusServiceUnavailable)
 				return
 			}
-			metrics.Handler(cur.Metrics()).ServeHTTP(w, r)
+			promHandler.ServeHTTP(w, r)
 		}))
 		o.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		o.metricsLn = ln

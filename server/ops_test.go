@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -14,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -122,39 +124,27 @@ func TestMetricsEndpoint(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.True(t, strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain; version=0.0.4"))
 
-	// Parse the exposition: every sample belongs to the family announced
-	// by the HELP and TYPE lines before it.
-	samples := map[string]float64{}
-	types := map[string]string{}
-	sc := bufio.NewScanner(resp.Body)
-	family := ""
-	for sc.Scan() {
-		line := sc.Text()
-		switch f := strings.Fields(line); {
-		case strings.HasPrefix(line, "# HELP "):
-			require.Len(t, f, 4, line)
-			family = f[2]
-		case strings.HasPrefix(line, "# TYPE "):
-			require.Len(t, f, 4, line)
-			require.Equal(t, family, f[2])
-			types[family] = f[3]
-		default:
-			require.Len(t, f, 2, line)
-			require.True(t, strings.HasPrefix(f[0], family), line)
-			v, err := strconv.ParseFloat(f[1], 64)
-			require.NoError(t, err, line)
-			samples[f[0]] = v
-		}
+	parser := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	require.NoError(t, err)
+	gauge := func(n string) float64 {
+		require.Contains(t, fams, n)
+		return fams[n].Metric[0].GetGauge().GetValue()
 	}
-	require.NoError(t, sc.Err())
-	assert.Equal(t, 6.0, samples["znode_count"]) // 5 nodes in a new tree, and /m
-	assert.Equal(t, 1.0, samples["num_alive_connections"])
-	assert.Equal(t, "gauge", types["packets_received"])
-	assert.Equal(t, "summary", types["readlatency"])
-	assert.Equal(t, "counter", types["connection_request_count"])
-	assert.GreaterOrEqual(t, samples["readlatency_count"], 1.0)
-	assert.GreaterOrEqual(t, samples["updatelatency_count"], 1.0)
-	assert.Contains(t, samples, `readlatency{quantile="0.99",}`)
+	typeOf := func(n string) dto.MetricType {
+		require.Contains(t, fams, n)
+		return fams[n].GetType()
+	}
+	assert.Equal(t, 6.0, gauge("znode_count")) // 5 nodes in a new tree, and /m
+	assert.Equal(t, 1.0, gauge("num_alive_connections"))
+	assert.Equal(t, dto.MetricType_GAUGE, typeOf("packets_received"))
+	assert.Equal(t, dto.MetricType_SUMMARY, typeOf("readlatency"))
+	assert.Equal(t, dto.MetricType_COUNTER, typeOf("connection_request_count"))
+	assert.GreaterOrEqual(t, fams["readlatency"].Metric[0].GetSummary().GetSampleCount(), uint64(1))
+	assert.GreaterOrEqual(t, fams["updatelatency"].Metric[0].GetSummary().GetSampleCount(), uint64(1))
+	assert.Len(t, fams["readlatency"].Metric[0].GetSummary().Quantile, 3)
+	assert.Contains(t, fams, "go_goroutines")
+	assert.Contains(t, fams, "process_open_fds")
 
 	resp2, err := http.Get("http://" + addr.String() + "/other")
 	require.NoError(t, err)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,13 +21,18 @@ func init() {
 		name: "bench",
 		summary: "bench [flags]      load a server and report ops/s and p50/p99/p999 latency\n" +
 			"                     (-workload " + strings.Join(bench.Workloads, "|") + ", -clients, -duration|-count, -size, -json)",
-		run: runBench,
+		run:     runBench,
+		ownHelp: true,
 	})
 }
 
 func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("zkit bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "usage: zkit bench [flags]\n\nLoads a server and reports ops/s and latency percentiles.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
 	var cfg bench.Config
 	fs.StringVar(&cfg.Server, "server", "127.0.0.1:2181", "server `host:port`, or a comma-separated list (clients spread over them)")
 	fs.StringVar(&cfg.Workload, "workload", "read", "workload: "+strings.Join(bench.Workloads, ", "))
@@ -40,6 +46,9 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	quiet := fs.Bool("q", false, "no progress line")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() > 0 {

@@ -1,24 +1,22 @@
 // Command zkit is zkit's one binary: a ZooKeeper-compatible server and the
 // tools around it.
 //
-//	zkit server [zoo.cfg]   serve (standalone on 127.0.0.1:2181 with ./data without a zoo.cfg)
+//	zkit server [flags] [zoo.cfg]   serve (standalone on 127.0.0.1:2181 with ./data without a zoo.cfg)
+//	zkit version                    print the version (also zkit --version)
+//	zkit <command> -h               a command's usage
 //
+// Exit status: 0 on success, 1 when the work failed, 2 for a usage error.
 // Each subcommand lives in its own file and registers itself.
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
-	"syscall"
 
-	"github.com/zkit-go/zkit/server"
+	"github.com/zkit-go/zkit/internal/buildinfo"
 )
 
 // command is one zkit subcommand. Each lives in its own file and adds
@@ -27,6 +25,9 @@ type command struct {
 	name    string
 	summary string // one line for the usage text
 	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+	// ownHelp is set for commands that parse their flags with package flag
+	// and so answer -h themselves; the others get their summary printed.
+	ownHelp bool
 }
 
 // commands is the subcommand table, filled by each command's file.
@@ -36,10 +37,15 @@ func register(c command) { commands[c.name] = c }
 
 func init() {
 	register(command{
-		name:    "server",
-		summary: "server [zoo.cfg]   run a ZooKeeper-compatible server; without a zoo.cfg it\n                     serves standalone on 127.0.0.1:2181 with its data in ./data",
-		run: func(args []string, _ io.Reader, _, stderr io.Writer) int {
-			return runServer(args, stderr)
+		name:    "version",
+		summary: "version            print zkit's version, VCS revision and Go version",
+		run: func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			if len(args) > 0 {
+				fmt.Fprintln(stderr, "usage: zkit version")
+				return 2
+			}
+			fmt.Fprintln(stdout, buildinfo.Read())
+			return 0
 		},
 	})
 }
@@ -55,8 +61,11 @@ func usage() string {
 	for _, n := range names {
 		fmt.Fprintf(&b, "  %s\n", commands[n].summary)
 	}
+	b.WriteString("\nRun 'zkit <command> -h' for a command's flags.\n")
 	return b.String()
 }
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -68,61 +77,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if c, ok := commands[args[0]]; ok {
+		if !c.ownHelp && len(args) > 1 && isHelp(args[1]) {
+			fmt.Fprintf(stdout, "usage: zkit %s\n", c.summary)
+			return 0
+		}
 		return c.run(args[1:], stdin, stdout, stderr)
 	}
-	switch args[0] {
-	case "help", "-h", "--help":
+	switch {
+	case args[0] == "help" || isHelp(args[0]):
 		fmt.Fprint(stdout, usage())
 		return 0
+	case args[0] == "--version" || args[0] == "-version":
+		return commands["version"].run(args[1:], stdin, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "zkit: unknown command %q\n\n%s", args[0], usage())
 	return 2
-}
-
-func runServer(args []string, stderr io.Writer) int {
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	var (
-		cfg server.Config
-		err error
-	)
-	switch len(args) {
-	case 0:
-		cfg = server.DefaultConfig()
-	case 1:
-		cfg, err = server.ParseConfig(args[0])
-		if err != nil {
-			fmt.Fprintf(stderr, "zkit: %v\n", err)
-			return 2
-		}
-	default:
-		fmt.Fprintf(stderr, "usage: zkit server [zoo.cfg]\n")
-		return 2
-	}
-	// Java's -D system properties, as zkServer.sh passes them (conf/java.env).
-	if err := cfg.ApplyJVMFlags(server.JVMFlagsFromEnv(os.Getenv)); err != nil {
-		fmt.Fprintf(stderr, "zkit: %v\n", err)
-		return 2
-	}
-	cfg.Logger = logger
-	s, err := server.New(cfg)
-	if err != nil {
-		fmt.Fprintf(stderr, "zkit: %v\n", err)
-		return 1
-	}
-	if err := s.Start(); err != nil {
-		fmt.Fprintf(stderr, "zkit: %v\n", err)
-		return 1
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	select {
-	case <-ctx.Done():
-		logger.Info("shutting down")
-	case <-s.Done():
-	}
-	if err := s.Close(); err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintf(stderr, "zkit: server stopped: %v\n", err)
-		return 1
-	}
-	return 0
 }

@@ -84,8 +84,11 @@
 // words (fourlw.go), the AdminServer (package admin) and the Prometheus
 // endpoint read the same numbers through Stats, Connections, the watch and
 // session accessors and the registry (report.go), so the three never
-// disagree. The texts follow ZooKeeper 3.8 byte for byte where values
-// allow; srst resets the server counters and every registry counter and
+// disagree. The registry reports Java 3.8's metric names in Java's mntr
+// order (metrics.Java38): the ones the engine keeps, Java's metrics that
+// are truly 0 here (for a standalone engine also the quorum pipeline's),
+// and none that zkit does not measure. The texts follow ZooKeeper 3.8
+// byte for byte where values allow; srst resets the server counters and every registry counter and
 // summary, as ZooKeeper's ServerMetrics.resetAll does. A session's
 // creation counts as a request (cons: lop=SESS), a resume does not. dump's
 // session part takes the shape of the role's ZooKeeper tracker: a

@@ -15,12 +15,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zkit-go/zkit/internal/buildinfo"
 	"github.com/zkit-go/zkit/internal/metrics"
 )
 
 // Version is what the server reports as its ZooKeeper version: the
-// ZooKeeper release whose protocol it speaks, then zkit's own.
-const Version = "3.8.0-zkit, built on unknown"
+// ZooKeeper release whose protocol it speaks, then zkit's revision and
+// build date (package buildinfo).
+var Version = buildinfo.Read().ZooKeeperVersion()
 
 // fourLetterWords are the commands ZooKeeper 3.8 knows.
 var fourLetterWords = map[string]bool{
@@ -267,6 +269,7 @@ func (e *Engine) writeEnvironment(b *strings.Builder) {
 		{"zookeeper.version", e.cfg.Info.Version},
 		{"host.name", host},
 		{"go.version", runtime.Version()},
+		{"zkit.version", buildinfo.Read().Module},
 		{"java.io.tmpdir", os.TempDir()},
 		{"os.name", strings.ToUpper(runtime.GOOS[:1]) + runtime.GOOS[1:]},
 		{"os.arch", runtime.GOARCH},

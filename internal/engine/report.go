@@ -3,6 +3,7 @@ package engine
 import (
 	"math"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -258,7 +259,12 @@ func (e *Engine) registerMetrics() {
 		return i(e.tree.ApproximateDataSize())
 	})
 	m.Gauge("global_sessions", func() metrics.Value { return i(int64(e.sessions.Len())) })
-	m.Gauge("local_sessions", func() metrics.Value { return i(0) })
+	m.Gauge("local_sessions", func() metrics.Value {
+		if e.local == nil {
+			return i(0) // local sessions off: there are none
+		}
+		return i(int64(e.local.Len()))
+	})
 	m.Gauge("open_file_descriptor_count", func() metrics.Value { return i(int64(openFDs())) })
 	m.Gauge("max_file_descriptor_count", func() metrics.Value {
 		return i(int64(min(maxFDs(), uint64(math.MaxInt64))))
@@ -283,5 +289,85 @@ func (e *Engine) registerMetrics() {
 	e.stats.staleSessionsExpired = m.Counter("stale_sessions_expired")
 	e.stats.largeRequestsRejected = m.Counter("large_requests_rejected")
 	e.stats.connectionRejected = m.Counter("connection_rejected")
-	m.Gauge("digest_mismatches_count", func() metrics.Value { return i(e.tree.DigestMismatches()) })
+	m.CounterFunc("digest_mismatches_count", e.tree.DigestMismatches)
+	// Per top-level namespace quota limits and usage (QuotaMetricsUtils).
+	m.GaugeSet("quota_count_limit_per_namespace", func() map[string]metrics.Value { return e.quotaMetric(quotaCountLimit) })
+	m.GaugeSet("quota_bytes_limit_per_namespace", func() map[string]metrics.Value { return e.quotaMetric(quotaBytesLimit) })
+	m.GaugeSet("quota_count_usage_per_namespace", func() map[string]metrics.Value { return e.quotaMetric(quotaCountUsage) })
+	m.GaugeSet("quota_bytes_usage_per_namespace", func() map[string]metrics.Value { return e.quotaMetric(quotaBytesUsage) })
+	// Java's metrics that zkit does not measure but that are truly 0
+	// (metrics.Java38 says which, and for which roles).
+	m.RegisterJavaZeros(func() bool { return e.cfg.Role == RoleStandalone })
+}
+
+// quotaKind selects one of the per-namespace quota gauges.
+type quotaKind int
+
+const (
+	quotaCountLimit quotaKind = iota
+	quotaBytesLimit
+	quotaCountUsage
+	quotaBytesUsage
+)
+
+// quotaMetric is ZooKeeper's QuotaMetricsUtils: it walks /zookeeper/quota
+// and, at each zookeeper_limits (limits) or zookeeper_stats (usage) leaf,
+// adds the value to the top-level namespace of the path the quota is on.
+// A limit is the hard limit when set, else the soft one (-1: none).
+func (e *Engine) quotaMetric(kind quotaKind) map[string]metrics.Value {
+	const root = "/zookeeper/quota"
+	sums := map[string]int64{}
+	e.treeMu.RLock()
+	defer e.treeMu.RUnlock()
+	var walk func(path string)
+	walk = func(path string) {
+		children, ok := e.tree.Children(path)
+		if !ok {
+			return
+		}
+		if len(children) > 0 {
+			for _, c := range children {
+				walk(path + "/" + c)
+			}
+			return
+		}
+		limits := strings.HasSuffix(path, "/zookeeper_limits")
+		if !limits && !strings.HasSuffix(path, "/zookeeper_stats") ||
+			limits != (kind == quotaCountLimit || kind == quotaBytesLimit) {
+			return
+		}
+		parts := strings.Split(strings.TrimPrefix(path, root), "/") // "", namespace, ...
+		if len(parts) < 2 {
+			return
+		}
+		data, _, err := e.tree.GetData(path, nil)
+		if err != nil || data == nil {
+			return
+		}
+		st := datatree.ParseQuotaStats(data)
+		var v int64
+		switch kind {
+		case quotaCountLimit:
+			v = st.Count
+			if st.CountHardLimit > -1 {
+				v = st.CountHardLimit
+			}
+		case quotaBytesLimit:
+			v = st.Bytes
+			if st.ByteHardLimit > -1 {
+				v = st.ByteHardLimit
+			}
+		case quotaCountUsage:
+			v = st.Count
+		case quotaBytesUsage:
+			v = st.Bytes
+		}
+		sums[parts[1]] += v
+	}
+	walk(root)
+	out := make(map[string]metrics.Value, len(sums))
+	for ns, v := range sums {
+		out[ns] = metrics.Int(v)
+	}
+	return out
 }

@@ -173,22 +173,28 @@ const (
 	kindCounter kind = iota
 	kindGauge
 	kindSummary
+	kindCounterFunc
+	kindGaugeSet
 )
 
 type entry struct {
 	name    string
 	kind    kind
 	counter *Counter
-	gauge   func() Value
+	gauge   func() Value // gauges and counter callbacks
 	summary *Summary
+	set     func() map[string]Value // gauge sets: a value per key
+	rank    int                     // report order: Java38's, then registration order
+	present func() bool             // nil: always reported
 }
 
 // Registry holds one server's metrics.
 type Registry struct {
-	// mu guards entries and byName; metric values have their own atomics.
+	// mu guards entries, byName and seq; metric values have their own atomics.
 	mu      sync.Mutex
-	entries []*entry
+	entries []*entry // sorted by rank
 	byName  map[string]*entry
+	seq     int
 }
 
 // New returns an empty registry.
@@ -202,12 +208,81 @@ func (r *Registry) lookup(name string, k kind, mk func() *entry) *entry {
 	}
 	e := mk()
 	if old, ok := r.byName[name]; ok {
+		e.rank = old.rank
 		*old = *e // a name re-registered as another kind takes the new kind
 		return old
 	}
+	if rank, ok := java38Rank[name]; ok {
+		e.rank = rank
+	} else {
+		e.rank = len(Java38) + r.seq
+		r.seq++
+	}
 	r.byName[name] = e
-	r.entries = append(r.entries, e)
+	i := sort.Search(len(r.entries), func(i int) bool { return r.entries[i].rank > e.rank })
+	r.entries = append(r.entries, nil)
+	copy(r.entries[i+1:], r.entries[i:])
+	r.entries[i] = e
 	return e
+}
+
+// CounterFunc registers (or replaces) a counter read from a callback, for
+// counts kept elsewhere; Reset does not touch it.
+func (r *Registry) CounterFunc(name string, f func() int64) {
+	e := r.lookup(name, kindCounterFunc, func() *entry { return &entry{name: name, kind: kindCounterFunc} })
+	r.mu.Lock()
+	e.gauge = func() Value { return Int(f()) }
+	r.mu.Unlock()
+}
+
+// GaugeSet registers (or replaces) the callback that reads a labelled
+// gauge (ZooKeeper's GaugeSet): one value per key, reported in mntr as
+// zk_<key>_<name> in Java's hash order of the keys, and to Prometheus with
+// a "key" label.
+func (r *Registry) GaugeSet(name string, f func() map[string]Value) {
+	e := r.lookup(name, kindGaugeSet, func() *entry { return &entry{name: name, kind: kindGaugeSet} })
+	r.mu.Lock()
+	e.set = f
+	r.mu.Unlock()
+}
+
+// ReportWhile makes name reported only while present returns true (a
+// metric that is meaningful in some roles only).
+func (r *Registry) ReportWhile(name string, present func() bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e, ok := r.byName[name]; ok {
+		e.present = present
+	}
+}
+
+// RegisterJavaZeros registers the Java38 counters and summaries whose
+// Status is ZeroAlways or ZeroStandalone and that are not registered yet;
+// nothing updates them. The ZeroStandalone ones are reported only while
+// standalone returns true.
+func (r *Registry) RegisterJavaZeros(standalone func() bool) {
+	for _, d := range Java38 {
+		if d.Status != ZeroAlways && d.Status != ZeroStandalone {
+			continue
+		}
+		r.mu.Lock()
+		_, done := r.byName[d.Name]
+		r.mu.Unlock()
+		if done {
+			continue
+		}
+		switch d.Kind {
+		case KindCounter:
+			r.Counter(d.Name)
+		case KindSummary:
+			r.Summary(d.Name, d.Level)
+		default:
+			continue // sets have no value until a key is added
+		}
+		if d.Status == ZeroStandalone {
+			r.ReportWhile(d.Name, standalone)
+		}
+	}
 }
 
 // Counter returns the counter called name, creating it.
@@ -236,10 +311,19 @@ func (r *Registry) Gauge(name string, f func() Value) {
 // (gauge callbacks may take other locks).
 func (r *Registry) snapshotEntries() []entry {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]entry, len(r.entries))
+	all := make([]entry, len(r.entries))
 	for i, e := range r.entries {
-		out[i] = *e
+		all[i] = *e
+	}
+	r.mu.Unlock()
+	out := all[:0]
+	for _, e := range all {
+		if (e.kind == kindGauge || e.kind == kindCounterFunc) && e.gauge == nil || e.kind == kindGaugeSet && e.set == nil {
+			continue
+		}
+		if e.present == nil || e.present() {
+			out = append(out, e)
+		}
 	}
 	return out
 }
@@ -260,9 +344,16 @@ func (r *Registry) Values() []KV {
 		switch e.kind {
 		case kindCounter:
 			out = append(out, KV{e.name, Int(e.counter.Get())})
-		case kindGauge:
-			if e.gauge != nil {
-				out = append(out, KV{e.name, e.gauge()})
+		case kindGauge, kindCounterFunc:
+			out = append(out, KV{e.name, e.gauge()})
+		case kindGaugeSet:
+			vals := e.set()
+			keys := make([]string, 0, len(vals))
+			for k := range vals {
+				keys = append(keys, k)
+			}
+			for _, k := range JavaHashOrder(keys) {
+				out = append(out, KV{k + "_" + e.name, vals[k]})
 			}
 		case kindSummary:
 			s := e.summary.Snapshot()
@@ -294,62 +385,6 @@ func (r *Registry) WriteMntr(b *strings.Builder) {
 		b.WriteString(kv.Value.String())
 		b.WriteByte('\n')
 	}
-}
-
-// WritePrometheus appends every metric in the Prometheus text format.
-func (r *Registry) WritePrometheus(b *strings.Builder) {
-	for _, e := range r.snapshotEntries() {
-		typ := "gauge"
-		switch e.kind {
-		case kindCounter:
-			typ = "counter"
-		case kindSummary:
-			typ = "summary"
-		}
-		if e.kind == kindGauge && e.gauge == nil {
-			continue
-		}
-		b.WriteString("# HELP " + e.name + " " + e.name + "\n")
-		b.WriteString("# TYPE " + e.name + " " + typ + "\n")
-		switch e.kind {
-		case kindCounter:
-			writeSample(b, e.name, "", float64(e.counter.Get()))
-		case kindGauge:
-			writeSample(b, e.name, "", e.gauge().Float64())
-		case kindSummary:
-			s := e.summary.Snapshot()
-			qs := []float64{0.5}
-			if e.summary.level == Advanced {
-				qs = []float64{0.5, 0.9, 0.99}
-			}
-			for _, q := range qs {
-				writeSample(b, e.name, `{quantile="`+JavaDouble(q)+`",}`, s.Quantile(q))
-			}
-			writeSample(b, e.name+"_count", "", float64(s.Count))
-			writeSample(b, e.name+"_sum", "", float64(s.Sum))
-		}
-	}
-}
-
-func writeSample(b *strings.Builder, name, labels string, v float64) {
-	b.WriteString(name)
-	b.WriteString(labels)
-	b.WriteByte(' ')
-	b.WriteString(promDouble(v))
-	b.WriteByte('\n')
-}
-
-// promDouble formats a sample value as simpleclient's doubleToGoString.
-func promDouble(v float64) string {
-	switch {
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	case math.IsNaN(v):
-		return "NaN"
-	}
-	return JavaDouble(v)
 }
 
 // JavaDouble formats v as Java's Double.toString: the shortest decimal

@@ -1,8 +1,6 @@
 package metrics
 
 import (
-	"bufio"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -64,14 +62,17 @@ func TestMntr(t *testing.T) {
 	r.Gauge("avg_latency", func() Value { return Float(0) })
 	r.Summary("fsynctime", Basic).Observe(2)
 	r.Summary("readlatency", Advanced).Observe(1)
+	r.Counter("not_java").Inc()
 	var b strings.Builder
 	r.WriteMntr(&b)
-	assert.Equal(t, "zk_packets_received\t3\n"+
+	// Java 3.8's metrics in its mntr order, then the others as registered.
+	assert.Equal(t, "zk_avg_latency\t0.0\n"+
 		"zk_znode_count\t5\n"+
-		"zk_avg_latency\t0.0\n"+
+		"zk_packets_received\t3\n"+
 		"zk_avg_fsynctime\t2.0\nzk_min_fsynctime\t2\nzk_max_fsynctime\t2\nzk_cnt_fsynctime\t1\nzk_sum_fsynctime\t2\n"+
 		"zk_avg_readlatency\t1.0\nzk_min_readlatency\t1\nzk_max_readlatency\t1\nzk_cnt_readlatency\t1\nzk_sum_readlatency\t1\n"+
-		"zk_p50_readlatency\t1\nzk_p95_readlatency\t1\nzk_p99_readlatency\t1\nzk_p999_readlatency\t1\n", b.String())
+		"zk_p50_readlatency\t1\nzk_p95_readlatency\t1\nzk_p99_readlatency\t1\nzk_p999_readlatency\t1\n"+
+		"zk_not_java\t1\n", b.String())
 }
 
 func TestGaugeReplaced(t *testing.T) {
@@ -81,67 +82,6 @@ func TestGaugeReplaced(t *testing.T) {
 	vals := r.Values()
 	require.Len(t, vals, 1)
 	assert.Equal(t, "2", vals[0].Value.String())
-}
-
-// parsePrometheus is a strict reader of the text format subset we write:
-// it checks every sample has HELP and TYPE lines before it and returns the
-// samples by name+labels.
-func parsePrometheus(t *testing.T, text string) (map[string]float64, map[string]string) {
-	t.Helper()
-	samples := map[string]float64{}
-	types := map[string]string{}
-	sc := bufio.NewScanner(strings.NewReader(text))
-	var family string
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "# HELP "):
-			f := strings.Fields(line)
-			require.Len(t, f, 4, line)
-			family = f[2]
-		case strings.HasPrefix(line, "# TYPE "):
-			f := strings.Fields(line)
-			require.Len(t, f, 4, line)
-			require.Equal(t, family, f[2], "TYPE follows its HELP")
-			require.Contains(t, []string{"counter", "gauge", "summary"}, f[3])
-			types[f[2]] = f[3]
-		default:
-			name, val, ok := strings.Cut(line, " ")
-			require.True(t, ok, line)
-			require.True(t, strings.HasPrefix(name, family), "sample %q outside family %q", name, family)
-			v, err := strconv.ParseFloat(val, 64)
-			require.NoError(t, err, line)
-			samples[name] = v
-		}
-	}
-	return samples, types
-}
-
-func TestPrometheus(t *testing.T) {
-	r := New()
-	r.Counter("commit_count").Add(7)
-	r.Gauge("znode_count", func() Value { return Int(67109337) })
-	r.Gauge("avg_latency", func() Value { return Float(1.25) })
-	rl := r.Summary("readlatency", Advanced)
-	for i := int64(0); i < 10; i++ {
-		rl.Observe(i)
-	}
-	r.Summary("fsynctime", Basic).Observe(4)
-	var b strings.Builder
-	r.WritePrometheus(&b)
-	assert.Contains(t, b.String(), "# HELP znode_count znode_count\n# TYPE znode_count gauge\nznode_count 6.7109337E7\n")
-	assert.Contains(t, b.String(), `readlatency{quantile="0.5",} 4.5`+"\n")
-	samples, types := parsePrometheus(t, b.String())
-	assert.Equal(t, map[string]string{"commit_count": "counter", "znode_count": "gauge", "avg_latency": "gauge",
-		"readlatency": "summary", "fsynctime": "summary"}, types)
-	assert.Equal(t, 7.0, samples["commit_count"])
-	assert.Equal(t, 67109337.0, samples["znode_count"])
-	assert.Equal(t, 1.25, samples["avg_latency"])
-	assert.Equal(t, 10.0, samples["readlatency_count"])
-	assert.Equal(t, 45.0, samples["readlatency_sum"])
-	assert.Contains(t, samples, `readlatency{quantile="0.99",}`)
-	assert.Contains(t, samples, `fsynctime{quantile="0.5",}`)
-	assert.NotContains(t, samples, `fsynctime{quantile="0.9",}`, "basic summaries export the median only")
 }
 
 func TestConcurrentUpdates(t *testing.T) {
@@ -159,8 +99,8 @@ func TestConcurrentUpdates(t *testing.T) {
 			}
 		}()
 	}
-	var b strings.Builder
-	r.WritePrometheus(&b) // concurrently with the updates
+	_, err := NewPrometheusRegistry(func() *Registry { return r }).Gather() // concurrently with the updates
+	require.NoError(t, err)
 	wg.Wait()
 	assert.Equal(t, int64(8000), c.Get())
 	snap := s.Snapshot()
@@ -177,4 +117,18 @@ func BenchmarkSummaryObserve(b *testing.B) {
 			s.Observe(1)
 		}
 	})
+}
+
+func TestGaugeSet(t *testing.T) {
+	r := New()
+	r.GaugeSet("quota_count_usage_per_namespace", func() map[string]Value {
+		return map[string]Value{"beta": Int(1), "other": Int(1), "app": Int(2)}
+	})
+	r.GaugeSet("empty_set", func() map[string]Value { return nil })
+	var b strings.Builder
+	r.WriteMntr(&b)
+	// As Java 3.8 printed them: <key>_<name>, keys in its hash order.
+	assert.Equal(t, "zk_app_quota_count_usage_per_namespace\t2\n"+
+		"zk_other_quota_count_usage_per_namespace\t1\n"+
+		"zk_beta_quota_count_usage_per_namespace\t1\n", b.String())
 }

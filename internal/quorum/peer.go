@@ -269,7 +269,7 @@ func New(cfg Config) (*Peer, error) {
 		Listen:         cfg.Listen,
 		Dial:           cfg.Dial,
 		ConnectTimeout: 5 * time.Second,
-		Logger:         p.log,
+		Logger:         cfg.Logger, // quorumnet adds myid itself
 	})
 	// A reconfig logged before a restart and not activated (ZooKeeper
 	// reads it back from the .dynamic.next file).

@@ -351,7 +351,8 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 			if rd.Designated != 0 {
 				p.designate(rd.Designated)
 			}
-			p.log.Info("leader role over", "reason", rd.Done)
+			p.log.Warn("leader role over: clients are disconnected while the members elect a leader",
+				"reason", rd.Done)
 			return true, nil
 		}
 		core.Advance()
@@ -401,7 +402,7 @@ func (p *Peer) learn(leader int64, observer bool) {
 		}
 	}
 	if err != nil {
-		p.log.Warn("cannot connect to the leader", "leader", leader, "addr", addr, "err", err)
+		p.log.Warn("cannot connect to the elected leader; electing again", "leader", leader, "addr", addr, "err", err)
 		return
 	}
 	acc, cur := p.epochs()
@@ -441,7 +442,8 @@ func (p *Peer) learn(leader int64, observer bool) {
 	}
 	onPacket := func(ev inbound) {
 		if ev.err != nil {
-			p.log.Info("lost the leader", "err", ev.err)
+			p.log.Warn("lost the connection to the leader: this member stops serving clients and looks for a leader",
+				"leader", leader, "addr", addr, "err", ev.err)
 			core.Disconnected()
 			return
 		}
@@ -630,11 +632,13 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			p.setState(role.String())
 		}
 		if rd.Done != nil {
-			p.log.Info("learner role over", "reason", rd.Done)
+			p.log.Warn("leaving the "+role.String()+" role: this member stops serving clients and looks for a leader",
+				"leader", leader, "reason", rd.Done)
 			return true, nil
 		}
 		if endRole {
-			p.log.Info("learner role over", "reason", "a committed reconfig changed this member's role or leader")
+			p.log.Info("leaving the "+role.String()+" role: a committed reconfig changed this member's role or leader; electing again",
+				"leader", leader)
 			return true, nil
 		}
 		core.Advance()

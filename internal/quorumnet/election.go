@@ -549,7 +549,7 @@ func (n *ElectionNet) recvLoop(ec *econn) {
 			select {
 			case <-ec.done:
 			default:
-				n.log.Info("election connection broken", "sid", ec.sid, "err", err)
+				n.log.Info("election connection to a peer broken (it stopped or the network failed); reconnecting when the next election needs it", "sid", ec.sid, "err", err)
 			}
 			return
 		}
