@@ -132,6 +132,11 @@ func (e *Engine) newConn(nc net.Conn) {
 	} else {
 		c.authInfo = acl.NewAuthInfo()
 	}
+	if a, ok := nc.(interface{ AuthIDs() []proto.ID }); ok {
+		for _, id := range a.AuthIDs() {
+			c.authInfo.Add(id)
+		}
+	}
 	c.space = sync.NewCond(&c.pendMu)
 	c.stats.lastOp.Store("NA")
 	e.connsMu.Lock()
