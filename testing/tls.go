@@ -46,8 +46,8 @@ func WithEnsembleTLS() EnsembleOption {
 
 // testPKI is the CA one WithTLS option issues its certificates from.
 type testPKI struct {
-	mu sync.Mutex // guards ca and err
-	ca *tlstest.CA
+	mu  sync.Mutex // guards ca and err
+	ca  *tlstest.CA
 	err error
 }
 
