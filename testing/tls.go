@@ -187,3 +187,12 @@ func (e *Ensemble) SecureServers() []string {
 	}
 	return out
 }
+
+// TLSFiles returns the PEM files of a WithTLS server's client side: the
+// client certificate with its key (a PEM key store, id TLSClientID) and
+// the CA (a PEM trust store), for clients configured through files such
+// as Java's zookeeper.ssl.keyStore.location.
+func (s *Server) TLSFiles() (keyStore, trustStore string) {
+	d := filepath.Join(s.cfg.DataDir, tlsDir)
+	return filepath.Join(d, "client.pem"), filepath.Join(d, "ca.pem")
+}
