@@ -49,3 +49,23 @@ func TestTLS(t *testing.T) {
 		recipes.WithRetry(recipes.NoRetry()))
 	assert.Error(t, err)
 }
+
+// TestTLSEnsemble serves TLS on every member of an ensemble; a client
+// given every member's TLS address writes through one and reads the
+// write back from another.
+func TestTLSEnsemble(t *testing.T) {
+	e := zktesting.StartEnsemble(t, 3, zktesting.WithEnsembleTLS())
+	ctx := rt.Ctx(t, 30*time.Second)
+	c := rt.Connect(t, e.SecureServers(), recipes.WithTLS(e.TLSConfig()))
+	_, err := c.Create(ctx, "/ens", []byte("v"), zk.FlagPersistent,
+		[]zk.ACL{{Perms: zk.PermAll, Scheme: "x509", ID: zktesting.TLSClientID}})
+	require.NoError(t, err)
+	for _, m := range e.Members {
+		one := rt.Connect(t, []string{m.SecureAddr()}, recipes.WithTLS(e.TLSConfig()))
+		_, err := one.Sync(ctx, "/ens")
+		require.NoError(t, err)
+		data, _, err := one.Get(ctx, "/ens")
+		require.NoError(t, err, "member %d", m.ID)
+		assert.Equal(t, []byte("v"), data)
+	}
+}

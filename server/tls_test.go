@@ -388,3 +388,23 @@ func TestClientCertReload(t *testing.T) {
 		"the server presents the reloaded certificate")
 	assert.NotEqual(t, before, next.Cert.SerialNumber.String())
 }
+
+// TestX509AddAuth: an x509 login succeeds on a connection whose
+// certificate authenticated it, and fails (closing it) on a plaintext one,
+// as Java's provider authenticates the connection's certificate chain.
+func TestX509AddAuth(t *testing.T) {
+	p := newTLSPKI(t)
+	srv := startTLS(t, freePort(t), p.serverProps(freePort(t)))
+	ctx := testCtx(t)
+	alice, err := dialTLS(t, srv.SecureAddr().String(), p.clientTLS(t, p.aliceKS))
+	require.NoError(t, err)
+	require.NoError(t, alice.AddAuth(ctx, "x509", []byte("anything")))
+	who, err := alice.WhoAmI(ctx)
+	require.NoError(t, err)
+	assert.Len(t, who, 2)
+
+	plain, err := client.Dial(ctx, srv.Addr().String())
+	require.NoError(t, err)
+	defer plain.Close()
+	assert.ErrorIs(t, plain.AddAuth(ctx, "x509", []byte(aliceID)), proto.ErrAuthFailed)
+}

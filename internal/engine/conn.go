@@ -557,6 +557,10 @@ func (c *conn) handlePacket(frame []byte) error {
 		if d.Err() != nil {
 			return d.Err()
 		}
+		if c.reauthX509(ap.Scheme) {
+			c.push(outFrame{hdr: proto.ReplyHeader{Xid: h.Xid}})
+			return nil
+		}
 		if err := e.auth.AddAuth(c.authInfo, ap.Scheme, ap.Auth, c.nc.RemoteAddr()); err != nil {
 			e.stats.authFailed.Add(1)
 			e.log.Info("authentication failed", "scheme", ap.Scheme, "session", hex(id), "remote", c.remote)
