@@ -39,6 +39,15 @@ func TestBenchOverTLS(t *testing.T) {
 	assert.GreaterOrEqual(t, res.Ops, int64(200))
 	assert.Zero(t, res.Errors)
 
+	// The session workload sets up a TLS session per op.
+	out.Reset()
+	rc = runBench([]string{"-server", srv.SecureAddr(), "-client-configuration", conf, "-workload", "session",
+		"-clients", "2", "-count", "20", "-q", "-json"}, nil, &out, &errb)
+	require.Equal(t, 0, rc, "stderr: %s", errb.String())
+	require.NoError(t, json.Unmarshal(out.Bytes(), &res))
+	assert.GreaterOrEqual(t, res.Ops, int64(20))
+	assert.Zero(t, res.Errors)
+
 	t.Setenv("CLIENT_JVMFLAGS", "")
 	errb.Reset()
 	rc = runBench([]string{"-server", srv.SecureAddr(), "-count", "10", "-q"}, nil, &out, &errb)
