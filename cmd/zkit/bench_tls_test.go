@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -52,4 +54,31 @@ func TestBenchOverTLS(t *testing.T) {
 	errb.Reset()
 	rc = runBench([]string{"-server", srv.SecureAddr(), "-count", "10", "-q"}, nil, &out, &errb)
 	assert.Equal(t, 1, rc, "a plaintext benchmark on the TLS port fails: %s", errb.String())
+}
+
+// TestStatusSecurePort: as zkServer.sh status, a zoo.cfg with only a
+// secureClientPort is asked over TLS with the CLIENT_JVMFLAGS stores.
+func TestStatusSecurePort(t *testing.T) {
+	srv := zktesting.StartServer(t, zktesting.WithTLS())
+	ks, ts := srv.TLSFiles()
+	_, port, err := net.SplitHostPort(srv.SecureAddr())
+	require.NoError(t, err)
+	cfgPath := filepath.Join(t.TempDir(), "zoo.cfg")
+	require.NoError(t, os.WriteFile(cfgPath, []byte("dataDir="+t.TempDir()+"\nsecureClientPort="+port+
+		"\nsecureClientPortAddress=127.0.0.1\n"), 0o644))
+
+	t.Setenv("CLIENT_JVMFLAGS", "-Dzookeeper.client.secure=true -Dzookeeper.ssl.keyStore.location="+ks+
+		" -Dzookeeper.ssl.trustStore.location="+ts)
+	var out, errb bytes.Buffer
+	rc := runStatus([]string{cfgPath}, &out, &errb, zktesting.Scale(5*time.Second))
+	require.Equal(t, 0, rc, "%s %s", out.String(), errb.String())
+	assert.Equal(t, "Client port not found. Looking for secureClientPort in the static config.\n"+
+		"Client port found: "+port+". Client address: 127.0.0.1. Client SSL: true.\nMode: standalone\n", out.String())
+
+	t.Setenv("CLIENT_JVMFLAGS", "")
+	out.Reset()
+	rc = runStatus([]string{cfgPath}, &out, &errb, zktesting.Scale(5*time.Second))
+	assert.Equal(t, 1, rc)
+	assert.Contains(t, out.String(), "Note: We used secureClientPort ("+port+")")
+	assert.Contains(t, out.String(), "Error contacting service. It is probably not running.")
 }
