@@ -32,6 +32,9 @@ func (p *tlsPKI) javaTLSFlags(keyStore string) []string {
 	return f
 }
 
+// javaException is the first line of a logged Java exception.
+var javaException = regexp.MustCompile(`^([a-z][a-z0-9_]*\.)*[A-Z][A-Za-z0-9_$]*(Exception|Error): `)
+
 // zkCliLines runs zkCli commands (one JVM, commands on stdin) and returns
 // what it printed for them: prompts, session events and blank lines
 // dropped, so two servers' transcripts compare.
@@ -49,7 +52,9 @@ func zkCliLines(t *testing.T, addr string, flags []string, commands ...string) [
 		case line == "", strings.HasPrefix(line, "WATCHER::"), strings.HasPrefix(line, "WatchedEvent"),
 			strings.HasPrefix(line, "Connecting to"), strings.Contains(line, "] INFO "), strings.Contains(line, "] WARN "),
 			strings.Contains(line, "] ERROR "), strings.HasPrefix(line, "Welcome to ZooKeeper"), strings.HasPrefix(line, "JLine support"),
-			strings.HasPrefix(line, "quit"):
+			strings.HasPrefix(line, "quit"),
+			// A stack trace the Java client may log as it closes.
+			strings.HasPrefix(line, "\tat "), strings.HasPrefix(line, "\t... "), javaException.MatchString(line):
 			continue
 		}
 		out = append(out, line)

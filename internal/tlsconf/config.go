@@ -43,11 +43,13 @@ func (s Settings) ServerConfig() (*tls.Config, error) {
 		c.ClientAuth = clientAuth
 		c.ClientCAs = roots
 		if s.VerifyClientHostname && clientAuth != tls.NoClientCert {
-			c.VerifyPeerCertificate = func(_ [][]byte, chains [][]*x509.Certificate) error {
-				if len(chains) == 0 || len(chains[0]) == 0 {
+			// VerifyConnection, unlike VerifyPeerCertificate, also runs
+			// on resumed sessions, which may come from another address.
+			c.VerifyConnection = func(cs tls.ConnectionState) error {
+				if len(cs.PeerCertificates) == 0 {
 					return nil // no certificate given (want)
 				}
-				return verifyAddress(remote, chains[0][0], s.AllowReverseDNSLookup)
+				return verifyAddress(remote, cs.PeerCertificates[0], s.AllowReverseDNSLookup)
 			}
 		}
 		return c
