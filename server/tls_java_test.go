@@ -94,8 +94,13 @@ func TestTLSJavaOracle(t *testing.T) {
 	daveKS, erinKS := single("dave"), single("erin")
 
 	securePort := freePort(t)
+	props := func(port int) map[string]string {
+		m := p.serverProps(port)
+		m["X509AuthenticationProvider.superUser"] = bobID
+		return m
+	}
 	var extra []string
-	for k, v := range p.serverProps(securePort) {
+	for k, v := range props(securePort) {
 		if k != "admin.enableServer" && k != "4lw.commands.whitelist" {
 			extra = append(extra, k+"="+v)
 		}
@@ -108,7 +113,7 @@ func TestTLSJavaOracle(t *testing.T) {
 	defer java.Stop()
 	javaSecure := "127.0.0.1:" + strconv.Itoa(securePort)
 
-	zkit := startTLS(t, freePort(t), p.serverProps(freePort(t)))
+	zkit := startTLS(t, freePort(t), props(freePort(t)))
 	zkitSecure := zkit.SecureAddr().String()
 
 	script := func(addr string) map[string][]string {
@@ -126,6 +131,8 @@ func TestTLSJavaOracle(t *testing.T) {
 				"getAcl /x509",
 			),
 			"bob": zkCliLines(t, addr, p.javaTLSFlags(p.bobKS),
+				"whoami",
+				"get /x509",
 				"create /bob b auth::cdrwa",
 				"getAcl /bob",
 				"setAcl /bob x509:not-a-name:r",
@@ -142,5 +149,33 @@ func TestTLSJavaOracle(t *testing.T) {
 	assert.Contains(t, want["alice"], "x509: "+aliceID, "the oracle authenticated alice")
 	assert.Contains(t, want["dave"], "data", "the x509 ACL grants dave")
 	assert.Contains(t, want["erin"], "Insufficient permission : /x509", "the x509 ACL refuses erin")
+	assert.Contains(t, want["bob"], "super: ", "the oracle made bob super")
+	assert.Contains(t, want["bob"], "data", "the super user reads dave's node")
 	assert.Contains(t, strings.Join(want["carol"], "\n"), `x509: CN=Doe\, John,O=Ex \"Inc\",C=DE`)
+}
+
+// TestPortUnificationJava: Java's zkCli reaches one zkit client port with
+// client.portUnification both over TLS (Netty socket) and in plaintext.
+func TestPortUnificationJava(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts JVMs; skipped in -short")
+	}
+	p := newTLSPKI(t)
+	props := p.serverProps(0)
+	delete(props, "secureClientPort")
+	delete(props, "secureClientPortAddress")
+	props["client.portUnification"] = "true"
+	srv := startTLS(t, freePort(t), props)
+	addr := srv.Addr().String()
+	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(90*time.Second))
+	defer cancel()
+	res, err := clienttest.JavaCLI(ctx, addr, "", p.javaTLSFlags(p.aliceKS), "whoami")
+	if err == clienttest.ErrNoJava {
+		t.Skip(err)
+	}
+	require.NoError(t, err)
+	assert.Contains(t, res.Stdout, "x509: "+aliceID+"\n")
+	res, err = clienttest.JavaCLI(ctx, addr, "", nil, "ls", "/")
+	require.NoError(t, err)
+	assert.Contains(t, res.Stdout, "[zookeeper]\n")
 }
