@@ -287,12 +287,18 @@ func TestTLSRefusals(t *testing.T) {
 	_, err = dialTLS(t, srv.Addr().String(), p.clientTLS(t, p.aliceKS))
 	assert.Error(t, err)
 
-	// A silent connection on the secure port does not hold up others.
+	// A silent connection on the secure port does not hold up others,
+	// and is dropped when its handshake deadline (10 s) passes.
 	silent, err := net.Dial("tcp", secure)
 	require.NoError(t, err)
 	defer silent.Close()
+	start := time.Now()
 	_, err = dialTLS(t, secure, p.clientTLS(t, p.aliceKS))
 	require.NoError(t, err)
+	silent.SetReadDeadline(time.Now().Add(zktesting.Scale(30 * time.Second)))
+	_, err = silent.Read(make([]byte, 1))
+	assert.True(t, errors.Is(err, io.EOF) || isReset(err), "silent connection closed by the server: %v", err)
+	assert.GreaterOrEqual(t, time.Since(start), 9*time.Second, "not before the deadline")
 }
 
 func TestTLSOnlyMeansNoPlaintextListener(t *testing.T) {
