@@ -109,6 +109,10 @@ func parseClientTLS(c Config) (*clientTLS, error) {
 	if settings.AuthProvider != "x509" {
 		return nil, fmt.Errorf("server: config: ssl.authProvider=%q: only the x509 provider is available in zkit", settings.AuthProvider)
 	}
+	if f, _ := c.Property("zookeeper.serverCnxnFactory"); f != "org.apache.zookeeper.server.NettyServerCnxnFactory" {
+		c.Logger.Info("serving TLS on the client port; Java ZooKeeper would need serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory for this configuration",
+			"serverCnxnFactory", f)
+	}
 	ct.x509.Enabled = true
 	ct.clientAuth = settings.ClientAuth != tlsconf.ClientAuthNone
 	if ct.config, err = settings.ServerConfig(); err != nil {
