@@ -138,7 +138,8 @@ func FromProperties(lookup func(name string) (string, bool), prefix string) (Set
 			if err != nil {
 				return s, fmt.Errorf("%w: %s%s.passwordPath: %w", ErrSetting, prefix, which.name, err)
 			}
-			which.st.Password = strings.TrimRight(string(b), "\r\n")
+			// SecretUtils.readSecret drops one trailing line separator.
+			which.st.Password = strings.TrimSuffix(string(b), "\n")
 		}
 		which.st.Type, _ = get(which.name + ".type")
 		if which.st.Location != "" {
