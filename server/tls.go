@@ -78,10 +78,7 @@ func parseClientTLS(c Config) (*clientTLS, error) {
 		return nil, &ConfigError{Key: "serverCnxnFactory", Value: v,
 			Err: errors.New("unknown connection factory (want org.apache.zookeeper.server.NIOServerCnxnFactory or NettyServerCnxnFactory)")}
 	}
-	settings, err := tlsconf.FromProperties(c.Property, tlsconf.ClientPrefix)
-	if err != nil {
-		return nil, fmt.Errorf("server: config: %w", err)
-	}
+	settings, settingsErr := tlsconf.FromProperties(c.Property, tlsconf.ClientPrefix)
 	settings.Logger = c.Logger
 	ct.settings = settings
 	ct.x509.SuperUser, _ = c.Property("zookeeper.X509AuthenticationProvider.superUser")
@@ -92,16 +89,21 @@ func parseClientTLS(c Config) (*clientTLS, error) {
 		}
 	}
 	if v, ok := c.Property("zookeeper.netty.server.outstandingHandshake.limit"); ok {
+		var err error
 		if ct.limit, err = strconv.Atoi(v); err != nil {
 			return nil, &ConfigError{Key: "netty.server.outstandingHandshake.limit", Value: v, Err: errors.New("want an integer")}
 		}
 	}
 	if ct.securePort == 0 && !ct.unified {
-		if settings.Configured() {
+		// As Java, the ssl.* settings are read only for a TLS port.
+		if settings.Configured() || settingsErr != nil {
 			c.Logger.Warn("ssl.* settings present but neither secureClientPort nor client.portUnification is set: the client port serves plaintext only",
-				"settings", strings.Join(settings.Present, ","))
+				"settings", strings.Join(settings.Present, ","), "err", settingsErr)
 		}
 		return ct, nil
+	}
+	if settingsErr != nil {
+		return nil, fmt.Errorf("server: config: %w", settingsErr)
 	}
 	// QuorumPeerConfig.configureSSLAuth: a TLS client port registers the
 	// x509 provider; another scheme needs its own provider class, which
@@ -115,6 +117,7 @@ func parseClientTLS(c Config) (*clientTLS, error) {
 	}
 	ct.x509.Enabled = true
 	ct.clientAuth = settings.ClientAuth != tlsconf.ClientAuthNone
+	var err error
 	if ct.config, err = settings.ServerConfig(); err != nil {
 		return nil, fmt.Errorf("server: config: secure client port: %w", err)
 	}

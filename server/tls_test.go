@@ -198,6 +198,17 @@ func TestTLSSettingsRefused(t *testing.T) {
 	}
 }
 
+// TestSSLSettingsWithoutTLSPort: as in Java, ssl.* settings are read only
+// for a TLS port; without one, even unusable ones leave the plaintext
+// server running (with a warning).
+func TestSSLSettingsWithoutTLSPort(t *testing.T) {
+	srv := startTLS(t, freePort(t), map[string]string{"ssl.crl": "true", "ssl.keyStore.location": "/nonexistent.p12"})
+	assert.Nil(t, srv.SecureAddr())
+	c, err := client.Dial(testCtx(t), srv.Addr().String())
+	require.NoError(t, err)
+	c.Close()
+}
+
 func TestTLSBesidePlaintext(t *testing.T) {
 	p := newTLSPKI(t)
 	srv := startTLS(t, freePort(t), p.serverProps(freePort(t)))

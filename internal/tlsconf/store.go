@@ -315,8 +315,13 @@ func loadJKS(data []byte, password string) (keystore.KeyStore, error) {
 // by the others as the store lists them.
 func leafFirst(key crypto.PrivateKey, certs []*x509.Certificate) ([]*x509.Certificate, error) {
 	signer, ok := key.(crypto.Signer)
+	switch key.(type) {
+	case *rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey:
+	default:
+		ok = false
+	}
 	if !ok {
-		return nil, fmt.Errorf("unsupported private key type %T", key)
+		return nil, fmt.Errorf("unsupported private key type %T (TLS here takes RSA, ECDSA and Ed25519 keys)", key)
 	}
 	for i, c := range certs {
 		if samePublicKey(signer.Public(), c.PublicKey) {

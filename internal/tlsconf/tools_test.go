@@ -25,18 +25,26 @@ func TestStoresMadeByKeytool(t *testing.T) {
 	if _, err := exec.LookPath("keytool"); err != nil {
 		t.Skip("keytool is not installed")
 	}
-	dir := t.TempDir()
-	for _, typ := range []struct{ name, ext string }{{"JKS", ".jks"}, {"PKCS12", ".p12"}} {
+	for _, typ := range []struct {
+		name, storeType, ext string
+		keyAlg               []string
+	}{
+		{"JKS", "JKS", ".jks", []string{"-keyalg", "EC", "-groupname", "secp256r1"}},
+		{"PKCS12", "PKCS12", ".p12", []string{"-keyalg", "EC", "-groupname", "secp256r1"}},
+		{"PKCS12 RSA", "PKCS12", ".p12", []string{"-keyalg", "RSA", "-keysize", "2048"}},
+	} {
 		t.Run(typ.name, func(t *testing.T) {
+			dir := t.TempDir()
 			ks := filepath.Join(dir, "server"+typ.ext)
 			ts := filepath.Join(dir, "trust"+typ.ext)
-			crt := filepath.Join(dir, "server-"+typ.name+".crt")
-			run(t, "keytool", "-genkeypair", "-keystore", ks, "-storetype", typ.name, "-storepass", password,
-				"-keypass", password, "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-				"-dname", "CN=alice, OU=clients, O=example", "-ext", "SAN=ip:127.0.0.1", "-validity", "2")
-			run(t, "keytool", "-exportcert", "-keystore", ks, "-storetype", typ.name, "-storepass", password,
+			crt := filepath.Join(dir, "server.crt")
+			args := []string{"-genkeypair", "-keystore", ks, "-storetype", typ.storeType, "-storepass", password,
+				"-keypass", password, "-alias", "server"}
+			run(t, "keytool", append(append(args, typ.keyAlg...),
+				"-dname", "CN=alice, OU=clients, O=example", "-ext", "SAN=ip:127.0.0.1", "-validity", "2")...)
+			run(t, "keytool", "-exportcert", "-keystore", ks, "-storetype", typ.storeType, "-storepass", password,
 				"-alias", "server", "-file", crt)
-			run(t, "keytool", "-importcert", "-noprompt", "-keystore", ts, "-storetype", typ.name,
+			run(t, "keytool", "-importcert", "-noprompt", "-keystore", ts, "-storetype", typ.storeType,
 				"-storepass", password, "-alias", "ca", "-file", crt)
 			stores := map[string]string{
 				"keyStore.location": ks, "keyStore.password": password,
