@@ -356,7 +356,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			break
 		}
 	}
-	props, err := ClientProperties(os.Getenv("CLIENT_JVMFLAGS"), configPath)
+	// zkCli.sh passes $CLIENT_JVMFLAGS $JVMFLAGS to Java: the later wins.
+	props, err := ClientProperties(os.Getenv("CLIENT_JVMFLAGS")+" "+os.Getenv("JVMFLAGS"), configPath)
 	if err == nil {
 		opts.Properties = props
 		opts.TLS, err = ClientTLS(props)

@@ -37,10 +37,10 @@
 //
 // # Hostname verification
 //
-// As ZKTrustManager: a dialer (ClientConfig) verifies the server's
-// certificate against the host it dials (tls.Config.ServerName, which the
-// caller sets: an IP address must be an IP subject alternative name, a
-// name a DNS one; a certificate with neither is matched on its CN). On the
+// As ZKTrustManager: a dialer (ClientConfig, through Handshake or
+// ForHost) verifies the server's certificate against the host it dials
+// (an IP address must be an IP subject alternative name, a name a DNS
+// one; a certificate with neither is matched on its CN). On the
 // quorum prefix a listener (ServerConfig) also verifies a client's
 // certificate against the address it connects from, then, with
 // allowReverseDnsLookup, against that address's names. On the client
@@ -65,8 +65,9 @@
 //     list all three TLS 1.3 suites or none (none turns TLS 1.3 off).
 //   - ZooKeeper's default suite list includes two CBC-SHA384 suites Go
 //     does not implement; the default here is the list without them.
-//   - The dialer verifies against the name it was given; Java, when given
-//     a name, also accepts the certificate of the address it resolved to.
+//   - Handshake, given a host name, accepts a certificate for that name
+//     or for the address connected to, as Java; a config passed through
+//     ForHost alone checks just the host given.
 //   - zookeeper.fips-mode has no effect.
 //
 // X509ID gives the id the x509 authentication scheme derives from a

@@ -1,6 +1,7 @@
 package tlsconf_test
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509/pkix"
 	"errors"
@@ -518,4 +519,50 @@ func peerSerial(t *testing.T, srv, client *tls.Config) string {
 	require.NoError(t, err)
 	defer cc.Close()
 	return cc.ConnectionState().PeerCertificates[0].SerialNumber.String()
+}
+
+// TestHandshakeByNameAcceptsAddress: dialling "localhost", a server
+// certificate naming only 127.0.0.1 is accepted (Java's ZKTrustManager
+// tries the address first, then the name), and one naming neither is not.
+func TestHandshakeByNameAcceptsAddress(t *testing.T) {
+	p := newPKI(t)
+	ipOnly, err := p.ca.Issue(tlstest.Options{Subject: pkix.Name{CommonName: "ip only"}, Hosts: []string{"127.0.0.1"}})
+	require.NoError(t, err)
+	elsewhere, err := p.ca.Issue(tlstest.Options{Subject: pkix.Name{CommonName: "elsewhere"}, Hosts: []string{"10.1.1.1", "zk.example.com"}})
+	require.NoError(t, err)
+	_, trust := p.stores(t, p.client, "client", tlsconf.TypePEM)
+	client, err := settings(t, tlsconf.ClientPrefix, map[string]string{"trustStore.location": trust}).ClientConfig()
+	require.NoError(t, err)
+	for _, c := range []struct {
+		cert *tlstest.Cert
+		ok   bool
+	}{{ipOnly, true}, {elsewhere, false}} {
+		key, _ := p.stores(t, c.cert, "srv", tlsconf.TypePEM)
+		srv, err := settings(t, tlsconf.ClientPrefix, map[string]string{"keyStore.location": key, "clientAuth": "none"}).ServerConfig()
+		require.NoError(t, err)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		go func() {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			sc := tls.Server(nc, srv)
+			sc.Handshake()
+			sc.Close()
+		}()
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		nc, err := net.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		tc, err := tlsconf.Handshake(ctx, nc, client, net.JoinHostPort("localhost", port))
+		cancel()
+		ln.Close()
+		if c.ok {
+			require.NoError(t, err)
+			tc.Close()
+		} else {
+			assert.Error(t, err)
+		}
+	}
 }
