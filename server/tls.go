@@ -26,6 +26,9 @@ var knownCnxnFactories = map[string]bool{
 	"org.apache.zookeeper.server.NettyServerCnxnFactory": true,
 }
 
+// x509ProviderClass is Java's x509 provider, as authProvider.N names it.
+const x509ProviderClass = "org.apache.zookeeper.server.auth.X509AuthenticationProvider"
+
 // tlsHandshakeTimeout bounds a TLS handshake on the client port, as
 // Netty's SslHandler does (10 s by default); a slower client is dropped.
 const tlsHandshakeTimeout = 10 * time.Second
@@ -84,7 +87,7 @@ func parseClientTLS(c Config) (*clientTLS, error) {
 	ct.x509.SuperUser, _ = c.Property("zookeeper.X509AuthenticationProvider.superUser")
 	for k, v := range c.Properties {
 		name := strings.TrimPrefix(k, "zookeeper.")
-		if strings.HasPrefix(name, "authProvider.") && strings.TrimSpace(v) == "org.apache.zookeeper.server.auth.X509AuthenticationProvider" {
+		if strings.HasPrefix(name, "authProvider.") && strings.TrimSpace(v) == x509ProviderClass {
 			ct.x509.Enabled = true
 		}
 	}
@@ -114,6 +117,12 @@ func parseClientTLS(c Config) (*clientTLS, error) {
 	if f, _ := c.Property("zookeeper.serverCnxnFactory"); f != "org.apache.zookeeper.server.NettyServerCnxnFactory" {
 		c.Logger.Info("serving TLS on the client port; Java ZooKeeper would need serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory for this configuration",
 			"serverCnxnFactory", f)
+	}
+	if v, ok := c.Property("zookeeper.authProvider.x509"); ok && strings.TrimSpace(v) != x509ProviderClass {
+		// configureSSLAuth keeps an authProvider.x509 already set: Java
+		// would authenticate certificates with that class.
+		return nil, &ConfigError{Key: "authProvider.x509", Value: v,
+			Err: errors.New("a custom x509 authentication provider cannot be loaded by zkit")}
 	}
 	ct.x509.Enabled = true
 	ct.clientAuth = settings.ClientAuth != tlsconf.ClientAuthNone

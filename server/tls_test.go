@@ -186,6 +186,7 @@ func TestTLSSettingsRefused(t *testing.T) {
 		{"factory", with(map[string]string{"serverCnxnFactory": "com.example.Factory"}), []string{"serverCnxnFactory"}},
 		{"secure address without port", with(nil, "secureClientPort"), []string{"secureClientPortAddress"}},
 		{"bad port", with(map[string]string{"secureClientPort": "70000"}), []string{"secureClientPort"}},
+		{"custom x509 provider", with(map[string]string{"authProvider.x509": "com.example.MyX509Provider"}), []string{"authProvider.x509"}},
 		{"unification without key store", map[string]string{"client.portUnification": "true"}, []string{"keyStore.location"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
