@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/zkit-go/zkit/internal/client"
 	"github.com/zkit-go/zkit/internal/proto"
@@ -426,4 +427,40 @@ func TestX509AddAuth(t *testing.T) {
 	require.NoError(t, err)
 	defer plain.Close()
 	assert.ErrorIs(t, plain.AddAuth(ctx, "x509", []byte(aliceID)), proto.ErrAuthFailed)
+}
+
+// TestTLSCloseJoinsHandshakes: Close returns with no goroutine left behind,
+// even with handshakes and first-byte waits in progress.
+func TestTLSCloseJoinsHandshakes(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	p := newTLSPKI(t)
+	props := p.serverProps(freePort(t))
+	props["client.portUnification"] = "true"
+	s, err := server.New(tlsServerConfig(t, freePort(t), props))
+	require.NoError(t, err)
+	require.NoError(t, s.Start())
+	<-s.Ready()
+	var silent []net.Conn
+	for _, addr := range []string{s.Addr().String(), s.SecureAddr().String()} {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		silent = append(silent, c)
+	}
+	// A half-sent ClientHello on the secure port.
+	_, err = silent[1].Write([]byte{0x16, 0x03, 0x01, 0x00, 0x50})
+	require.NoError(t, err)
+	c, err := dialTLS(t, s.SecureAddr().String(), p.clientTLS(t, p.aliceKS))
+	require.NoError(t, err)
+	c.Close()
+	done := make(chan error, 1)
+	go func() { done <- s.Close() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(zktesting.Scale(5 * time.Second)):
+		t.Fatal("Close waited for the handshake deadline")
+	}
+	for _, c := range silent {
+		c.Close()
+	}
 }
