@@ -55,6 +55,26 @@
 // No clientPort means no client listener, as in ZooKeeper; see
 // Config.ClientPort for how an embedder asks for an ephemeral port.
 //
+// TLS on the client port (tls.go): secureClientPort and
+// secureClientPortAddress add a TLS listener beside the plaintext
+// clientPort (without clientPort only the TLS one listens);
+// client.portUnification=true makes clientPort take TLS too (the first
+// byte tells). The ssl.* keys (also as zookeeper.ssl.* properties) name
+// the key and trust stores and the TLS options as Java's X509Util reads
+// them; package internal/tlsconf lists them and the differences.
+// zookeeper.client.certReload=true re-reads changed store files.
+// serverCnxnFactory may name NIOServerCnxnFactory or
+// NettyServerCnxnFactory; TLS is served with either (Java needs Netty).
+// A TLS port registers the x509 scheme, as Java does: a client
+// certificate (ssl.clientAuth need, the default, or want) authenticates
+// as x509:<its RFC 2253 subject>, and
+// X509AuthenticationProvider.superUser names a subject that is also
+// super. Every handshake runs off the accept loop under a 10 s deadline.
+// A TLS setting that cannot be honoured (a store that is missing, of the
+// wrong password or type, expired or without a key; crl or ocsp; a cipher
+// suite Go lacks; another ssl.authProvider) fails New with the key or
+// file named; zkit never falls back to plaintext.
+//
 // Durability: as ZooKeeper, the server logs every transaction to
 // dataLogDir/version-2/log.<zxid> (fsync'd unless forceSync=no) before it
 // answers, and writes fuzzy snapshots to dataDir/version-2/snapshot.<zxid>

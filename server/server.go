@@ -46,6 +46,8 @@ type Server struct {
 	engine *engine.Engine // standalone
 	peer   *quorum.Peer   // ensemble member
 
+	clientTLS *clientTLS // the client port's TLS setup (tls.go)
+
 	mu        sync.Mutex // guards started, addr and ops
 	started   bool
 	addr      net.Addr
@@ -64,7 +66,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, oc, ensemble := v.cfg, v.ops, v.ensemble
+	c, oc, ensemble, ct := v.cfg, v.ops, v.ensemble, v.clientTLS
 	for _, n := range v.notes {
 		n.log(c.Logger)
 	}
@@ -119,7 +121,8 @@ func New(cfg Config) (*Server, error) {
 			DataLogDir: c.DataLogDir,
 		},
 	}
-	s := &Server{cfg: c, db: db, ready: make(chan struct{}), done: make(chan struct{}), opsCfg: oc}
+	ec.X509, ec.Info.SecureClientPort = ct.x509, ct.securePort
+	s := &Server{cfg: c, db: db, ready: make(chan struct{}), done: make(chan struct{}), opsCfg: oc, clientTLS: ct}
 	if ensemble {
 		members := make([]quorum.Member, len(c.Servers))
 		for i, qs := range c.Servers {
@@ -207,7 +210,7 @@ func (s *Server) Start() error {
 	if s.started {
 		return ErrStarted
 	}
-	ln, err := s.clientListener()
+	ln, err := s.listenClients()
 	if err != nil {
 		return err
 	}

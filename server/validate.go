@@ -124,6 +124,7 @@ type validated struct {
 	// Settings read from Properties.
 	preAllocKB, snapSizeKB int
 	sessionless            time.Duration
+	clientTLS              *clientTLS // secureClientPort, ssl.*, x509
 }
 
 func validate(cfg Config) (validated, error) {
@@ -139,6 +140,11 @@ func validate(cfg Config) (validated, error) {
 		return v, err
 	}
 	if v.ops, err = parseOpsConfig(c.Properties); err != nil {
+		return v, err
+	}
+	// Loads the key and trust stores, so a missing file, a wrong password
+	// or an expired certificate fails here too (zkit server -check).
+	if v.clientTLS, err = parseClientTLS(c); err != nil {
 		return v, err
 	}
 	// QuorumPeerConfig.isDistributed: two voters or more, or any server

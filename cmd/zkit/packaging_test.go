@@ -103,7 +103,7 @@ func TestDockerfile(t *testing.T) {
 
 	require.NotEmpty(t, health, "HEALTHCHECK")
 	assert.Equal(t, "status", health[0])
-	_, _, err = statusTarget(health[1], &bytes.Buffer{})
+	_, _, _, err = statusTarget(health[1], &bytes.Buffer{}, &bytes.Buffer{})
 	assert.NoError(t, err, "HEALTHCHECK target")
 
 	assert.Contains(t, volumes, envDefaults["ZOO_DATA_DIR"])
