@@ -118,6 +118,10 @@ func tlsServerConfig(t *testing.T, clientPort int, props map[string]string) serv
 	cfg.DataDir = t.TempDir()
 	cfg.ClientPort = clientPort
 	cfg.ClientPortAddress = "127.0.0.1"
+	if clientPort == 0 {
+		// No clientPort (Config.ClientPort): only the TLS listener.
+		cfg.ClientPortAddress = ""
+	}
 	cfg.MaxClientCnxns = 0
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	if os.Getenv("ZKIT_TEST_LOG") != "" {
