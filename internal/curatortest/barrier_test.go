@@ -13,6 +13,7 @@ import (
 // Curator's DistributedBarrier and barrier.Barrier: either side raises
 // it, the other waits for its removal.
 func TestBarrierInterop(t *testing.T) {
+	t.Parallel()
 	_, d, _, c := setup(t)
 	const path = "/interop/barrier"
 	d.Do(t, "barrier", "jb", "c", path)
@@ -42,6 +43,7 @@ func TestBarrierInterop(t *testing.T) {
 // together, also when a waiting Go member's session expires (it enters
 // again on its new session).
 func TestDoubleBarrierInterop(t *testing.T) {
+	t.Parallel()
 	env, d, _, c := setup(t)
 	const path = "/interop/double"
 	d.Client(t, "c2", javaSession)

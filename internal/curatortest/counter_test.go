@@ -16,6 +16,7 @@ import (
 // each seeing the other's changes through its watch, and compare-and-set
 // fails on either side after the other wrote.
 func TestSharedCountInterop(t *testing.T) {
+	t.Parallel()
 	env, d, javaSID, c := setup(t)
 	const path = "/interop/shared"
 	d.Do(t, "sharedcount", "jc", "c", path, 7)
@@ -58,6 +59,7 @@ func TestSharedCountInterop(t *testing.T) {
 // Curator's DistributedAtomicLong and counter.AtomicLong share one 8-byte
 // value; concurrent additions from both sides lose none.
 func TestAtomicLongInterop(t *testing.T) {
+	t.Parallel()
 	_, d, _, c := setup(t)
 	const path = "/interop/long"
 	g := counter.NewAtomicLong(c, path)

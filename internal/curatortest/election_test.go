@@ -13,6 +13,7 @@ import (
 // Curator's LeaderLatch and election.Latch on one path agree on a single
 // leader, hand over on close, and on session expiry of either side.
 func TestLatchInterop(t *testing.T) {
+	t.Parallel()
 	env, d, javaSID, c := setup(t)
 	const path = "/interop/latch"
 	d.Do(t, "latch", "j1", "c", path, "java-1")
@@ -70,6 +71,7 @@ func TestLatchInterop(t *testing.T) {
 // leader function at a time, and leadership passes when the leader gives
 // it up or loses its session.
 func TestSelectorInterop(t *testing.T) {
+	t.Parallel()
 	env, d, javaSID, c := setup(t)
 	const path = "/interop/selector"
 	d.Do(t, "selector", "js", "c", path, "java")

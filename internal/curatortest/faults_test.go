@@ -18,6 +18,7 @@ import (
 // leader's session lives; reconnected in time, the leader leads again.
 // Never do both lead at once.
 func TestLatchInteropConnectionLoss(t *testing.T) {
+	t.Parallel()
 	env := rt.StartServer(t)
 	javaProxy := rt.StartProxy(t, env.Srv.Addr())
 	d := curatortest.Start(t, javaProxy.Addr())
@@ -72,6 +73,7 @@ func TestLatchInteropConnectionLoss(t *testing.T) {
 // A server restart (sessions survive it) does not move a lock between a
 // Curator holder and a Go waiter, or the reverse.
 func TestMutexInteropServerRestart(t *testing.T) {
+	t.Parallel()
 	env, d, _, c := setup(t)
 	d.Client(t, "c8", rt.Scale(8*time.Second)) // rides out the restart
 	const path = "/interop/mutex-restart"

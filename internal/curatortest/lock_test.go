@@ -14,6 +14,7 @@ import (
 // other in both directions, and a holder whose session ends (expired on
 // either side, or a killed JVM) lets the other side's waiter in.
 func TestMutexInterop(t *testing.T) {
+	t.Parallel()
 	env, d, javaSID, c := setup(t)
 	const path = "/interop/mutex"
 	d.Do(t, "mutex", "m", "c", path)
@@ -63,6 +64,7 @@ func TestMutexInterop(t *testing.T) {
 // A Go holder cut off from the server for less than its session timeout
 // keeps the lock: the Curator waiter does not get in until Go unlocks.
 func TestMutexInteropConnectionLoss(t *testing.T) {
+	t.Parallel()
 	env, d, _, c := setup(t)
 	const path = "/interop/mutex-cut"
 	d.Do(t, "mutex", "m", "c", path)
@@ -88,6 +90,7 @@ func TestMutexInteropConnectionLoss(t *testing.T) {
 // languages, a writer on either side excludes readers and writers on the
 // other.
 func TestRWMutexInterop(t *testing.T) {
+	t.Parallel()
 	env, d, javaSID, c := setup(t)
 	const path = "/interop/rw"
 	d.Do(t, "rwlock", "rw", "c", path)
@@ -126,6 +129,7 @@ func TestRWMutexInterop(t *testing.T) {
 
 // InterProcessSemaphoreV2 and lock.Semaphore count each other's leases.
 func TestSemaphoreInterop(t *testing.T) {
+	t.Parallel()
 	env, d, _, c := setup(t)
 	const path = "/interop/sem"
 	d.Do(t, "semaphore", "s", "c", path, 3)

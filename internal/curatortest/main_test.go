@@ -14,7 +14,7 @@ func TestMain(m *testing.M) { curatortest.Main(m) }
 
 // javaSession is the Curator clients' session timeout: short, so that a
 // killed JVM's session ends promptly on the server (tick 100ms).
-var javaSession = rt.Scale(2 * time.Second)
+var javaSession = rt.Scale(3 * time.Second)
 
 // setup starts a zkit server (behind a proxy for the Go client), a Curator
 // JVM with one client "c" connected straight to the server, and a Go

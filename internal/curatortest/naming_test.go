@@ -43,6 +43,7 @@ const detailsClass = "zkit.interop.Details"
 // side lists the other's instances, also after either side's session
 // expired and its instances were registered again.
 func TestDiscoveryInterop(t *testing.T) {
+	t.Parallel()
 	env, d, javaSID, c := setup(t)
 	const base = "/interop/services"
 	d.Do(t, "discovery", "du", "c", base, "untyped")
@@ -119,6 +120,7 @@ func TestDiscoveryInterop(t *testing.T) {
 // PayloadClass names Details, and Go reads Curator's class and fields.
 // Without the class, Curator cannot list the service at all.
 func TestTypedDiscoveryInterop(t *testing.T) {
+	t.Parallel()
 	_, d, _, c := setup(t)
 	const base = "/interop/typed"
 	d.Do(t, "discovery", "dt", "c", base, "typed")

@@ -18,6 +18,7 @@ import (
 // Curator's DistributedQueue<String> and queue.Typed[string] share items
 // in both directions, putMulti batches included, in FIFO order.
 func TestQueueInterop(t *testing.T) {
+	t.Parallel()
 	_, d, _, c := setup(t)
 	const path = "/interop/queue"
 
@@ -59,6 +60,7 @@ func TestQueueInterop(t *testing.T) {
 // expires while it holds an item's lock loses the item to Curator (which
 // retries a locked item when the queue next changes, as Curator does).
 func TestLockSafeQueueInterop(t *testing.T) {
+	t.Parallel()
 	env, d, _, c := setup(t)
 	const path, locks = "/interop/safe-queue", "/interop/safe-queue-locks"
 	d.Do(t, "queue", "jp", "c", path, locks, "produce")
