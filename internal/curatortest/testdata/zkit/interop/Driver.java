@@ -11,7 +11,9 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -22,6 +24,9 @@ import org.apache.curator.framework.recipes.atomic.AtomicValue;
 import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
 import org.apache.curator.framework.recipes.barriers.DistributedBarrier;
 import org.apache.curator.framework.recipes.barriers.DistributedDoubleBarrier;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.TreeCache;
+import org.apache.curator.framework.recipes.cache.TreeCacheEvent;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.curator.framework.recipes.leader.LeaderSelector;
@@ -116,6 +121,7 @@ public class Driver {
         case "close": {
             Object o = objects.remove(obj);
             if (o instanceof Closeable) ((Closeable) o).close();
+            else if (o instanceof AutoCloseable) ((AutoCloseable) o).close();
             return "closed";
         }
         case "mutex":
@@ -305,6 +311,33 @@ public class Driver {
             return "removed";
         case "waitbarrier":
             return Boolean.toString(((DistributedBarrier) get(obj)).waitOnBarrier(Long.parseLong(a[3]), TimeUnit.MILLISECONDS));
+        case "create":
+            client(obj).create().creatingParentsIfNeeded().forPath(a[3], a[4].getBytes(StandardCharsets.UTF_8));
+            return "created";
+        case "setdata":
+            client(obj).setData().forPath(a[3], a[4].getBytes(StandardCharsets.UTF_8));
+            return "set";
+        case "delete":
+            client(obj).delete().deletingChildrenIfNeeded().forPath(a[3]);
+            return "deleted";
+        case "treecache": {
+            TreeCache tc = TreeCache.newBuilder(client(a[3]), a[4]).build();
+            CountDownLatch init = new CountDownLatch(1);
+            tc.getListenable().addListener((cl, ev) -> {
+                if (ev.getType() == TreeCacheEvent.Type.INITIALIZED) init.countDown();
+            });
+            tc.start();
+            if (!init.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("tree cache not initialized");
+            objects.put(obj, tc);
+            objects.put(obj + "#root", a[4]);
+            return obj;
+        }
+        case "snapshot": {
+            TreeCache tc = get(obj);
+            Map<String, String> out = new TreeMap<>();
+            snapshot(tc, (String) get(obj + "#root"), out);
+            return JSON.writeValueAsString(out);
+        }
         case "dbarrier":
             objects.put(obj, new DistributedDoubleBarrier(client(a[3]), a[4], Integer.parseInt(a[5])));
             return obj;
@@ -315,6 +348,15 @@ public class Driver {
         default:
             throw new IllegalArgumentException("unknown verb " + a[1]);
         }
+    }
+
+    static void snapshot(TreeCache tc, String path, Map<String, String> out) {
+        ChildData d = tc.getCurrentData(path);
+        if (d == null) return;
+        out.put(path, d.getData() == null ? "" : new String(d.getData(), StandardCharsets.UTF_8));
+        Map<String, ChildData> kids = tc.getCurrentChildren(path);
+        if (kids == null) return;
+        for (String k : kids.keySet()) snapshot(tc, path.equals("/") ? "/" + k : path + "/" + k, out);
     }
 
     static <T> ServiceDiscovery<T> discovery(CuratorFramework c, String base, Class<T> cls) {
