@@ -23,11 +23,23 @@
 //
 // # Sharing a queue with Curator: Typed
 //
-// Typed[T] is Curator's DistributedQueue<T> on the wire. Its nodes are
-// named exactly as Curator's, <path>/queue-<seq> (no protection prefix:
-// Curator's consumers skip any child whose name does not start with
-// "queue-"), and hold Curator's multi-item format (its ItemSerializer),
-// each item the bytes of a Serializer[T] (Curator's QueueSerializer<T>):
+// Typed[T], TypedPriority[T], TypedDelay[T] and TypedID[T] are Curator's
+// DistributedQueue<T>, DistributedPriorityQueue<T>, DistributedDelayQueue<T>
+// and DistributedIdQueue<T> on the wire. Their nodes are named exactly as
+// Curator's, without the protection prefix (Curator's consumers skip any
+// child whose name does not start with "queue-"):
+//
+//	<path>/queue-<seq>                           Typed
+//	<path>/queue-<1|0><%08X prio><seq>            TypedPriority
+//	<path>/queue-|<%08X due ms>|<seq>             TypedDelay
+//	<path>/queue-|<id>|<seq>                      TypedID
+//	<path>_locks/<item>                          Consume's item lock (default)
+//	<path>_claims/<item>-<uuid>                  claim record (default)
+//
+// Locks and claims default to nodes beside the queue node, so that only
+// items are under it (Curator logs any other child). Each node holds
+// Curator's multi-item format (its ItemSerializer), each item the bytes of
+// a Serializer[T] (Curator's QueueSerializer<T>):
 //
 //	offset  size  field
 //	0       4     version 0x00010001, big-endian

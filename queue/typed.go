@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkit-go/zkit/recipes"
@@ -26,27 +27,112 @@ import (
 // their guarantees are Queue's. Do not mix Typed and Queue on one path: a
 // Typed consumer removes and reports (ErrBadItem) items that are not in
 // Curator's format, as Curator drops corrupted items.
-type Typed[T any] struct {
+type Typed[T any] struct{ typedCore[T] }
+
+// typedCore is what the typed queues share: Curator's names and format
+// over a core of the matching kind.
+type typedCore[T any] struct {
 	q   *core
 	ser Serializer[T]
 }
 
-// NewTyped returns a typed queue whose items are children of path. For
-// Curator's lock-safe consumers (QueueBuilder.lockPath) pass WithLockPath
-// with the same lock path, so that Consume and Curator lock each item
-// through the same node.
+// NewTyped returns a typed queue whose items are children of path.
+// Consume's item locks default to <path>_locks and claim records to
+// <path>_claims, beside the queue node, so that Curator consumers see only
+// items under it. For Curator's lock-safe consumers (QueueBuilder.lockPath)
+// pass WithLockPath with their lock path, so that Consume and Curator lock
+// each item through the same node.
 func NewTyped[T any](c *recipes.Client, path string, ser Serializer[T], opts ...Option) *Typed[T] {
-	return &Typed[T]{q: newCore(c, path, kind{}, opts), ser: ser}
+	return &Typed[T]{typedCore[T]{q: newCore(c, path, kind{}, typedOptions(path, opts)), ser: ser}}
 }
 
 // Put adds v at the tail of the queue and returns its node name.
 func (t *Typed[T]) Put(ctx context.Context, v T) (string, error) {
-	return t.PutMulti(ctx, v)
+	return t.put(ctx, "", v)
 }
 
 // PutMulti adds vs as one node (Curator's putMulti): consumers take them
 // together, in order. It returns the node name.
 func (t *Typed[T]) PutMulti(ctx context.Context, vs ...T) (string, error) {
+	return t.put(ctx, "", vs...)
+}
+
+// TypedPriority is a priority queue of values of type T in the format of
+// Curator's DistributedPriorityQueue<T> (see Typed and PriorityQueue):
+// lower priorities first, then in the order put.
+type TypedPriority[T any] struct{ typedCore[T] }
+
+// NewTypedPriority returns a typed priority queue whose items are children
+// of path.
+func NewTypedPriority[T any](c *recipes.Client, path string, ser Serializer[T], opts ...Option) *TypedPriority[T] {
+	return &TypedPriority[T]{typedCore[T]{q: newCore(c, path, priorityKind, typedOptions(path, opts)), ser: ser}}
+}
+
+// Put adds v with priority and returns its node name.
+func (t *TypedPriority[T]) Put(ctx context.Context, v T, priority int32) (string, error) {
+	return t.put(ctx, priorityString(priority), v)
+}
+
+// PutMulti adds vs as one node with priority (Curator's putMulti).
+func (t *TypedPriority[T]) PutMulti(ctx context.Context, priority int32, vs ...T) (string, error) {
+	return t.put(ctx, priorityString(priority), vs...)
+}
+
+// TypedDelay is a delay queue of values of type T in the format of
+// Curator's DistributedDelayQueue<T> (see Typed and DelayQueue): each node
+// is held until its due time, then handed out earliest due first.
+type TypedDelay[T any] struct{ typedCore[T] }
+
+// NewTypedDelay returns a typed delay queue whose items are children of
+// path.
+func NewTypedDelay[T any](c *recipes.Client, path string, ser Serializer[T], opts ...Option) *TypedDelay[T] {
+	return &TypedDelay[T]{typedCore[T]{q: newCore(c, path, delayKind, typedOptions(path, opts)), ser: ser}}
+}
+
+// Put adds v, available from due, and returns its node name.
+func (t *TypedDelay[T]) Put(ctx context.Context, v T, due time.Time) (string, error) {
+	return t.put(ctx, delayString(due), v)
+}
+
+// PutMulti adds vs as one node available from due (Curator's putMulti).
+func (t *TypedDelay[T]) PutMulti(ctx context.Context, due time.Time, vs ...T) (string, error) {
+	return t.put(ctx, delayString(due), vs...)
+}
+
+// TypedID is a FIFO queue of values of type T with ids in the format of
+// Curator's DistributedIdQueue<T> (see Typed and IDQueue).
+type TypedID[T any] struct{ typedCore[T] }
+
+// NewTypedID returns a typed id queue whose items are children of path.
+func NewTypedID[T any](c *recipes.Client, path string, ser Serializer[T], opts ...Option) *TypedID[T] {
+	return &TypedID[T]{typedCore[T]{q: newCore(c, path, idKind, typedOptions(path, opts)), ser: ser}}
+}
+
+// Put adds v with id at the tail of the queue ('/' and '|' in id become
+// '_', as Curator does) and returns its node name.
+func (t *TypedID[T]) Put(ctx context.Context, v T, id string) (string, error) {
+	if id == "" {
+		return "", ErrBadID
+	}
+	return t.put(ctx, "|"+fixID(id)+"|", v)
+}
+
+// Remove deletes every node with id not yet taken and returns how many
+// (see IDQueue.Remove).
+func (t *TypedID[T]) Remove(ctx context.Context, id string) (int, error) {
+	return t.q.removeID(ctx, id)
+}
+
+// typedOptions puts Consume's locks and the claim records beside the
+// queue node rather than under it (<path>_locks, <path>_claims), unless
+// opts say otherwise: Curator's consumers log every child of the queue
+// node that is not an item, and its id queue logs them as errors.
+func typedOptions(path string, opts []Option) []Option {
+	return append([]Option{WithLockPath(path + "_locks"), WithClaimPath(path + "_claims")}, opts...)
+}
+
+// put creates one node named itemPrefix+mid+sequence holding vs.
+func (t *typedCore[T]) put(ctx context.Context, mid string, vs ...T) (string, error) {
 	items := make([][]byte, len(vs))
 	for i, v := range vs {
 		b, err := t.ser.Marshal(v)
@@ -61,7 +147,7 @@ func (t *Typed[T]) PutMulti(ctx context.Context, vs ...T) (string, error) {
 	}
 	defer end()
 	data := EncodeItems(items)
-	p := recipes.JoinPath(t.q.path, itemPrefix)
+	p := recipes.JoinPath(t.q.path, itemPrefix+mid)
 	for attempt := 0; ; attempt++ {
 		created, err := t.q.c.Create(ctx, p, data, zk.FlagSequence, nil)
 		if errors.Is(err, zk.ErrNoNode) && attempt == 0 {
@@ -79,7 +165,7 @@ func (t *Typed[T]) PutMulti(ctx context.Context, vs ...T) (string, error) {
 }
 
 // decode reads a node's items.
-func (t *Typed[T]) decode(name string, data []byte) ([]T, error) {
+func (t *typedCore[T]) decode(name string, data []byte) ([]T, error) {
 	raw, err := DecodeItems(data)
 	if err != nil {
 		return nil, fmt.Errorf("queue: item %s: %w", name, err)
@@ -98,7 +184,7 @@ func (t *Typed[T]) decode(name string, data []byte) ([]T, error) {
 // Take removes the first node and returns its items, blocking until there
 // is one (see Queue.Take). A node that does not decode is removed all the
 // same and reported with an error wrapping ErrBadItem.
-func (t *Typed[T]) Take(ctx context.Context) ([]T, error) {
+func (t *typedCore[T]) Take(ctx context.Context) ([]T, error) {
 	it, err := t.q.Take(ctx)
 	if err != nil {
 		return nil, err
@@ -110,7 +196,7 @@ func (t *Typed[T]) Take(ctx context.Context) ([]T, error) {
 // only when fn returns nil (see Queue.Consume). A node that does not
 // decode is removed without calling fn, and Consume returns an error
 // wrapping ErrBadItem.
-func (t *Typed[T]) Consume(ctx context.Context, fn func(ctx context.Context, items []T) error) error {
+func (t *typedCore[T]) Consume(ctx context.Context, fn func(ctx context.Context, items []T) error) error {
 	var bad error
 	err := t.q.Consume(ctx, func(ctx context.Context, it Item) error {
 		vs, err := t.decode(it.Name, it.Data)
@@ -128,8 +214,8 @@ func (t *Typed[T]) Consume(ctx context.Context, fn func(ctx context.Context, ite
 
 // Len returns the number of nodes in the queue (a putMulti node counts
 // once).
-func (t *Typed[T]) Len(ctx context.Context) (int, error) { return t.q.Len(ctx) }
+func (t *typedCore[T]) Len(ctx context.Context) (int, error) { return t.q.Len(ctx) }
 
 // Close makes blocked and later calls return ErrClosed and waits for calls
 // in progress (see Queue.Close).
-func (t *Typed[T]) Close() error { return t.q.Close() }
+func (t *typedCore[T]) Close() error { return t.q.Close() }

@@ -125,3 +125,62 @@ func TestTypedQueue(t *testing.T) {
 	_, err = q.Put(ctx, job{})
 	require.ErrorIs(t, err, ErrClosed)
 }
+
+func TestTypedKinds(t *testing.T) {
+	s := recipestest.StartServer(t)
+	c := recipestest.Connect(t, s.Servers())
+	ctx := recipestest.Ctx(t, 30*time.Second)
+
+	t.Run("priority", func(t *testing.T) {
+		q := NewTypedPriority(c, "/tk/prio", String())
+		defer q.Close()
+		name, err := q.Put(ctx, "low", 9)
+		require.NoError(t, err)
+		assert.Regexp(t, `^queue-100000009\d{10}$`, name)
+		_, err = q.PutMulti(ctx, -1, "neg1", "neg2")
+		require.NoError(t, err)
+		var got []string
+		for range 2 {
+			items, err := q.Take(ctx)
+			require.NoError(t, err)
+			got = append(got, items...)
+		}
+		assert.Equal(t, []string{"neg1", "neg2", "low"}, got)
+	})
+	t.Run("delay", func(t *testing.T) {
+		q := NewTypedDelay(c, "/tk/delay", String())
+		defer q.Close()
+		due := time.Now().Add(300 * time.Millisecond)
+		_, err := q.Put(ctx, "later", due)
+		require.NoError(t, err)
+		_, err = q.PutMulti(ctx, time.Now().Add(-time.Hour), "now")
+		require.NoError(t, err)
+		items, err := q.Take(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"now"}, items)
+		items, err = q.Take(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"later"}, items)
+		assert.False(t, time.Now().Before(due.Truncate(time.Millisecond)))
+	})
+	t.Run("id", func(t *testing.T) {
+		q := NewTypedID(c, "/tk/id", String())
+		defer q.Close()
+		_, err := q.Put(ctx, "", "")
+		require.ErrorIs(t, err, ErrBadID)
+		for _, it := range [][2]string{{"1", "a/b"}, {"2", "c"}, {"3", "a|b"}} {
+			_, err := q.Put(ctx, it[0], it[1])
+			require.NoError(t, err)
+		}
+		n, err := q.Remove(ctx, "a_b")
+		require.NoError(t, err)
+		assert.Equal(t, 2, n)
+		items, err := q.Take(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"2"}, items)
+		// Locks and claims live beside the queue node, not under it.
+		kids, _, err := c.Children(ctx, "/tk/id")
+		require.NoError(t, err)
+		assert.Empty(t, kids)
+	})
+}

@@ -147,3 +147,117 @@ func TestLockSafeQueueInterop(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n)
 }
+
+// queueItems returns the items object's consumer has reported so far, in
+// order, once there are n of them.
+func queueItems(t *testing.T, d *curatortest.Driver, object string, n int) []string {
+	t.Helper()
+	var got []string
+	rt.Eventually(t, 30*time.Second, func() bool {
+		got = got[:0]
+		for _, e := range d.Events() {
+			var item string
+			if _, err := fmt.Sscanf(e, object+" item %s", &item); err == nil {
+				got = append(got, item)
+			}
+		}
+		return len(got) >= n
+	}, "%d items consumed by %s", n, object)
+	return got
+}
+
+// Curator's DistributedPriorityQueue, DistributedDelayQueue and
+// DistributedIdQueue share items with queue.TypedPriority, TypedDelay and
+// TypedID in both directions, in each queue's order.
+func TestQueueKindsInterop(t *testing.T) {
+	t.Parallel()
+	_, d, _, c := setup(t)
+
+	t.Run("priority", func(t *testing.T) {
+		const path = "/interop/prio"
+		d.Do(t, "queue", "pp", "c", path, "-", "produce", "priority")
+		d.Do(t, "start", "pp")
+		for _, it := range []struct {
+			v string
+			p int
+		}{{"p5", 5}, {"pm1", -1}, {"p3", 3}} {
+			d.Do(t, "putprio", "pp", it.v, it.p)
+		}
+		q := queue.NewTypedPriority(c, path, queue.String())
+		t.Cleanup(func() { _ = q.Close() })
+		var got []string
+		for range 3 {
+			items, err := q.Take(ctx(t))
+			require.NoError(t, err)
+			got = append(got, items...)
+		}
+		assert.Equal(t, []string{"pm1", "p3", "p5"}, got)
+
+		_, err := q.Put(ctx(t), "g2", 2)
+		require.NoError(t, err)
+		_, err = q.PutMulti(ctx(t), -7, "gm7a", "gm7b")
+		require.NoError(t, err)
+		_, err = q.Put(ctx(t), "g0", 0)
+		require.NoError(t, err)
+		d.Do(t, "queue", "pc", "c", path, "-", "consume", "priority")
+		d.Do(t, "start", "pc")
+		assert.Equal(t, []string{"gm7a", "gm7b", "g0", "g2"}, queueItems(t, d, "pc", 4))
+	})
+
+	t.Run("delay", func(t *testing.T) {
+		const path = "/interop/delay"
+		d.Do(t, "queue", "dp", "c", path, "-", "produce", "delay")
+		d.Do(t, "start", "dp")
+		due := time.Now().Add(rt.Scale(time.Second))
+		d.Do(t, "putdelay", "dp", "late", due.UnixMilli())
+		d.Do(t, "putdelay", "dp", "early", time.Now().Add(-time.Second).UnixMilli())
+		q := queue.NewTypedDelay(c, path, queue.String())
+		t.Cleanup(func() { _ = q.Close() })
+		items, err := q.Take(ctx(t))
+		require.NoError(t, err)
+		assert.Equal(t, []string{"early"}, items)
+		items, err = q.Take(ctx(t))
+		require.NoError(t, err)
+		assert.Equal(t, []string{"late"}, items)
+		assert.False(t, time.Now().Before(due.Truncate(time.Millisecond)), "a delayed item came out before it was due")
+
+		due = time.Now().Add(rt.Scale(time.Second))
+		_, err = q.Put(ctx(t), "glate", due)
+		require.NoError(t, err)
+		_, err = q.Put(ctx(t), "gearly", time.Now().Add(-time.Second))
+		require.NoError(t, err)
+		d.Do(t, "queue", "dc", "c", path, "-", "consume", "delay")
+		d.Do(t, "start", "dc")
+		assert.Equal(t, []string{"gearly", "glate"}, queueItems(t, d, "dc", 2))
+		assert.False(t, time.Now().Before(due), "Curator consumed a Go item before it was due")
+	})
+
+	t.Run("id", func(t *testing.T) {
+		const path = "/interop/ids"
+		d.Do(t, "queue", "ip", "c", path, "-", "produce", "id")
+		d.Do(t, "start", "ip")
+		d.Do(t, "putid", "ip", "x1", "a")
+		d.Do(t, "putid", "ip", "x2", "b/c") // Curator writes b_c
+		d.Do(t, "putid", "ip", "x3", "a")
+		q := queue.NewTypedID(c, path, queue.String())
+		t.Cleanup(func() { _ = q.Close() })
+		n, err := q.Remove(ctx(t), "a")
+		require.NoError(t, err)
+		assert.Equal(t, 2, n)
+		items, err := q.Take(ctx(t))
+		require.NoError(t, err)
+		assert.Equal(t, []string{"x2"}, items)
+
+		_, err = q.Put(ctx(t), "y1", "c")
+		require.NoError(t, err)
+		_, err = q.Put(ctx(t), "y2", "d|e")
+		require.NoError(t, err)
+		require.Equal(t, "1", d.Do(t, "removeid", "ip", "c"))
+		require.Equal(t, "1", d.Do(t, "removeid", "ip", "d_e"))
+		_, err = q.Put(ctx(t), "y3", "f")
+		require.NoError(t, err)
+		d.Do(t, "queue", "ic", "c", path, "-", "consume", "id")
+		d.Do(t, "start", "ic")
+		assert.Equal(t, []string{"y3"}, queueItems(t, d, "ic", 1))
+	})
+}

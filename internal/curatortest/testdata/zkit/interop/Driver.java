@@ -35,6 +35,9 @@ import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
 import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2;
 import org.apache.curator.framework.recipes.locks.Lease;
+import org.apache.curator.framework.recipes.queue.DistributedDelayQueue;
+import org.apache.curator.framework.recipes.queue.DistributedIdQueue;
+import org.apache.curator.framework.recipes.queue.DistributedPriorityQueue;
 import org.apache.curator.framework.recipes.queue.DistributedQueue;
 import org.apache.curator.framework.recipes.queue.MultiItem;
 import org.apache.curator.framework.recipes.queue.QueueBuilder;
@@ -170,6 +173,9 @@ public class Driver {
             else if (o instanceof LeaderSelector) ((LeaderSelector) o).start();
             else if (o instanceof SharedCount) ((SharedCount) o).start();
             else if (o instanceof DistributedQueue) ((DistributedQueue<?>) o).start();
+            else if (o instanceof DistributedPriorityQueue) ((DistributedPriorityQueue<?>) o).start();
+            else if (o instanceof DistributedDelayQueue) ((DistributedDelayQueue<?>) o).start();
+            else if (o instanceof DistributedIdQueue) ((DistributedIdQueue<?>) o).start();
             else if (o instanceof ServiceDiscovery) ((ServiceDiscovery<?>) o).start();
             else throw new IllegalArgumentException("cannot start " + obj);
             return "started";
@@ -287,12 +293,31 @@ public class Driver {
             };
             QueueBuilder<String> b = QueueBuilder.builder(client(a[3]), consumer, new Utf8(), a[4]);
             if (!a[5].equals("-")) b = b.lockPath(a[5]);
-            objects.put(obj, b.buildQueue());
+            b = b.putInBackground(false); // put returns once the node exists
+            String kind = a.length > 7 ? a[7] : "plain";
+            switch (kind) {
+            case "plain": objects.put(obj, b.buildQueue()); break;
+            case "priority": objects.put(obj, b.buildPriorityQueue(0)); break;
+            case "delay": objects.put(obj, b.buildDelayQueue()); break;
+            case "id": objects.put(obj, b.buildIdQueue()); break;
+            default: throw new IllegalArgumentException("queue kind " + kind);
+            }
             return obj;
         }
         case "put":
             ((DistributedQueue<String>) get(obj)).put(a[3]);
             return "put";
+        case "putprio":
+            ((DistributedPriorityQueue<String>) get(obj)).put(a[3], Integer.parseInt(a[4]));
+            return "put";
+        case "putdelay":
+            ((DistributedDelayQueue<String>) get(obj)).put(a[3], Long.parseLong(a[4]));
+            return "put";
+        case "putid":
+            ((DistributedIdQueue<String>) get(obj)).put(a[3], a[4]);
+            return "put";
+        case "removeid":
+            return Integer.toString(((DistributedIdQueue<String>) get(obj)).remove(a[3]));
         case "putmulti": {
             List<String> items = new ArrayList<>(Arrays.asList(a).subList(3, a.length));
             ((DistributedQueue<String>) get(obj)).putMulti(new MultiItem<String>() {
