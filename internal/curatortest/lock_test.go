@@ -130,7 +130,7 @@ func TestRWMutexInterop(t *testing.T) {
 // InterProcessSemaphoreV2 and lock.Semaphore count each other's leases.
 func TestSemaphoreInterop(t *testing.T) {
 	t.Parallel()
-	env, d, _, c := setup(t)
+	env, d, javaSID, c := setup(t)
 	const path = "/interop/sem"
 	d.Do(t, "semaphore", "s", "c", path, 3)
 	s := lock.NewSemaphore(c, path, 3)
@@ -170,4 +170,14 @@ func TestSemaphoreInterop(t *testing.T) {
 		rt.Receive(t, 30*time.Second, l.Lost(), "Go lease lost with its session")
 		assert.NoError(t, l.Release(ctx(t)))
 	}
+
+	// Curator holds all 3 and its session expires: Go gets 3.
+	go func() {
+		var err error
+		leases, err = s.Acquire(ctx(t), 3)
+		got <- err
+	}()
+	env.ExpireSession(javaSID)
+	require.NoError(t, rt.Receive(t, 30*time.Second, got, "Go leases after Curator's session expired"))
+	require.NoError(t, s.Release(ctx(t), leases...))
 }
