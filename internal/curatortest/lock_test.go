@@ -117,6 +117,7 @@ func TestRWMutexInterop(t *testing.T) {
 	d.Do(t, "release", "rw.r")
 
 	// A Curator writer excludes Go readers; its session expiring lets them in.
+	d.Client(t, "c2", javaSession)
 	require.Equal(t, "true", d.Do(t, "acquire", "rw.w", 10000))
 	ok, err = rw.Reader().TryLock(ctx(t))
 	require.NoError(t, err)
@@ -125,6 +126,32 @@ func TestRWMutexInterop(t *testing.T) {
 	env.ExpireSession(javaSID)
 	require.NoError(t, rt.Receive(t, 30*time.Second, got, "Go reader after the Curator writer's session expired"))
 	require.NoError(t, rw.Reader().Unlock(ctx(t)))
+
+	// Downgrade: Go takes the read lock under its write lock and then
+	// releases the write lock. Its read node keeps its writer's place: a
+	// Curator reader queued before a Curator writer gets in beside it, the
+	// writer waits for both readers.
+	d.Do(t, "rwlock", "rw2", "c2", path)
+	d.Do(t, "rwlock", "rw3", "c2", path)
+	require.NoError(t, rw.Writer().Lock(ctx(t)))
+	queued := func(n int) func() bool {
+		return func() bool {
+			kids, _, err := c.Children(ctx(t), path)
+			return err == nil && len(kids) == n
+		}
+	}
+	rd = d.Go("acquire", "rw3.r", 60000)
+	rt.Eventually(t, 10*time.Second, queued(2), "Curator reader queued")
+	wr := d.Go("acquire", "rw2.w", 60000)
+	rt.Eventually(t, 10*time.Second, queued(3), "Curator writer queued")
+	require.NoError(t, rw.Reader().Lock(ctx(t)))
+	require.NoError(t, rw.Writer().Unlock(ctx(t)))
+	require.Equal(t, "true", rd.Wait(t))
+	notDone(t, wr, "Curator writer while Go holds a downgraded read lock")
+	require.NoError(t, rw.Reader().Unlock(ctx(t)))
+	notDone(t, wr, "Curator writer while a Curator reader holds")
+	d.Do(t, "release", "rw3.r")
+	require.Equal(t, "true", wr.Wait(t))
 }
 
 // InterProcessSemaphoreV2 and lock.Semaphore count each other's leases.
