@@ -146,6 +146,8 @@ type Driver struct {
 
 	stderr syncBuffer
 
+	writeMu sync.Mutex // serialises writes to stdin; taken without mu
+
 	mu      sync.Mutex // guards the fields below
 	nextID  int
 	pending map[int]chan reply
@@ -160,7 +162,7 @@ type Driver struct {
 func Start(t testing.TB, connect string) *Driver {
 	t.Helper()
 	if m := missing(); m != "" {
-		t.Skipf("curatortest: Curator interop needs %s (Debian: default-jdk-headless libcurator-recipes-java libcurator-discovery-java slf4j-simple from libslf4j-java)", m)
+		t.Skipf("curatortest: Curator interop tests need %s (Debian: default-jdk-headless libcurator-recipes-java libcurator-discovery-java libslf4j-java)", m)
 	}
 	classes, err := compile()
 	if err != nil {
@@ -253,40 +255,54 @@ func (d *Driver) Go(verb, object string, args ...any) *Call {
 	for _, a := range args {
 		parts = append(parts, fmt.Sprint(a))
 	}
-	ch := make(chan reply, 1)
+	c := &Call{d: d, line: strings.Join(parts[1:], " "), ch: make(chan reply, 1)}
 	d.mu.Lock()
 	if d.dead {
 		d.mu.Unlock()
-		ch <- reply{text: "driver exited"}
-		return &Call{d: d, line: strings.Join(parts[1:], " "), ch: ch}
+		c.ch <- reply{text: "driver exited"}
+		return c
 	}
 	d.nextID++
 	id := d.nextID
-	d.pending[id] = ch
-	parts[0] = strconv.Itoa(id)
-	line := strings.Join(parts, " ")
-	_, err := io.WriteString(d.stdin, line+"\n")
-	if err != nil {
-		delete(d.pending, id)
-		ch <- reply{text: "write to driver: " + err.Error()}
-	}
+	d.pending[id] = c.ch
 	d.mu.Unlock()
-	return &Call{d: d, line: strings.Join(parts[1:], " "), ch: ch}
+	parts[0] = strconv.Itoa(id)
+	d.writeMu.Lock()
+	_, err := io.WriteString(d.stdin, strings.Join(parts, " ")+"\n")
+	d.writeMu.Unlock()
+	if err != nil {
+		d.mu.Lock()
+		ch, ok := d.pending[id]
+		delete(d.pending, id)
+		d.mu.Unlock()
+		if ok {
+			ch <- reply{text: "write to driver: " + err.Error()}
+		}
+	}
+	return c
 }
 
 // Result waits up to the scaled timeout for the reply. done is false if
-// none came in time.
+// none came in time; a timeout of 0 only looks.
 func (c *Call) Result(timeout time.Duration) (text string, err error, done bool) {
+	var r reply
 	select {
-	case r := <-c.ch:
-		c.ch <- r // later calls see it too
-		if !r.ok {
-			return "", fmt.Errorf("%w: %s: %s", ErrReply, c.line, r.text), true
+	case r = <-c.ch:
+	default:
+		if timeout <= 0 {
+			return "", nil, false
 		}
-		return r.text, nil, true
-	case <-time.After(zktesting.Scale(timeout)):
-		return "", nil, false
+		select {
+		case r = <-c.ch:
+		case <-time.After(zktesting.Scale(timeout)):
+			return "", nil, false
+		}
 	}
+	c.ch <- r // later calls see it too
+	if !r.ok {
+		return "", fmt.Errorf("%w: %s: %s", ErrReply, c.line, r.text), true
+	}
+	return r.text, nil, true
 }
 
 // Done reports whether the reply has come.
@@ -404,11 +420,9 @@ func (d *Driver) Kill() {
 // within a few seconds. The Curator clients are not closed, so their
 // sessions end by timing out. Close is called when the test ends.
 func (d *Driver) Close() {
-	d.mu.Lock()
-	if !d.dead {
-		_, _ = io.WriteString(d.stdin, "0 exit\n")
-	}
-	d.mu.Unlock()
+	d.writeMu.Lock()
+	_, _ = io.WriteString(d.stdin, "0 exit\n") // fails harmlessly if it has exited
+	d.writeMu.Unlock()
 	select {
 	case <-d.exit:
 	case <-time.After(5 * time.Second):
