@@ -19,7 +19,8 @@
 //	<path>/_claims/<item>-<uuid>                 claim record (persistent, short-lived)
 //
 // <seq> is ZooKeeper's 10-digit counter. Children that do not parse are
-// ignored.
+// ignored. The queue, lock and claim nodes are containers created on
+// demand; the server may reap them when empty.
 //
 // # Sharing a queue with Curator: Typed
 //
@@ -56,9 +57,10 @@
 // an ephemeral node, so they never process one item at once. A Curator
 // consumer that finds an item locked skips it until the queue's children
 // next change. EncodeItems and DecodeItems give the format to callers of
-// Queue that frame data themselves. internal/curatortest checks the four
-// typed queues against Curator 5.4 in both directions. The queue, lock and claim nodes are containers created on
-// demand; the server may reap them when empty.
+// Queue that frame data themselves. A typed Put is not protected against
+// a lost reply (the prefix would hide it from Curator): retried, it may
+// add its node twice, as Curator's own put may. internal/curatortest
+// checks the four typed queues against Curator 5.4 in both directions.
 //
 // # Taking items
 //
