@@ -97,6 +97,14 @@ func TestProviderFiltersAndDownInstances(t *testing.T) {
 		require.NoError(t, err)
 	}
 
+	// A class on a payload that cannot carry it is refused, and nothing
+	// is registered.
+	bad := NewInstance("h-bad", 1)
+	bad.ID, bad.Payload, bad.PayloadClass = "bad", json.RawMessage(`[1]`), "C"
+	_, err := d.Register(ctx, "pool", bad)
+	require.ErrorIs(t, err, ErrBadPayload)
+	require.ErrorIs(t, d.Unregister(ctx, "bad"), ErrNotRegistered)
+
 	p, err := d.Provider("pool", RoundRobin(),
 		WithInstanceFilter(func(in Instance) bool { return in.Metadata["zone"] == "a" }),
 		WithDownInstancePolicy(DownInstancePolicy{Timeout: time.Minute, ErrorThreshold: 2}))
