@@ -261,3 +261,31 @@ func TestQueueKindsInterop(t *testing.T) {
 		assert.Equal(t, []string{"y3"}, queueItems(t, d, "ic", 1))
 	})
 }
+
+// queue.JSON and a Jackson QueueSerializer<Details> read each other's
+// items.
+func TestJSONQueueInterop(t *testing.T) {
+	t.Parallel()
+	_, d, _, c := setup(t)
+	const path = "/interop/json-queue"
+	d.Do(t, "jsonqueue", "jp", "c", "produce", path)
+	d.Do(t, "start", "jp")
+	d.Do(t, "putjson", "jp", `{"zone":"eu","weight":1}`)
+	d.Do(t, "putjson", "jp", `{"zone":"us","weight":2}`)
+	q := queue.NewTyped(c, path, queue.JSON[details]())
+	t.Cleanup(func() { _ = q.Close() })
+	var got []details
+	for range 2 {
+		items, err := q.Take(ctx(t))
+		require.NoError(t, err)
+		got = append(got, items...)
+	}
+	assert.Equal(t, []details{{"eu", 1}, {"us", 2}}, got)
+
+	_, err := q.Put(ctx(t), details{"ap", 3})
+	require.NoError(t, err)
+	d.Do(t, "jsonqueue", "jc", "c", "consume", path)
+	d.Do(t, "start", "jc")
+	items := queueItems(t, d, "jc", 1)
+	assert.JSONEq(t, `{"zone":"ap","weight":3}`, items[0])
+}

@@ -307,6 +307,25 @@ public class Driver {
         case "put":
             ((DistributedQueue<String>) get(obj)).put(a[3]);
             return "put";
+        case "jsonqueue": {
+            QueueConsumer<Details> consumer = !a[4].equals("consume") ? null : new QueueConsumer<Details>() {
+                public void consumeMessage(Details m) throws Exception { event(obj, "item " + JSON.writeValueAsString(m)); }
+                public void stateChanged(CuratorFramework c, ConnectionState s) {}
+            };
+            QueueSerializer<Details> ser = new QueueSerializer<Details>() {
+                public byte[] serialize(Details d) {
+                    try { return JSON.writeValueAsBytes(d); } catch (Exception e) { throw new RuntimeException(e); }
+                }
+                public Details deserialize(byte[] b) {
+                    try { return JSON.readValue(b, Details.class); } catch (Exception e) { throw new RuntimeException(e); }
+                }
+            };
+            objects.put(obj, QueueBuilder.builder(client(a[3]), consumer, ser, a[5]).putInBackground(false).buildQueue());
+            return obj;
+        }
+        case "putjson":
+            ((DistributedQueue<Details>) get(obj)).put(JSON.readValue(a[3], Details.class));
+            return "put";
         case "putprio":
             ((DistributedPriorityQueue<String>) get(obj)).put(a[3], Integer.parseInt(a[4]));
             return "put";
