@@ -1,5 +1,7 @@
 // Package barrier implements Apache Curator's DistributedBarrier and
-// DistributedDoubleBarrier on the recipes client.
+// DistributedDoubleBarrier on the recipes client, with Curator's nodes, so
+// Java and Go members share a barrier (internal/curatortest checks it
+// against Curator 5.4).
 //
 // # Nodes
 //

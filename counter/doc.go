@@ -8,7 +8,9 @@
 //	AtomicLong   node data: 8 bytes, int64, big-endian two's complement
 //	             (empty data or a missing node reads as 0)
 //
-// Both are what Curator writes, so Java and Go clients can share a counter.
+// Both are what Curator writes, so Java and Go clients can share a counter
+// (internal/curatortest checks it against Curator 5.4, concurrent
+// additions and session expiry on either side included).
 //
 // # SharedCount
 //

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/zkit-go/zkit/recipes"
 )
@@ -168,34 +169,131 @@ func Sticky(inner Strategy) Strategy {
 }
 
 // Provider hands out instances of one service from a ServiceCache with a
-// Strategy (Curator's ServiceProvider). Disabled instances are skipped.
+// Strategy (Curator's ServiceProvider). Disabled instances are skipped, and
+// so are instances rejected by a filter (WithInstanceFilter) or reported
+// down (NoteError, under the DownInstancePolicy).
 type Provider struct {
 	sc       *ServiceCache
 	strategy Strategy
+	filters  []func(Instance) bool
+	policy   DownInstancePolicy
+	now      func() time.Time
+
+	mu   sync.Mutex // guards down
+	down map[string]*downStatus
+}
+
+// DownInstancePolicy says when an instance reported with NoteError is
+// skipped (Curator's DownInstancePolicy): once it has ErrorThreshold
+// reports, until Timeout has passed since its first report. Then its
+// count starts again from zero.
+type DownInstancePolicy struct {
+	Timeout        time.Duration
+	ErrorThreshold int
+}
+
+// DefaultDownInstancePolicy is Curator's default: 2 errors, 30 seconds.
+var DefaultDownInstancePolicy = DownInstancePolicy{Timeout: 30 * time.Second, ErrorThreshold: 2}
+
+type downStatus struct {
+	since  time.Time
+	errors int
+}
+
+// ProviderOption configures a Provider.
+type ProviderOption func(*Provider)
+
+// WithInstanceFilter skips instances for which keep returns false
+// (Curator's InstanceFilter). Several filters all apply. keep runs on
+// every Instance and Instances call and must be quick.
+func WithInstanceFilter(keep func(Instance) bool) ProviderOption {
+	return func(p *Provider) { p.filters = append(p.filters, keep) }
+}
+
+// WithDownInstancePolicy replaces DefaultDownInstancePolicy. A threshold
+// below 1 counts as 1.
+func WithDownInstancePolicy(pol DownInstancePolicy) ProviderOption {
+	return func(p *Provider) { p.policy = pol }
 }
 
 // Provider returns a started provider of service name's instances.
-func (d *Discovery) Provider(name string, s Strategy) (*Provider, error) {
+func (d *Discovery) Provider(name string, s Strategy, opts ...ProviderOption) (*Provider, error) {
+	p := &Provider{strategy: s, policy: DefaultDownInstancePolicy, now: time.Now, down: map[string]*downStatus{}}
+	for _, o := range opts {
+		o(p)
+	}
+	if p.policy.ErrorThreshold < 1 {
+		p.policy.ErrorThreshold = 1
+	}
 	sc, err := d.Cache(name)
 	if err != nil {
 		return nil, err
 	}
-	return &Provider{sc: sc, strategy: s}, nil
+	p.sc = sc
+	return p, nil
 }
 
-// Instances returns the enabled instances.
+// NoteError reports that inst failed (Curator's noteError): after the
+// policy's ErrorThreshold reports within its Timeout the instance is
+// skipped until that Timeout has passed since the first report.
+func (p *Provider) NoteError(inst Instance) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.purgeLocked()
+	st := p.down[inst.ID]
+	if st == nil {
+		st = &downStatus{since: p.now()}
+		p.down[inst.ID] = st
+	}
+	st.errors++
+}
+
+// purgeLocked forgets reports older than the policy's timeout.
+func (p *Provider) purgeLocked() {
+	now := p.now()
+	for id, st := range p.down {
+		if now.Sub(st.since) >= p.policy.Timeout {
+			delete(p.down, id)
+		}
+	}
+}
+
+// isDown reports whether the instance is skipped now.
+func (p *Provider) isDown(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.purgeLocked()
+	st := p.down[id]
+	return st != nil && st.errors >= p.policy.ErrorThreshold
+}
+
+// Instances returns the enabled instances that pass the filters and are
+// not down, sorted by id. (Curator's getAllInstances returns every
+// instance; AllInstances does that here.)
 func (p *Provider) Instances() []Instance {
 	all := p.sc.Instances()
 	out := all[:0]
+next:
 	for _, in := range all {
-		if in.Enabled {
-			out = append(out, in)
+		if !in.Enabled || p.isDown(in.ID) {
+			continue
 		}
+		for _, keep := range p.filters {
+			if !keep(in) {
+				continue next
+			}
+		}
+		out = append(out, in)
 	}
 	return out
 }
 
-// Instance picks an enabled instance, or returns ErrNoInstances.
+// AllInstances returns every cached instance, sorted by id, without
+// filtering.
+func (p *Provider) AllInstances() []Instance { return p.sc.Instances() }
+
+// Instance picks an instance from Instances with the strategy, or returns
+// ErrNoInstances.
 func (p *Provider) Instance() (Instance, error) {
 	in := p.Instances()
 	if len(in) == 0 {

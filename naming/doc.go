@@ -17,6 +17,25 @@
 // package find each other's instances; "metadata" is ignored by Curator,
 // and a Curator payload is kept as raw JSON.
 //
+// # Typed payloads
+//
+// Curator's payload is typed: ServiceInstance<T>.getPayload carries
+// Jackson's @JsonTypeInfo(use = CLASS), so a ServiceDiscovery<T> built with
+// JsonInstanceSerializer<T> expects the payload to be a JSON object that
+// names its Java class in an "@class" property:
+//
+//	"payload":{"@class":"com.example.InstanceDetails","zone":"eu","weight":3}
+//
+// A payload without it decodes to a map, the serializer's cast to T throws
+// ClassCastException, and Curator then cannot list that service at all,
+// its own instances included. Instance.PayloadClass (or SetPayload) is
+// written as that "@class" property, and is read back from it, so set it
+// for every service that Java reads with a typed ServiceDiscovery. A
+// ServiceDiscovery<Object> (or Map) reads payloads with or without it.
+// Curator's default compatible serializer does not write "enabled"; a
+// missing "enabled" reads as true. internal/curatortest checks both
+// directions against Curator 5.4's ServiceDiscovery, typed and untyped.
+//
 // # Registering
 //
 // Discovery.Register writes an instance; Update rewrites it; Unregister
@@ -34,6 +53,14 @@
 // call with a Strategy: Random, RoundRobin, or Sticky(inner), which keeps
 // its choice while that instance exists. Caches keep their last list while
 // disconnected and read again on Reconnected.
+//
+// A Provider skips, as Curator's ServiceProvider does, instances rejected
+// by a filter (WithInstanceFilter: Curator's InstanceFilter) and instances
+// reported down: after DownInstancePolicy.ErrorThreshold calls of
+// NoteError for an instance it is skipped until the policy's Timeout has
+// passed since the first report (Curator's DownInstancePolicy; the default,
+// as Curator's, is 2 errors and 30 seconds). Down reports are kept in the
+// Provider's memory only.
 //
 // # Unique names
 //

@@ -42,6 +42,13 @@ const (
 // this package's addition, which Curator's serializer ignores (it does not
 // fail on unknown properties), and Payload is Curator's user payload,
 // passed through as raw JSON.
+//
+// A Curator ServiceDiscovery<T> with a payload class T (JsonInstanceSerializer
+// of T) reads the payload with Jackson's default typing: the payload must
+// be a JSON object naming its Java class in an "@class" property, or
+// Curator fails with a ClassCastException and cannot list the service at
+// all. Set PayloadClass (or use SetPayload) for such services: it is
+// written into the payload as "@class" and read back from it.
 type Instance struct {
 	Name                string            `json:"name"`
 	ID                  string            `json:"id"`
@@ -54,6 +61,11 @@ type Instance struct {
 	URISpec             json.RawMessage   `json:"uriSpec,omitempty"`
 	Enabled             bool              `json:"enabled"`
 	Metadata            map[string]string `json:"metadata,omitempty"`
+	// PayloadClass is the Java class of Payload for Curator's typed
+	// discovery (for example "com.example.InstanceDetails"), stored as the
+	// payload's "@class" property; empty for an untyped payload. Payload
+	// must then be a JSON object; its own "@class", if any, must agree.
+	PayloadClass string `json:"-"`
 }
 
 // NewInstance returns an enabled dynamic instance with a random id.
@@ -70,6 +82,7 @@ func (in *Instance) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*in = Instance(p)
+	in.PayloadClass = payloadClass(in.Payload)
 	return nil
 }
 

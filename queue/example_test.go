@@ -112,3 +112,46 @@ func ExampleIDQueue() {
 	}
 	fmt.Println(n)
 }
+
+// A queue shared with a Java service: Curator's
+// QueueBuilder.builder(client, consumer, serializer, "/jobs").buildQueue()
+// with a Jackson QueueSerializer<Job> reads what Put writes here, and Take
+// reads what its put and putMulti write.
+func ExampleTyped() {
+	ctx := context.Background()
+	c, err := recipes.Connect(ctx, []string{"127.0.0.1:2181"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	type job struct {
+		ID   int    `json:"id"`
+		Kind string `json:"kind"`
+	}
+	q := queue.NewTyped(c, "/jobs", queue.JSON[job]())
+	defer q.Close()
+	if _, err := q.Put(ctx, job{ID: 42, Kind: "resize"}); err != nil {
+		log.Fatal(err)
+	}
+	// A Java putMulti node yields several jobs at once.
+	err = q.Consume(ctx, func(ctx context.Context, jobs []job) error {
+		for _, j := range jobs {
+			fmt.Println(j.ID, j.Kind)
+		}
+		return nil // removes the node
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func ExampleEncodeItems() {
+	data := queue.EncodeItems([][]byte{[]byte("a"), []byte("bc")})
+	fmt.Printf("% x\n", data)
+	items, _ := queue.DecodeItems(data)
+	fmt.Printf("%q\n", items)
+	// Output:
+	// 00 01 00 01 01 00 00 00 01 61 01 00 00 00 02 62 63 02
+	// ["a" "bc"]
+}

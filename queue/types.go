@@ -34,14 +34,16 @@ type PriorityQueue struct{ *core }
 
 // NewPriority returns a priority queue whose items are children of path.
 func NewPriority(c *recipes.Client, path string, opts ...Option) *PriorityQueue {
-	return &PriorityQueue{newCore(c, path, kind{
-		parse: func(mid string, it *Item) bool {
-			p, ok := parsePriority(mid)
-			it.Priority = p
-			return ok
-		},
-		less: func(a, b *entry) bool { return a.Priority < b.Priority },
-	}, opts)}
+	return &PriorityQueue{newCore(c, path, priorityKind, opts)}
+}
+
+var priorityKind = kind{
+	parse: func(mid string, it *Item) bool {
+		p, ok := parsePriority(mid)
+		it.Priority = p
+		return ok
+	},
+	less: func(a, b *entry) bool { return a.Priority < b.Priority },
 }
 
 // Put adds data with priority; lower priorities are taken first.
@@ -78,22 +80,28 @@ type DelayQueue struct{ *core }
 
 // NewDelay returns a delay queue whose items are children of path.
 func NewDelay(c *recipes.Client, path string, opts ...Option) *DelayQueue {
-	return &DelayQueue{newCore(c, path, kind{
-		parse: func(mid string, it *Item) bool {
-			ms, ok := parseDelay(mid)
-			if ok {
-				it.Due = time.UnixMilli(ms)
-			}
-			return ok
-		},
-		less: func(a, b *entry) bool { return a.Due.Before(b.Due) },
-	}, opts)}
+	return &DelayQueue{newCore(c, path, delayKind, opts)}
+}
+
+var delayKind = kind{
+	parse: func(mid string, it *Item) bool {
+		ms, ok := parseDelay(mid)
+		if ok {
+			it.Due = time.UnixMilli(ms)
+		}
+		return ok
+	},
+	less: func(a, b *entry) bool { return a.Due.Before(b.Due) },
 }
 
 // Put adds data that becomes available at due (at once if due has passed).
 func (q *DelayQueue) Put(ctx context.Context, data []byte, due time.Time) (string, error) {
-	return q.put(ctx, fmt.Sprintf("|%08X|", due.UnixMilli()), data)
+	return q.put(ctx, delayString(due), data)
 }
+
+// delayString is Curator's encoding of a due time: Unix milliseconds in
+// upper-case hex (at least 8 digits) between '|' separators.
+func delayString(due time.Time) string { return fmt.Sprintf("|%08X|", due.UnixMilli()) }
 
 func parseDelay(s string) (int64, bool) {
 	if len(s) < 3 || s[0] != '|' || s[len(s)-1] != '|' {
@@ -110,15 +118,17 @@ type IDQueue struct{ *core }
 
 // NewID returns an id queue whose items are children of path.
 func NewID(c *recipes.Client, path string, opts ...Option) *IDQueue {
-	return &IDQueue{newCore(c, path, kind{
-		parse: func(mid string, it *Item) bool {
-			if len(mid) < 3 || mid[0] != '|' || mid[len(mid)-1] != '|' {
-				return false
-			}
-			it.ID = mid[1 : len(mid)-1]
-			return !strings.Contains(it.ID, "|")
-		},
-	}, opts)}
+	return &IDQueue{newCore(c, path, idKind, opts)}
+}
+
+var idKind = kind{
+	parse: func(mid string, it *Item) bool {
+		if len(mid) < 3 || mid[0] != '|' || mid[len(mid)-1] != '|' {
+			return false
+		}
+		it.ID = mid[1 : len(mid)-1]
+		return !strings.Contains(it.ID, "|")
+	},
 }
 
 // Put adds data with id at the tail of the queue. In the node name, '/'
@@ -139,6 +149,11 @@ func fixID(id string) string {
 // returns how many it deleted. An item being processed by Consume is
 // deleted too; that Consume then returns ErrLockLost.
 func (q *IDQueue) Remove(ctx context.Context, id string) (int, error) {
+	return q.removeID(ctx, id)
+}
+
+// removeID deletes the items of an IDQueue (or TypedID) with id.
+func (q *core) removeID(ctx context.Context, id string) (int, error) {
 	if id == "" {
 		return 0, ErrBadID
 	}
