@@ -18,7 +18,7 @@ func TestBarrierInterop(t *testing.T) {
 	const path = "/interop/barrier"
 	d.Do(t, "barrier", "jb", "c", path)
 	b := barrier.NewBarrier(c, path)
-	t.Cleanup(func() { _ = b.Close() })
+	t.Cleanup(func() { _ = b.Close(context.Background()) })
 
 	d.Do(t, "setbarrier", "jb")
 	waited := make(chan error, 1)
@@ -53,7 +53,7 @@ func TestDoubleBarrierInterop(t *testing.T) {
 	for range 2 {
 		g, err := barrier.NewDoubleBarrier(c, path, 4)
 		require.NoError(t, err)
-		t.Cleanup(func() { _ = g.Close() })
+		t.Cleanup(func() { _ = g.Close(context.Background()) })
 		gs = append(gs, g)
 	}
 

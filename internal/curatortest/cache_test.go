@@ -1,6 +1,7 @@
 package curatortest_test
 
 import (
+	"context"
 	"encoding/json"
 	"maps"
 	"testing"
@@ -25,7 +26,7 @@ func TestTreeCacheInterop(t *testing.T) {
 
 	gc := recipes.NewTreeCache(c, root)
 	require.NoError(t, gc.Start())
-	t.Cleanup(func() { _ = gc.Close() })
+	t.Cleanup(func() { _ = gc.Close(context.Background()) })
 	rt.Receive(t, 30*time.Second, gc.Initialized(), "Go tree cache initialized")
 	d.Do(t, "treecache", "jt", "c", root)
 

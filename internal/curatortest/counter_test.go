@@ -1,6 +1,7 @@
 package curatortest_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ func TestSharedCountInterop(t *testing.T) {
 	d.Do(t, "start", "jc")
 	g := counter.NewSharedCount(c, path, 99) // the node exists: the seed is not used
 	require.NoError(t, g.Start(ctx(t)))
-	t.Cleanup(func() { _ = g.Close() })
+	t.Cleanup(func() { _ = g.Close(context.Background()) })
 	require.Equal(t, int32(7), g.Count())
 
 	d.Do(t, "setcount", "jc", -5)
@@ -63,7 +64,7 @@ func TestAtomicLongInterop(t *testing.T) {
 	_, d, _, c := setup(t)
 	const path = "/interop/long"
 	g := counter.NewAtomicLong(c, path)
-	t.Cleanup(func() { _ = g.Close() })
+	t.Cleanup(func() { _ = g.Close(context.Background()) })
 
 	// A missing node is 0 on both sides; values beyond 32 bits survive.
 	d.Do(t, "atomiclong", "ja", "c", path)
