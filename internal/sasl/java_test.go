@@ -95,7 +95,7 @@ func TestJavaServerGoClient(t *testing.T) {
 	cp := javaDriver(t)
 	for _, tc := range []struct {
 		name, protocol, server, user, pass, clientPass, authzid string
-		ok                                                     bool
+		ok                                                      bool
 	}{
 		{"client port", "zookeeper", "zk-sasl-md5", "bob", "bobsecret", "bobsecret", "bob", true},
 		{"quorum", "zookeeper-quorum", "zk-quorum-sasl-md5", "test", "t\u00e9st\u674e", "t\u00e9st\u674e", "test", true},
@@ -140,7 +140,7 @@ func TestJavaClientGoServer(t *testing.T) {
 	cp := javaDriver(t)
 	for _, tc := range []struct {
 		name, protocol, server, user, pass, clientPass, authzid string
-		ok                                                     bool
+		ok                                                      bool
 	}{
 		{"client port", "zookeeper", "zk-sasl-md5", "bob", "bobsecret", "bobsecret", "bob", true},
 		{"quorum", "zookeeper-quorum", "zk-quorum-sasl-md5", "test", "t\u00e9st\u674e", "t\u00e9st\u674e", "test", true},
