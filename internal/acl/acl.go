@@ -56,6 +56,8 @@ type Config struct {
 	// (re-)enable those; any other class is not available here and is
 	// ignored with a warning, so its scheme stays unknown.
 	AuthProviders map[string]string
+	// SASL holds the sasl scheme's settings (sasl.go).
+	SASL SASLConfig
 	// Logger receives warnings; nil discards them.
 	Logger *slog.Logger
 }
@@ -68,6 +70,7 @@ type Authenticator struct {
 	digest      bool // the digest scheme exists
 	digestHash  func() hash.Hash
 	ipv6        bool
+	sasl        *saslScheme // nil unless SASLAuthenticationProvider is configured
 }
 
 // New builds an Authenticator from cfg.
@@ -92,6 +95,8 @@ func New(cfg Config) (*Authenticator, error) {
 		case digestProviderClass:
 			a.digest = true
 		case ipProviderClass:
+		case saslProviderClass:
+			a.sasl = newSASLScheme(cfg)
 		default:
 			log.Warn("auth provider not available, its scheme stays unknown",
 				"setting", "zookeeper.authProvider."+name, "class", class)
@@ -111,6 +116,8 @@ func (a *Authenticator) knownScheme(scheme string) bool {
 		return true
 	case SchemeDigest:
 		return a.digest
+	case SchemeSASL:
+		return a.sasl != nil
 	}
 	return false
 }
@@ -171,7 +178,7 @@ func (a *Authenticator) AddAuth(info *AuthInfo, scheme string, auth []byte, remo
 // (AuthenticationProvider.isAuthenticated): digest yes, ip no, and schemes
 // without a provider (super) are skipped.
 func (a *Authenticator) authenticatedScheme(scheme string) bool {
-	return scheme == SchemeDigest && a.digest
+	return scheme == SchemeDigest && a.digest || scheme == SchemeSASL && a.sasl != nil
 }
 
 // FixupACL validates the ACL of a create or setACL and expands "auth", as
@@ -225,6 +232,8 @@ func (a *Authenticator) validID(id proto.ID) bool {
 		return digestValid(id.ID)
 	case id.Scheme == SchemeIP:
 		return ipValid(id.ID, a.ipv6)
+	case id.Scheme == SchemeSASL && a.sasl != nil:
+		return saslValid(id.ID)
 	}
 	return false
 }
@@ -287,6 +296,8 @@ func (a *Authenticator) matches(scheme, id, expr string) bool {
 		return id == expr
 	case SchemeIP:
 		return ipMatches(id, expr, a.ipv6)
+	case SchemeSASL:
+		return a.sasl.matches(id, expr)
 	}
 	return false
 }
@@ -359,6 +370,8 @@ func (a *Authenticator) ClientInfos(authInfo []proto.ID) []proto.ClientInfo {
 			user = id.ID
 		case id.Scheme == SchemeDigest && a.digest:
 			user = digestUser(id.ID)
+		case id.Scheme == SchemeSASL && a.sasl != nil:
+			user = id.ID
 		}
 		out[i] = proto.ClientInfo{AuthScheme: id.Scheme, User: user}
 	}
