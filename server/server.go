@@ -93,6 +93,10 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	clientAuthCfg, err := clientAuth(c)
+	if err != nil {
+		return nil, err
+	}
 	db, err := zkdb.Open(zkdb.Config{
 		FS:                 c.FS,
 		DataDir:            c.DataDir,
@@ -119,6 +123,7 @@ func New(cfg Config) (*Server, error) {
 		ExtendedTypesEnabled:   c.ExtendedTypesEnabled,
 		SkipACL:                c.SkipACL,
 		SuperDigest:            c.SuperDigest,
+		Auth:                   clientAuthCfg,
 		ServerID:               c.ServerID,
 		ContainerCheckInterval: c.ContainerCheckInterval,
 		ContainerMaxPerMinute:  c.ContainerMaxPerMinute,

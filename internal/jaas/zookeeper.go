@@ -2,6 +2,8 @@ package jaas
 
 import (
 	"fmt"
+	"os"
+	"os/user"
 	"sort"
 	"strings"
 )
@@ -115,4 +117,38 @@ func (c *Config) ClientCredentials(section string) (user, password string, err e
 		return u, p, nil
 	}
 	return "", "", fmt.Errorf("%w: section %q of %s has no username=\"...\" password=\"...\" options", ErrCredentials, section, c.File)
+}
+
+// SystemExpander resolves ${name} in option values the way a JVM's
+// system properties would: from get first (zoo.cfg-derived or -D
+// settings), then user.home, user.name, user.dir and the separators.
+func SystemExpander(get Lookup) Expander {
+	return func(name string) (string, bool) {
+		if get != nil {
+			if v, ok := get(name); ok {
+				return v, true
+			}
+		}
+		switch name {
+		case "user.home":
+			h, err := os.UserHomeDir()
+			return h, err == nil
+		case "user.name":
+			u, err := user.Current()
+			if err != nil {
+				return "", false
+			}
+			return u.Username, true
+		case "user.dir":
+			d, err := os.Getwd()
+			return d, err == nil
+		case "file.separator":
+			return string(os.PathSeparator), true
+		case "path.separator":
+			return string(os.PathListSeparator), true
+		case "line.separator":
+			return "\n", true
+		}
+		return "", false
+	}
 }
