@@ -195,6 +195,8 @@ type session struct {
 	watches   watchSet
 	auths     []authInfo
 	closed    bool
+
+	sasl SASLSetup // the client's SASL login (sasl.go); set before start
 }
 
 func newSession(cs connectString, timeout time.Duration, readOnly bool, onEvent func(Event)) *session {
@@ -265,8 +267,13 @@ func (s *session) run() {
 			case <-time.After(time.Duration(rand.Int64N(int64(time.Second)))):
 			}
 		}
+		s.saslBeforeConnect()
 		conn, err := s.dial(hosts[attempt%len(hosts)])
 		if err != nil {
+			if errors.Is(err, errSASLRefused) {
+				s.saslRefused()
+				return
+			}
 			if errors.Is(err, proto.ErrSessionExpired) {
 				s.expire()
 				return
@@ -342,6 +349,10 @@ func (s *session) dial(addr string) (*client.Conn, error) {
 			return nil, err
 		}
 	}
+	if err := s.saslLogin(ctx, conn); err != nil {
+		conn.Drop()
+		return nil, err
+	}
 	return conn, nil
 }
 
@@ -362,6 +373,7 @@ func (s *session) serve(conn *client.Conn) {
 	s.setStateLocked(st)
 	s.mu.Unlock()
 	s.onEvent(Event{Type: proto.EventNone, State: evState, NoPath: true})
+	s.saslConnected()
 	events := conn.Events()
 	for {
 		select {
@@ -510,6 +522,9 @@ func (s *session) do(ctx context.Context, f func(*client.Conn) error) error {
 		s.mu.Lock()
 		st, conn, ch := s.state, s.conn, s.changed
 		s.mu.Unlock()
+		if st == StateAuthFailed {
+			return proto.ErrAuthFailed // ClientCnxn.conLossPacket in AUTH_FAILED
+		}
 		if !st.alive() {
 			return errSessionDead
 		}

@@ -20,6 +20,7 @@ type Options struct {
 	Server   string        // -server: connect string, optionally with a chroot (default localhost:2181)
 	Timeout  time.Duration // -timeout: session timeout (default 30s)
 	ReadOnly bool          // -r: accept a read-only server
+	SASL     SASLSetup     // the client's SASL login (sasl.go)
 }
 
 // Shell is one zkCli session: the client handle, the command history and
@@ -120,6 +121,7 @@ func (sh *Shell) Connect(server string, now bool) error {
 		return err
 	}
 	sh.sess = newSession(cs, sh.opts.Timeout, sh.opts.ReadOnly, sh.event)
+	sh.sess.sasl = sh.opts.SASL
 	if now {
 		sh.sess.start()
 	}
@@ -306,6 +308,7 @@ func parseJavaDecode(s string) (int, error) {
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	opts := Options{Server: "localhost:2181", Timeout: 30 * time.Second}
 	var cmd []string
+	clientConfigPath := ""
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		needs := func() (string, bool) {
@@ -336,7 +339,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			opts.ReadOnly = true
 			continue
 		case "-client-configuration":
-			_, _ = needs() // accepted and ignored: zkit has no client properties
+			if v, ok := needs(); ok {
+				clientConfigPath = v
+			}
 			continue
 		case "-waitforconnection":
 			continue
@@ -345,6 +350,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			cmd = args[i:]
 			break
 		}
+	}
+	if err := opts.resolveSASL(clientConfigPath, stderr); err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 1
 	}
 	sh := NewShell(opts, stdout, stderr)
 	fmt.Fprintf(stdout, "Connecting to %s\n", opts.Server)

@@ -1,0 +1,177 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/zkit-go/zkit/internal/client"
+	"github.com/zkit-go/zkit/internal/jaas"
+	"github.com/zkit-go/zkit/internal/javaprops"
+	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/sasl"
+)
+
+// Client SASL settings (ZKClientConfig, ZooKeeperSaslClient).
+const (
+	keySASLClient                = "zookeeper.sasl.client" // "false" turns client SASL off
+	stateSASLAuthenticated int32 = 6                       // KeeperState.SaslAuthenticated
+)
+
+// SASLSetup is what ZooKeeperSaslClient makes of the client's settings:
+// a DIGEST-MD5 login, none, or a configuration that failed (Java then
+// reports AuthFailed and goes on without SASL).
+type SASLSetup struct {
+	Creds    *client.SASLCredentials // nil: no SASL login
+	LoginErr error                   // the JAAS setup failed
+}
+
+// JVMFlagProperties reads the -Dkey=value words of zkCli.sh's
+// $CLIENT_JVMFLAGS $JVMFLAGS. The script expands them unquoted, so the
+// shell splits them on blanks and removes no quotes; "-Dkey" alone sets
+// key to "", and a later -D wins, as in Java.
+func JVMFlagProperties(flags ...string) map[string]string {
+	props := map[string]string{}
+	for _, f := range flags {
+		for _, w := range strings.Fields(f) {
+			def, ok := strings.CutPrefix(w, "-D")
+			if !ok {
+				continue
+			}
+			k, v, _ := strings.Cut(def, "=")
+			if k != "" {
+				props[k] = v
+			}
+		}
+	}
+	return props
+}
+
+// ReadClientConfiguration reads zkCli's -client-configuration file.
+func ReadClientConfiguration(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cli: -client-configuration: %w", err)
+	}
+	defer f.Close()
+	_, props, err := javaprops.Parse(f)
+	if err != nil {
+		return nil, fmt.Errorf("cli: -client-configuration %s: %w", path, err)
+	}
+	return props, nil
+}
+
+// ResolveSASL decides the client's SASL login as Java's client does.
+// sys are the JVM system properties (-D options); conf is the
+// -client-configuration file (nil for none), whose zookeeper.sasl.*
+// keys override sys. The JAAS file is named only by the system property
+// java.security.auth.login.config; its section by zookeeper.sasl.clientconfig
+// (default Client). No JAAS file, or zookeeper.sasl.client=false, means no
+// SASL; a JAAS file without the section, unreadable, or using a login
+// module other than DigestLoginModule is a failed setup.
+func ResolveSASL(sys, conf map[string]string) SASLSetup {
+	get := func(k string) (string, bool) {
+		if v, ok := conf[k]; ok {
+			return strings.TrimSpace(v), true
+		}
+		v, ok := sys[k]
+		return v, ok
+	}
+	if v, ok := get(keySASLClient); ok && !strings.EqualFold(v, "true") {
+		return SASLSetup{}
+	}
+	section := jaas.SectionName(get, jaas.ClientSectionKey, jaas.DefaultClientSection)
+	_, explicitSection := get(jaas.ClientSectionKey)
+	file, hasFile := sys[jaas.LoginConfigKey]
+	if !hasFile || strings.TrimSpace(file) == "" {
+		if explicitSection {
+			return SASLSetup{LoginErr: fmt.Errorf("cli: client cannot SASL-authenticate: %s names section %q but no JAAS file is set (%s)", jaas.ClientSectionKey, section, jaas.LoginConfigKey)}
+		}
+		return SASLSetup{}
+	}
+	path, err := jaas.PathFromProperty(file)
+	if err != nil {
+		return SASLSetup{LoginErr: err}
+	}
+	cfg, err := jaas.Load(path, jaas.SystemExpander(func(k string) (string, bool) { v, ok := sys[k]; return v, ok }))
+	if err != nil {
+		return SASLSetup{LoginErr: err}
+	}
+	user, password, err := cfg.ClientCredentials(section)
+	if err != nil {
+		return SASLSetup{LoginErr: err}
+	}
+	return SASLSetup{Creds: &client.SASLCredentials{User: user, Password: password}}
+}
+
+// saslFailed reports whether err is the server or the mechanism refusing
+// the login (as opposed to the connection ending mid-exchange).
+func saslFailed(err error) bool {
+	return errors.Is(err, proto.ErrAuthFailed) || errors.Is(err, proto.ErrSessionClosedRequireSASL) ||
+		errors.Is(err, sasl.ErrAuthFailed) || errors.Is(err, sasl.ErrProtocol) || errors.Is(err, sasl.ErrUnsupportedQOP)
+}
+
+// saslBeforeConnect is ClientCnxn.startConnect's part: a SASL setup that
+// failed is reported as AuthFailed before every connection attempt, and
+// the client goes on without SASL.
+func (s *session) saslBeforeConnect() {
+	if s.sasl.LoginErr != nil {
+		s.onEvent(Event{Type: proto.EventNone, State: proto.StateAuthFailed, NoPath: true})
+	}
+}
+
+// errSASLRefused marks a dial whose SASL login the server or the
+// mechanism refused.
+var errSASLRefused = errors.New("cli: sasl login refused")
+
+// saslLogin runs the DIGEST-MD5 login on a new connection, after its auth
+// and setWatches packets and before the shell may use it (Java holds
+// requests until SASL completes). A refusal wraps errSASLRefused; any
+// other error is a connection lost mid-login, retried like a failed dial.
+func (s *session) saslLogin(ctx context.Context, conn *client.Conn) error {
+	if s.sasl.Creds == nil {
+		return nil
+	}
+	err := conn.SASLLogin(ctx, *s.sasl.Creds)
+	if err != nil && saslFailed(err) {
+		return fmt.Errorf("%w: %w", errSASLRefused, err)
+	}
+	return err
+}
+
+// saslRefused reports a refused login as Java's client does:
+// SyncConnected, then AuthFailed, and the client is dead (AUTH_FAILED).
+func (s *session) saslRefused() {
+	s.onEvent(Event{Type: proto.EventNone, State: proto.StateSyncConnected, NoPath: true})
+	s.authFailed()
+}
+
+// saslConnected follows the SyncConnected event of a connection that
+// logged in.
+func (s *session) saslConnected() {
+	if s.sasl.Creds != nil {
+		s.onEvent(Event{Type: proto.EventNone, State: stateSASLAuthenticated, NoPath: true})
+	}
+}
+
+// resolveSASL fills opts.SASL from the environment zkCli.sh passes to the
+// JVM ($CLIENT_JVMFLAGS $JVMFLAGS) and the -client-configuration file.
+// A SASL setup that failed is printed as Java's client logs it and the
+// shell goes on without SASL.
+func (o *Options) resolveSASL(clientConfigPath string, stderr io.Writer) error {
+	var conf map[string]string
+	if clientConfigPath != "" {
+		var err error
+		if conf, err = ReadClientConfiguration(clientConfigPath); err != nil {
+			return err
+		}
+	}
+	o.SASL = ResolveSASL(JVMFlagProperties(os.Getenv("CLIENT_JVMFLAGS"), os.Getenv("JVMFLAGS")), conf)
+	if o.SASL.LoginErr != nil {
+		fmt.Fprintf(stderr, "SASL configuration failed: %v Will continue connection to Zookeeper server without SASL authentication, if Zookeeper server allows it.\n", o.SASL.LoginErr)
+	}
+	return nil
+}
