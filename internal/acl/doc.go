@@ -12,13 +12,18 @@
 //	digest  digest:user:base64(SHA1("user:password"))
 //	ip      ip:a.b.c.d or ip:a.b.c.d/bits (IPv4 only in 3.8; Config.IPv6
 //	        adds ZooKeeper 3.9's IPv6 forms)
+//	sasl    sasl:<authorized id>, e.g. sasl:bob (with SASLAuthenticationProvider)
 //	super   never in an ACL; a session holding super:"" passes every check
 //
 // A session gets super:"" when it logs in with the digest scheme and its
 // digest id equals the configured superDigest; it gets the digest id too.
-// Schemes Java loads from zookeeper.authProvider.* classes (sasl, x509, ...)
-// are not available: logins with them fail with AUTHFAILED and ACLs naming
-// them are INVALIDACL, as in a Java server without those classes.
+// The sasl scheme (sasl.go) exists when a zookeeper.authProvider.* names
+// org.apache.zookeeper.server.auth.SASLAuthenticationProvider: its ids are
+// the authorized ids of SASL logins (op 102, never an auth packet), the id
+// "super" matches every sasl ACL, and so does any id when the ACL's id is
+// zookeeper.letAnySaslUserDoX. Other provider classes are not available:
+// logins with their schemes fail with AUTHFAILED and ACLs naming them are
+// INVALIDACL, as in a Java server without those classes.
 //
 // # Caller duties
 //

@@ -44,5 +44,43 @@
 // options (ServerCredentials); client and learner sections give
 // username="..." password="..." (ClientCredentials). A section using
 // Krb5LoginModule or any other module is ErrUnsupported, so a server
-// configured for Kerberos refuses to start instead of serving without it.
+// configured for Kerberos refuses to start instead of serving without it.//
+// # Settings zkit honours for SASL
+//
+// Server side, read through server.Config.Property (zoo.cfg key K or the
+// system property zookeeper.K, also from SERVER_JVMFLAGS -D options):
+//
+//	java.security.auth.login.config          the JAAS file (system property only)
+//	zookeeper.sasl.serverconfig              client-port section (default Server)
+//	authProvider.N = org.apache.zookeeper.server.auth.SASLAuthenticationProvider
+//	                                         makes the sasl ACL scheme exist
+//	zookeeper.SASLAuthenticationProvider.superPassword
+//	                                         the password of user "super"
+//	zookeeper.superUser, zookeeper.superUser.*
+//	                                         sasl ids that also get super:""
+//	zookeeper.letAnySaslUserDoX              an ACL id every sasl login matches
+//	zookeeper.kerberos.removeHostFromPrincipal, removeRealmFromPrincipal
+//	                                         shape the authorized id
+//	zookeeper.allowSaslFailedClients         a failed login keeps its connection
+//	enforce.auth.enabled, enforce.auth.schemes, sessionRequireClientSASLAuth
+//	                                         refuse requests before authentication
+//
+// The server refuses to start when the JAAS file cannot be read or parsed,
+// when its Server section uses a login module other than
+// DigestLoginModule, when the section is missing while client SASL is asked
+// for (SASLAuthenticationProvider, zookeeper.sasl.serverconfig or SASL
+// enforcement), when enforce.auth.enabled has no schemes, or when an
+// enforced scheme has no provider. A JAAS file without the Server section
+// and no client SASL setting starts without SASL logins, as Java does
+// (files with only quorum sections are common).
+//
+// Client side (zkit cli), from zkCli.sh's $CLIENT_JVMFLAGS $JVMFLAGS -D
+// options and the -client-configuration file (which overrides them):
+//
+//	java.security.auth.login.config          the JAAS file (-D only)
+//	zookeeper.sasl.clientconfig              the section (default Client)
+//	zookeeper.sasl.client                    false turns SASL off (default true)
+//
+// A JAAS file set without a usable section is reported as Java's client
+// does (an AuthFailed event) and the client goes on without SASL.
 package jaas
