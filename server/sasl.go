@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/jcmturner/gokrb5/v8/keytab"
+
 	"github.com/zkit-go/zkit/internal/acl"
 	"github.com/zkit-go/zkit/internal/engine"
 	"github.com/zkit-go/zkit/internal/jaas"
@@ -151,6 +153,25 @@ func clientAuth(c Config) (engine.ClientAuth, error) {
 		log.Info("no JAAS section for client SASL, SASL logins are off", "section", section, "file", path)
 		return a, nil
 	}
+	krb, err := file.Krb5Login(section)
+	if err != nil {
+		return a, fmt.Errorf("%w: %w", ErrSASLConfig, err)
+	}
+	if krb != nil {
+		kt, err := keytab.Load(krb.KeyTab)
+		if err != nil {
+			return a, fmt.Errorf("%w: %s:%d: keyTab %s: %v", ErrSASLConfig, path, krb.Line, krb.KeyTab, err)
+		}
+		a.SASL = &engine.SASLConfig{
+			Kerberos:                 &engine.KerberosAcceptor{Keytab: kt, Principal: krb.Principal},
+			RemoveHostFromPrincipal:  c.javaBool(keyRemoveHost),
+			RemoveRealmFromPrincipal: c.javaBool(keyRemoveRealm),
+			AllowFailedClients:       c.javaBool(keyAllowSASLFailed),
+			SuperUsers:               c.saslSuperUsers(),
+		}
+		log.Info("client SASL (GSSAPI, Kerberos) configured", "file", path, "section", section, "principal", krb.Principal)
+		return a, nil
+	}
 	users, err := file.ServerCredentials(section)
 	switch {
 	case errors.Is(err, jaas.ErrCredentials):
@@ -172,23 +193,30 @@ func clientAuth(c Config) (engine.ClientAuth, error) {
 		p, ok := users[user]
 		return p, ok
 	}
-	supers := c.propertiesWithPrefix(keySASLSuperUser)
-	names := make([]string, 0, len(supers))
-	for k := range supers {
-		// zookeeper.superUser and zookeeper.superUser.<anything>, not
-		// zookeeper.superUserFoo (ZooKeeperServer.isSaslSuperUser).
-		if k == keySASLSuperUser || strings.HasPrefix(k, keySASLSuperUser+".") {
-			names = append(names, k)
-		}
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		cfg.SuperUsers = append(cfg.SuperUsers, supers[k])
-	}
+	cfg.SuperUsers = c.saslSuperUsers()
 	a.SASL = cfg
 	if !saslProvider {
 		log.Info("client SASL logins are on but " + saslProviderClass + " is not an authProvider: sasl ACLs are invalid")
 	}
 	log.Info("client SASL (DIGEST-MD5) configured", "file", path, "section", section, "users", len(users))
 	return a, nil
+}
+
+// saslSuperUsers are the values of zookeeper.superUser and
+// zookeeper.superUser.<anything>, not zookeeper.superUserFoo
+// (ZooKeeperServer.isSaslSuperUser).
+func (c Config) saslSuperUsers() []string {
+	supers := c.propertiesWithPrefix(keySASLSuperUser)
+	names := make([]string, 0, len(supers))
+	for k := range supers {
+		if k == keySASLSuperUser || strings.HasPrefix(k, keySASLSuperUser+".") {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	var out []string
+	for _, k := range names {
+		out = append(out, supers[k])
+	}
+	return out
 }

@@ -53,13 +53,20 @@ func clientJAAS(t *testing.T, dir, user, password string) string {
 // line lists; blank lines and SLF4J's warnings are dropped.
 func zkCliTranscript(t *testing.T, addr, clientJaas, script string) (events, output []string) {
 	t.Helper()
+	flags := ""
+	if clientJaas != "" {
+		flags = "-Djava.security.auth.login.config=" + clientJaas
+	}
+	return zkCliTranscriptWith(t, addr, flags, script)
+}
+
+// zkCliTranscriptWith is zkCliTranscript with any client JVM flags.
+func zkCliTranscriptWith(t *testing.T, addr, clientFlags, script string) (events, output []string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(90*time.Second))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, zkCliScript, "-server", addr)
-	flags := "-Xshare:auto -XX:TieredStopAtLevel=1"
-	if clientJaas != "" {
-		flags += " -Djava.security.auth.login.config=" + clientJaas
-	}
+	flags := "-Xshare:auto -XX:TieredStopAtLevel=1 " + clientFlags
 	cmd.Env = append(os.Environ(), "CLIENT_JVMFLAGS="+flags, "TZ=UTC")
 	cmd.Stdin = strings.NewReader(script)
 	var out bytes.Buffer

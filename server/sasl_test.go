@@ -208,6 +208,7 @@ func TestSASLWithoutServerSection(t *testing.T) {
 func TestBadSASLConfigRefusesToStart(t *testing.T) {
 	good := writeJAAS(t, saslJAAS)
 	kerberos := writeJAAS(t, `Server { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/etc/zk.keytab" storeKey=true principal="zookeeper/host@EXAMPLE.COM"; };`)
+	ticketCache := writeJAAS(t, `Server { com.sun.security.auth.module.Krb5LoginModule required useTicketCache=true principal="zookeeper/host@EXAMPLE.COM"; };`)
 	syntax := writeJAAS(t, "Server {\n org.apache.zookeeper.server.auth.DigestLoginModule required\n user_bob=\"x\"\n};")
 	quorumOnly := writeJAAS(t, `QuorumServer { org.apache.zookeeper.server.auth.DigestLoginModule required user_test="t"; };`)
 	for _, tc := range []struct {
@@ -217,7 +218,8 @@ func TestBadSASLConfigRefusesToStart(t *testing.T) {
 	}{
 		{"missing file", map[string]string{"java.security.auth.login.config": filepath.Join(t.TempDir(), "nope.conf")}, "nope.conf"},
 		{"syntax", map[string]string{"java.security.auth.login.config": syntax}, "jaas.conf:4: expected an option name or ';', found '}'"},
-		{"kerberos", map[string]string{"java.security.auth.login.config": kerberos}, "Krb5LoginModule (Kerberos/GSSAPI), which zkit does not support"},
+		{"kerberos keytab missing", map[string]string{"java.security.auth.login.config": kerberos}, "keyTab /etc/zk.keytab"},
+		{"kerberos ticket cache", map[string]string{"java.security.auth.login.config": ticketCache}, "zkit accepts Kerberos only with useKeyTab=true"},
 		{"no server section with provider", map[string]string{"java.security.auth.login.config": quorumOnly, "authProvider.1": saslProvider}, `no JAAS configuration section named "Server"`},
 		{"renamed section missing", map[string]string{"java.security.auth.login.config": good, "zookeeper.sasl.serverconfig": "ZkServer"}, `no JAAS configuration section named "ZkServer"`},
 		{"section name without file", map[string]string{"zookeeper.sasl.serverconfig": "Server"}, "no JAAS file is configured"},

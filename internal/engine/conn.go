@@ -48,7 +48,7 @@ type conn struct {
 
 	authInfo *acl.AuthInfo // the session's identities, in Java's order; safe for concurrent use
 
-	saslServer *sasl.DigestServer // the SASL login in progress (sasl.go); reader goroutine only
+	saslServer sasl.ServerMechanism // the SASL login in progress (sasl.go); reader goroutine only
 
 	// pendMu guards pending: the session's requests whose replies are not
 	// yet queued, in request order.

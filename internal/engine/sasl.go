@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 
+	"github.com/jcmturner/gokrb5/v8/keytab"
+
 	"github.com/zkit-go/zkit/internal/acl"
 	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
@@ -41,6 +43,10 @@ type SASLConfig struct {
 	// user_<name> options; "super" may come from
 	// zookeeper.SASLAuthenticationProvider.superPassword).
 	Credentials sasl.Credentials
+	// Kerberos, when set, makes the server accept GSSAPI instead of
+	// DIGEST-MD5 (a Server section with Krb5LoginModule), as Java's
+	// SecurityUtils.createSaslServer chooses by the login's principals.
+	Kerberos *KerberosAcceptor
 	// SuperUsers are the values of zookeeper.superUser and
 	// zookeeper.superUser.*: a login authorized as one of them also gets
 	// super:"".
@@ -52,6 +58,19 @@ type SASLConfig struct {
 	// AllowFailedClients is zookeeper.allowSaslFailedClients: a failed
 	// login keeps its connection (unless SASL is enforced).
 	AllowFailedClients bool
+}
+
+// KerberosAcceptor is the service's keytab and principal.
+type KerberosAcceptor struct {
+	Keytab    *keytab.Keytab
+	Principal string // "zookeeper/host@REALM"
+}
+
+func (cfg *SASLConfig) newMechanism() sasl.ServerMechanism {
+	if cfg.Kerberos != nil {
+		return sasl.NewGSSAPIServer(cfg.Kerberos.Keytab, cfg.Kerberos.Principal)
+	}
+	return sasl.NewDigestServer(saslProtocol, saslServerName, cfg.Credentials)
 }
 
 // aclConfig is the part of acl.Config ClientAuth supplies.
@@ -126,7 +145,7 @@ func (c *conn) handleSASL(xid int32, d *jute.Decoder) error {
 		return nil
 	}
 	if c.saslServer == nil {
-		c.saslServer = sasl.NewDigestServer(saslProtocol, saslServerName, cfg.Credentials)
+		c.saslServer = cfg.newMechanism()
 		c.saslServer.SetAuthorizer(func(authcid, _ string) (string, error) {
 			// SaslServerCallbackHandler authorizes any authzid and derives
 			// the id from the authentication id.

@@ -39,12 +39,17 @@
 //	QuorumServer   quorum.auth.server.saslLoginContext     quorum SASL, server side
 //	QuorumLearner  quorum.auth.learner.saslLoginContext    quorum SASL, learner side
 //
-// Only org.apache.zookeeper.server.auth.DigestLoginModule (DIGEST-MD5) is
-// supported. Server sections give users as user_<name>="<password>"
-// options (ServerCredentials); client and learner sections give
-// username="..." password="..." (ClientCredentials). A section using
-// Krb5LoginModule or any other module is ErrUnsupported, so a server
-// configured for Kerberos refuses to start instead of serving without it.//
+// org.apache.zookeeper.server.auth.DigestLoginModule (DIGEST-MD5) is
+// supported everywhere: server sections give users as
+// user_<name>="<password>" options (ServerCredentials); client and learner
+// sections give username="..." password="..." (ClientCredentials).
+// com.sun.security.auth.module.Krb5LoginModule (GSSAPI) is supported in
+// the server's client-port section only, with useKeyTab=true, keyTab="..."
+// and principal="service/host@REALM" (Krb5Login); a ticket cache, a
+// missing keytab or principal, principal="*" and two Kerberos logins in
+// one section are ErrUnsupported. Any other module, and Kerberos in the
+// other sections, is ErrUnsupported: the server refuses to start instead
+// of serving without the protection asked for.//
 // # Settings zkit honours for SASL
 //
 // Server side, read through server.Config.Property (zoo.cfg key K or the

@@ -102,7 +102,13 @@ Empty { };
 	require.NoError(t, err)
 	_, err = c.ServerCredentials("QuorumServer")
 	require.ErrorIs(t, err, ErrUnsupported)
-	assert.Contains(t, err.Error(), "z.conf:15: section \"QuorumServer\" uses com.sun.security.auth.module.Krb5LoginModule (Kerberos/GSSAPI)")
+	assert.Contains(t, err.Error(), "z.conf:15: section \"QuorumServer\" uses com.sun.security.auth.module.Krb5LoginModule (Kerberos/GSSAPI), which zkit supports only in the server")
+	login, err := c.Krb5Login("QuorumServer")
+	require.NoError(t, err)
+	assert.Equal(t, &Krb5Login{KeyTab: "/k", Principal: "zk/host@R", Line: 15}, login)
+	login, err = c.Krb5Login("Server")
+	require.NoError(t, err)
+	assert.Nil(t, login, "a digest section has no Kerberos login")
 	_, err = c.ServerCredentials("Other")
 	require.ErrorIs(t, err, ErrUnsupported)
 	_, err = c.ServerCredentials("NoUsers")
@@ -122,6 +128,22 @@ Empty { };
 	}
 	assert.Equal(t, "MyServer", SectionName(get, ServerSectionKey, DefaultServerSection))
 	assert.Equal(t, DefaultClientSection, SectionName(get, ClientSectionKey, DefaultClientSection))
+}
+
+func TestKrb5LoginRefusals(t *testing.T) {
+	for name, text := range map[string]string{
+		"ticket cache":  `S { com.sun.security.auth.module.Krb5LoginModule required useTicketCache=true principal="zk/h@R"; };`,
+		"no keytab":     `S { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true principal="zk/h@R"; };`,
+		"no principal":  `S { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/k"; };`,
+		"any principal": `S { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/k" principal="*"; };`,
+		"two logins": `S { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/k" principal="a/h@R";
+			com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/k" principal="b/h@R"; };`,
+	} {
+		c, err := Parse("k.conf", []byte(text), nil)
+		require.NoError(t, err, name)
+		_, err = c.Krb5Login("S")
+		assert.ErrorIs(t, err, ErrUnsupported, name)
+	}
 }
 
 func TestPathFromProperty(t *testing.T) {

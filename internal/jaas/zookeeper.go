@@ -62,7 +62,7 @@ func (c *Config) DigestSection(section string) ([]Entry, error) {
 		switch e.LoginModule {
 		case DigestLoginModule:
 		case Krb5LoginModule, IBMKrb5LoginModule:
-			return nil, fmt.Errorf("%w: %s:%d: section %q uses %s (Kerberos/GSSAPI), which zkit does not support; use %s", ErrUnsupported, c.File, e.Line, section, e.LoginModule, DigestLoginModule)
+			return nil, fmt.Errorf("%w: %s:%d: section %q uses %s (Kerberos/GSSAPI), which zkit supports only in the server's client-port section; use %s", ErrUnsupported, c.File, e.Line, section, e.LoginModule, DigestLoginModule)
 		default:
 			return nil, fmt.Errorf("%w: %s:%d: section %q uses login module %s; zkit supports only %s", ErrUnsupported, c.File, e.Line, section, e.LoginModule, DigestLoginModule)
 		}
@@ -151,4 +151,39 @@ func SystemExpander(get Lookup) Expander {
 		}
 		return "", false
 	}
+}
+
+// Krb5Login is a Krb5LoginModule entry as a keytab-based acceptor needs it
+// (useKeyTab=true keyTab="..." principal="...").
+type Krb5Login struct {
+	KeyTab    string
+	Principal string
+	Line      int
+}
+
+// Krb5Login returns the section's Kerberos login, nil when the section has
+// no Krb5LoginModule entry. An entry zkit cannot honour (no keytab, no
+// principal, a ticket cache instead of a keytab) is ErrUnsupported.
+func (c *Config) Krb5Login(section string) (*Krb5Login, error) {
+	entries, ok := c.Section(section)
+	if !ok {
+		return nil, fmt.Errorf("%w: no section named %q in %s", ErrNoSection, section, c.File)
+	}
+	var login *Krb5Login
+	for _, e := range entries {
+		if e.LoginModule != Krb5LoginModule && e.LoginModule != IBMKrb5LoginModule {
+			continue
+		}
+		if login != nil {
+			return nil, fmt.Errorf("%w: %s:%d: section %q has more than one Kerberos login", ErrUnsupported, c.File, e.Line, section)
+		}
+		if !strings.EqualFold(e.Options["useKeyTab"], "true") || e.Options["keyTab"] == "" {
+			return nil, fmt.Errorf("%w: %s:%d: section %q: zkit accepts Kerberos only with useKeyTab=true and keyTab=\"...\"", ErrUnsupported, c.File, e.Line, section)
+		}
+		if e.Options["principal"] == "" || e.Options["principal"] == "*" {
+			return nil, fmt.Errorf("%w: %s:%d: section %q: principal=\"service/host@REALM\" is required", ErrUnsupported, c.File, e.Line, section)
+		}
+		login = &Krb5Login{KeyTab: e.Options["keyTab"], Principal: e.Options["principal"], Line: e.Line}
+	}
+	return login, nil
 }

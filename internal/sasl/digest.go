@@ -153,3 +153,10 @@ func responseValue(in digestInput) ([]byte, error) {
 	sum := md5.Sum(kd.Bytes())
 	return []byte(hex.EncodeToString(sum[:])), nil
 }
+
+// ServerMechanism is a SASL server mechanism: DigestServer or GSSAPIServer.
+type ServerMechanism interface {
+	Step(response []byte) (challenge []byte, done bool, err error)
+	AuthorizationID() string
+	SetAuthorizer(Authorizer)
+}

@@ -1,6 +1,8 @@
-// Package sasl implements the SASL DIGEST-MD5 mechanism (RFC 2831) as
-// ZooKeeper uses it, interoperable with the JDK's
-// com.sun.security.sasl.digest server and client.
+// Package sasl implements the SASL mechanisms ZooKeeper uses: DIGEST-MD5
+// (RFC 2831), server and client, interoperable with the JDK's
+// com.sun.security.sasl.digest; and the server side of GSSAPI (RFC 4752)
+// over Kerberos V5 (RFC 4121), accepting with a keytab as the JDK's
+// GssKrb5Server does. Both servers satisfy ServerMechanism.
 //
 // ZooKeeper runs DIGEST-MD5 with fixed names:
 //
@@ -64,5 +66,31 @@
 // client act only as itself; ZooKeeper's server callback authorizes any
 // authzid and derives the id from the username, which callers get with
 // SetAuthorizer. The client checks the challenge's size (2048 bytes),
-// charset, algorithm (md5-sess), nonce, and finally the server's rspauth.
+// charset, algorithm (md5-sess), nonce, and finally the server's rspauth.//
+// # GSSAPI (Kerberos V5)
+//
+// GSSAPIServer accepts a Kerberos service principal's contexts with its
+// keytab (gokrb5 reads the keytab and verifies the AP-REQ: ticket,
+// authenticator, clock skew of 5 minutes, replay). Its exchange:
+//
+//	client: InitialContextToken [APPLICATION 0] {1.2.840.113554.1.2.2, 01 00, AP-REQ}
+//	server: with mutual authentication (GSS flag 2 or AP option): AP-REP token
+//	        [APPLICATION 0] {OID, 02 00, KRB_AP_REP}; the client answers ""
+//	server: Wrap token (RFC 4121, acceptor, no confidentiality) of
+//	        01 | 00 01 00 00    (no security layer, max buffer 65536)
+//	client: Wrap token (initiator) of layer | 3-byte max buffer | authzid
+//	server: done (ZooKeeper sends a null token)
+//
+// Java's ZooKeeper client asks for no mutual authentication, so the offer
+// follows the AP-REQ at once. The EncAPRepPart (key usage 12, session key)
+// echoes the authenticator's ctime and cusec and carries a random initial
+// sequence number; gokrb5 has no encoder for it, so it is built here.
+// Wrap tokens use the initiator's subkey, or the session key without one
+// (no acceptor subkey is sent), key usages 22 (acceptor) and 24
+// (initiator); sealed or rotated (RRC != 0) tokens are refused. Only "no
+// security layer" is offered: a client choosing integrity or privacy is
+// ErrUnsupportedQOP. The authorization id is the client's authzid, or its
+// principal name@REALM, through the Authorizer. Not implemented: a GSSAPI
+// client, security layers, sequence-number checks on the two wrap tokens
+// (the checksum covers them), channel bindings (Java sends none).
 package sasl

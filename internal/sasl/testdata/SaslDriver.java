@@ -4,12 +4,20 @@
 //
 //   java SaslDriver server <protocol> <serverName> <user> <password>
 //   java SaslDriver client <protocol> <serverName> <authzid|-> <user> <password>
+//   java SaslDriver gssclient <jaasSection> <service> <host> <mutual true|false>
+//     (GSSAPI as the JAAS section's Kerberos login, with
+//      -Djava.security.auth.login.config and -Djava.security.krb5.conf)
 //
 // Output lines: "TOKEN <b64>", then "DONE <authorizationID>" (server) or
 // "DONE" (client), or "ERR <message>" on a SaslException.
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.security.PrivilegedExceptionAction;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import javax.security.auth.Subject;
+import javax.security.auth.login.LoginContext;
 import javax.security.auth.callback.Callback;
 import javax.security.auth.callback.CallbackHandler;
 import javax.security.auth.callback.NameCallback;
@@ -33,6 +41,28 @@ public class SaslDriver {
     public static void main(String[] args) throws Exception {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, "UTF-8"));
         try {
+            if (args[0].equals("gssclient")) {
+                LoginContext lc = new LoginContext(args[1]);
+                lc.login();
+                Map<String, String> props = new HashMap<>();
+                props.put(Sasl.SERVER_AUTH, args[4]);
+                final SaslClient c = Subject.doAs(lc.getSubject(), (PrivilegedExceptionAction<SaslClient>) () ->
+                    Sasl.createSaslClient(new String[] {"GSSAPI"}, null, args[2], args[3], props, null));
+                while (true) {
+                    String line = in.readLine();
+                    if (line == null) return;
+                    final byte[] tok = dec(line);
+                    byte[] out = Subject.doAs(lc.getSubject(), (PrivilegedExceptionAction<byte[]>) () -> c.evaluateChallenge(tok));
+                    if (c.isComplete()) {
+                        System.out.println("TOKEN " + enc(out));
+                        System.out.println("DONE");
+                        System.out.flush();
+                        return;
+                    }
+                    System.out.println("TOKEN " + enc(out));
+                    System.out.flush();
+                }
+            }
             if (args[0].equals("server")) {
                 final String user = args[3], password = args[4];
                 CallbackHandler cbh = (Callback[] cbs) -> {
@@ -97,6 +127,9 @@ public class SaslDriver {
             }
         } catch (SaslException e) {
             System.out.println("ERR " + e.getMessage());
+            System.out.flush();
+        } catch (java.security.PrivilegedActionException e) {
+            System.out.println("ERR " + e.getException().getMessage());
             System.out.flush();
         }
     }

@@ -1,0 +1,64 @@
+package server_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zkit-go/zkit/internal/sasl/krbtest"
+	"github.com/zkit-go/zkit/server"
+	zktesting "github.com/zkit-go/zkit/testing"
+)
+
+// krbSetup is a KDC with the service zookeeper/localhost (the principal
+// Java's client asks for when it connects to 127.0.0.1) and users.
+type krbSetup struct {
+	kdc        *krbtest.KDC
+	serverJaas string
+	clients    map[string]string // user -> client JAAS file
+}
+
+func newKrbSetup(t *testing.T, users ...string) *krbSetup {
+	t.Helper()
+	kdc := krbtest.Start(t)
+	serviceKeytab := kdc.AddPrincipal("zookeeper/localhost")
+	s := &krbSetup{kdc: kdc, clients: map[string]string{}}
+	s.serverJaas = filepath.Join(kdc.Dir, "server-jaas.conf")
+	require.NoError(t, os.WriteFile(s.serverJaas, []byte(fmt.Sprintf(`Server {
+  com.sun.security.auth.module.Krb5LoginModule required
+  useKeyTab=true keyTab=%q storeKey=true useTicketCache=false
+  principal="zookeeper/localhost@%s";
+};
+`, serviceKeytab, krbtest.Realm)), 0o600))
+	for _, u := range users {
+		kt := kdc.AddPrincipal(u)
+		p := filepath.Join(kdc.Dir, u+"-jaas.conf")
+		require.NoError(t, os.WriteFile(p, []byte(fmt.Sprintf(`Client {
+  com.sun.security.auth.module.Krb5LoginModule required
+  useKeyTab=true keyTab=%q storeKey=true useTicketCache=false
+  principal="%s@%s";
+};
+`, kt, u, krbtest.Realm)), 0o600))
+		s.clients[u] = p
+	}
+	return s
+}
+
+func TestKerberosZkCliToZkit(t *testing.T) {
+	skipWithoutJavaSASL(t)
+	k := newKrbSetup(t, "bob", "alice")
+	srv := zktesting.StartServer(t, zktesting.WithConfig(func(c *server.Config) {
+		c.Properties["java.security.auth.login.config"] = k.serverJaas
+		c.Properties["authProvider.1"] = saslProvider
+	}))
+	t.Setenv("ZKIT_TEST_KRB5_CONF", k.kdc.KRB5Conf)
+	ev, out := zkCliTranscriptWith(t, srv.Addr(), os.Getenv("ZKIT_KRB_DEBUG")+" -Djava.security.krb5.conf="+k.kdc.KRB5Conf+" -Djava.security.auth.login.config="+k.clients["bob"],
+		"whoami\ncreate /k x sasl:bob@EXAMPLE.COM:cdrwa\ngetAcl /k\n")
+	t.Logf("%v\n%v", ev, out)
+	assert.Contains(t, ev, "WatchedEvent state:SaslAuthenticated type:None path:null")
+	assert.Contains(t, out, "sasl: bob@EXAMPLE.COM")
+}
