@@ -106,7 +106,14 @@ func startSASLOracle(t *testing.T, props map[string]string) *saslOracle {
 	dir := t.TempDir()
 	serverJaas := filepath.Join(dir, "server-jaas.conf")
 	require.NoError(t, os.WriteFile(serverJaas, []byte(saslJAAS), 0o600))
-	jvmFlags := []string{"-Djava.security.auth.login.config=" + serverJaas}
+	return startSASLOracleWith(t, dir, serverJaas, nil, props)
+}
+
+// startSASLOracleWith starts both servers with a given server JAAS file
+// and extra JVM flags for Java (zkit reads the same settings from props).
+func startSASLOracleWith(t *testing.T, dir, serverJaas string, javaFlags []string, props map[string]string) *saslOracle {
+	t.Helper()
+	jvmFlags := append([]string{"-Djava.security.auth.login.config=" + serverJaas}, javaFlags...)
 	for k, v := range props {
 		jvmFlags = append(jvmFlags, "-D"+k+"="+v)
 	}

@@ -62,3 +62,37 @@ func TestKerberosZkCliToZkit(t *testing.T) {
 	assert.Contains(t, ev, "WatchedEvent state:SaslAuthenticated type:None path:null")
 	assert.Contains(t, out, "sasl: bob@EXAMPLE.COM")
 }
+
+// TestKerberosVersusJava: Java's zkCli logs in with Kerberos to Java 3.8
+// and to zkit, both accepting with the same keytab; a sasl ACL grants
+// bob@EXAMPLE.COM and refuses alice; a server whose keytab no longer holds
+// the service's key refuses the login.
+func TestKerberosVersusJava(t *testing.T) {
+	skipWithoutJavaSASL(t)
+	k := newKrbSetup(t, "bob", "alice")
+	krb5 := "-Djava.security.krb5.conf=" + k.kdc.KRB5Conf
+	o := startSASLOracleWith(t, k.kdc.Dir, k.serverJaas, []string{krb5}, nil)
+	flags := func(user string) string {
+		return krb5 + " -Djava.security.auth.login.config=" + k.clients[user]
+	}
+	same := func(user, script string) []string {
+		t.Helper()
+		jev, jout := zkCliTranscriptWith(t, o.java, flags(user), script)
+		zev, zout := zkCliTranscriptWith(t, o.zkit, flags(user), script)
+		assert.Equal(t, jev, zev, "watch events (Java first)")
+		assert.Equal(t, jout, zout, "command output (Java first)")
+		return append(jev, jout...)
+	}
+	got := same("bob", "whoami\ncreate /k x sasl:bob@EXAMPLE.COM:cdrwa\ngetAcl /k\nget /k\n")
+	assert.Contains(t, got, "sasl: bob@EXAMPLE.COM")
+	assert.Contains(t, got, "WatchedEvent state:SaslAuthenticated type:None path:null")
+	got = same("alice", "whoami\nget /k\n")
+	assert.Contains(t, got, "sasl: alice@EXAMPLE.COM")
+	assert.Contains(t, got, "Insufficient permission : /k")
+
+	// New keys for the service: tickets now carry keys the servers'
+	// keytab lacks.
+	k.kdc.Rekey("zookeeper/localhost")
+	got = same("bob", "ls /\n")
+	assert.Contains(t, got, "WatchedEvent state:AuthFailed type:None path:null")
+}

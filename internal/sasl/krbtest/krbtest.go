@@ -135,3 +135,10 @@ func (k *KDC) AddPrincipal(principal string) string {
 	k.run("kadmin.local", "-r", Realm, "-q", "ktadd -k "+kt+" "+principal)
 	return kt
 }
+
+// Rekey gives principal new random keys (and a new kvno) without updating
+// any keytab, so keytabs exported before hold stale keys.
+func (k *KDC) Rekey(principal string) {
+	k.t.Helper()
+	k.run("kadmin.local", "-r", Realm, "-q", "cpw -randkey "+principal)
+}
