@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -241,5 +242,38 @@ func TestBadSASLConfigRefusesToStart(t *testing.T) {
 			assert.True(t, errors.Is(err, server.ErrSASLConfig), "%v", err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
+	}
+}
+
+// TestSASLOnEnsembleMembers: every member, leader and followers, runs
+// the login on its own connections, and the sasl id passes through the
+// leader's ACL checks for writes a follower forwards.
+func TestSASLOnEnsembleMembers(t *testing.T) {
+	jaasPath := writeJAAS(t, saslJAAS)
+	ens := zktesting.StartEnsemble(t, 3, zktesting.WithMemberConfig(func(_ int64, c *server.Config) {
+		c.Properties["java.security.auth.login.config"] = jaasPath
+		c.Properties["authProvider.1"] = saslProvider
+		c.Properties["sessionRequireClientSASLAuth"] = "true"
+	}))
+	ens.WaitLeader(zktesting.Scale(60 * time.Second))
+	ens.WaitServing(zktesting.Scale(60 * time.Second))
+	ctx := saslCtx(t)
+	bobOnly := []proto.ACL{{Perms: proto.PermAll, ID: proto.ID{Scheme: "sasl", ID: "bob"}}}
+	for i, addr := range ens.Servers() {
+		c, err := client.Dial(ctx, addr, client.WithSASL(client.SASLCredentials{User: "bob", Password: "bobsecret"}))
+		require.NoError(t, err, "member %d", i)
+		path := fmt.Sprintf("/bob%d", i)
+		_, err = c.Create(ctx, path, nil, 0, bobOnly)
+		require.NoError(t, err, "member %d", i)
+		require.NoError(t, c.Close())
+
+		alice, err := client.Dial(ctx, addr, client.WithSASL(client.SASLCredentials{User: "alice", Password: "alicesecret"}))
+		require.NoError(t, err)
+		_, err = alice.SetData(ctx, path, []byte("x"), -1)
+		require.ErrorIs(t, err, proto.ErrNoAuth, "member %d", i)
+		require.NoError(t, alice.Close())
+
+		_, err = client.Dial(ctx, addr, client.WithSASL(client.SASLCredentials{User: "bob", Password: "wrong"}))
+		require.ErrorIs(t, err, proto.ErrSessionClosedRequireSASL, "member %d", i)
 	}
 }
