@@ -212,3 +212,121 @@ func TestGSSAPIServerRefusals(t *testing.T) {
 		})
 	}
 }
+
+// goKerberosClient logs user in from its keytab with gokrb5.
+func goKerberosClient(t *testing.T, kdc *krbtest.KDC, userKT, user string) *client.Client {
+	t.Helper()
+	cfg, err := config.Load(kdc.KRB5Conf)
+	require.NoError(t, err)
+	kt, err := keytab.Load(userKT)
+	require.NoError(t, err)
+	cl := client.NewWithKeytab(user, krbtest.Realm, kt, cfg, client.DisablePAFXFAST(true))
+	require.NoError(t, cl.Login())
+	t.Cleanup(cl.Destroy)
+	return cl
+}
+
+// TestGSSAPIClientAgainstServers: our client with our server, and with
+// the JDK's GssKrb5Server accepting from a keytab.
+func TestGSSAPIClientAgainstServers(t *testing.T) {
+	kdc := krbtest.Start(t)
+	serviceKT := kdc.AddPrincipal("zookeeper/localhost")
+	bobKT := kdc.AddPrincipal("bob")
+	kt, err := keytab.Load(serviceKT)
+	require.NoError(t, err)
+
+	t.Run("zkit server", func(t *testing.T) {
+		c := sasl.NewGSSAPIClient(goKerberosClient(t, kdc, bobKT, "bob"), "zookeeper/localhost")
+		s := sasl.NewGSSAPIServer(kt, "zookeeper/localhost@"+krbtest.Realm)
+		tok, done, err := c.Step(nil)
+		require.NoError(t, err)
+		for i := 0; ; i++ {
+			require.Less(t, i, 5)
+			ch, sdone, err := s.Step(tok)
+			require.NoError(t, err)
+			if done {
+				require.True(t, sdone)
+				break
+			}
+			tok, done, err = c.Step(ch)
+			require.NoError(t, err)
+		}
+		assert.Equal(t, "bob@"+krbtest.Realm, s.AuthorizationID())
+	})
+
+	t.Run("wrong service key", func(t *testing.T) {
+		c := sasl.NewGSSAPIClient(goKerberosClient(t, kdc, bobKT, "bob"), "zookeeper/localhost")
+		tok, _, err := c.Step(nil)
+		require.NoError(t, err)
+		// A forged AP-REP: the right shape, a key the server does not have.
+		s := sasl.NewGSSAPIServer(kt, "zookeeper/localhost@"+krbtest.Realm)
+		rep, _, err := s.Step(tok)
+		require.NoError(t, err)
+		rep[len(rep)-1] ^= 1
+		_, _, err = c.Step(rep)
+		require.Error(t, err)
+	})
+
+	t.Run("java server", func(t *testing.T) {
+		javac, err := exec.LookPath("javac")
+		if err != nil {
+			t.Skip("javac not installed")
+		}
+		jaasFile := filepath.Join(kdc.Dir, "server.conf")
+		require.NoError(t, os.WriteFile(jaasFile, []byte(fmt.Sprintf(`Server {
+  com.sun.security.auth.module.Krb5LoginModule required
+  useKeyTab=true keyTab=%q storeKey=true useTicketCache=false isInitiator=false principal="zookeeper/localhost@%s";
+};
+`, serviceKT, krbtest.Realm)), 0o600))
+		dir := t.TempDir()
+		src, err := filepath.Abs("testdata/SaslDriver.java")
+		require.NoError(t, err)
+		out, err := exec.Command(javac, "-d", dir, src).CombinedOutput()
+		require.NoError(t, err, "javac: %s", out)
+		cmd := exec.Command("java", "-XX:TieredStopAtLevel=1",
+			"-Djava.security.krb5.conf="+kdc.KRB5Conf, "-Djava.security.auth.login.config="+jaasFile,
+			"-cp", dir, "SaslDriver", "gssserver", "Server", "zookeeper", "localhost")
+		stdin, err := cmd.StdinPipe()
+		require.NoError(t, err)
+		stdout, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		require.NoError(t, cmd.Start())
+		defer func() {
+			stdin.Close()
+			_ = cmd.Wait()
+			if t.Failed() {
+				t.Logf("java stderr: %s", stderr.String())
+			}
+		}()
+		sc := bufio.NewScanner(stdout)
+		c := sasl.NewGSSAPIClient(goKerberosClient(t, kdc, bobKT, "bob"), "zookeeper/localhost")
+		tok, done, err := c.Step(nil)
+		require.NoError(t, err)
+		for i := 0; ; i++ {
+			require.Less(t, i, 5)
+			line := "-"
+			if len(tok) > 0 {
+				line = base64.StdEncoding.EncodeToString(tok)
+			}
+			_, err := fmt.Fprintln(stdin, line)
+			require.NoError(t, err)
+			require.True(t, sc.Scan(), "java ended: %s", stderr.String())
+			kind, payload, _ := strings.Cut(sc.Text(), " ")
+			require.Equal(t, "TOKEN", kind, "%s %s", kind, payload)
+			if done {
+				break
+			}
+			var ch []byte
+			if payload != "-" {
+				ch, err = base64.StdEncoding.DecodeString(payload)
+				require.NoError(t, err)
+			}
+			tok, done, err = c.Step(ch)
+			require.NoError(t, err)
+		}
+		require.True(t, sc.Scan())
+		assert.Equal(t, "DONE bob@"+krbtest.Realm, sc.Text())
+	})
+}

@@ -4,6 +4,7 @@
 //
 //   java SaslDriver server <protocol> <serverName> <user> <password>
 //   java SaslDriver client <protocol> <serverName> <authzid|-> <user> <password>
+//   java SaslDriver gssserver <jaasSection> <service> <host>
 //   java SaslDriver gssclient <jaasSection> <service> <host> <mutual true|false>
 //     (GSSAPI as the JAAS section's Kerberos login, with
 //      -Djava.security.auth.login.config and -Djava.security.krb5.conf)
@@ -62,6 +63,31 @@ public class SaslDriver {
                     System.out.println("TOKEN " + enc(out));
                     System.out.flush();
                 }
+            }
+            if (args[0].equals("gssserver")) {
+                LoginContext lc = new LoginContext(args[1]);
+                lc.login();
+                CallbackHandler cbh = (Callback[] cbs) -> {
+                    for (Callback cb : cbs) {
+                        if (cb instanceof AuthorizeCallback) {
+                            AuthorizeCallback ac = (AuthorizeCallback) cb;
+                            ac.setAuthorized(true);
+                            ac.setAuthorizedID(ac.getAuthorizationID());
+                        }
+                    }
+                };
+                final SaslServer s = Subject.doAs(lc.getSubject(), (PrivilegedExceptionAction<SaslServer>) () ->
+                    Sasl.createSaslServer("GSSAPI", args[2], args[3], null, cbh));
+                while (!s.isComplete()) {
+                    String line = in.readLine();
+                    if (line == null) return;
+                    final byte[] tok = dec(line);
+                    byte[] out = Subject.doAs(lc.getSubject(), (PrivilegedExceptionAction<byte[]>) () -> s.evaluateResponse(tok));
+                    System.out.println("TOKEN " + enc(out));
+                    System.out.flush();
+                }
+                System.out.println("DONE " + s.getAuthorizationID());
+                return;
             }
             if (args[0].equals("server")) {
                 final String user = args[3], password = args[4];
