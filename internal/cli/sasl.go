@@ -5,8 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
+
+	krbclient "github.com/jcmturner/gokrb5/v8/client"
+	krbconfig "github.com/jcmturner/gokrb5/v8/config"
+	"github.com/jcmturner/gokrb5/v8/keytab"
 
 	"github.com/zkit-go/zkit/internal/client"
 	"github.com/zkit-go/zkit/internal/jaas"
@@ -25,8 +30,21 @@ const (
 // a DIGEST-MD5 login, none, or a configuration that failed (Java then
 // reports AuthFailed and goes on without SASL).
 type SASLSetup struct {
-	Creds    *client.SASLCredentials // nil: no SASL login
+	Creds    *client.SASLCredentials // DIGEST-MD5; nil: none
+	Kerberos *KerberosSetup          // GSSAPI; nil: none
 	LoginErr error                   // the JAAS setup failed
+}
+
+// KerberosSetup is a Krb5LoginModule Client section with the settings
+// SaslServerPrincipal and SecurityUtils read.
+type KerberosSetup struct {
+	Keytab          string // keyTab
+	User, Realm     string // principal="user@REALM"
+	KRB5Conf        string // java.security.krb5.conf, else /etc/krb5.conf
+	ServiceUser     string // zookeeper.sasl.client.username (default zookeeper)
+	ServerPrincipal string // zookeeper.server.principal: overrides ServiceUser/host
+	ServerRealm     string // zookeeper.server.realm
+	Canonicalize    bool   // zookeeper.sasl.client.canonicalize.hostname (default true)
 }
 
 // JVMFlagProperties reads the -Dkey=value words of zkCli.sh's
@@ -100,11 +118,87 @@ func ResolveSASL(sys, conf map[string]string) SASLSetup {
 	if err != nil {
 		return SASLSetup{LoginErr: err}
 	}
+	if _, ok := cfg.Section(section); ok {
+		krb, err := cfg.Krb5Login(section)
+		if err != nil {
+			return SASLSetup{LoginErr: err}
+		}
+		if krb != nil {
+			return SASLSetup{Kerberos: kerberosSetup(krb, sys, get)}
+		}
+	}
 	user, password, err := cfg.ClientCredentials(section)
 	if err != nil {
 		return SASLSetup{LoginErr: err}
 	}
 	return SASLSetup{Creds: &client.SASLCredentials{User: user, Password: password}}
+}
+
+func kerberosSetup(krb *jaas.Krb5Login, sys map[string]string, get func(string) (string, bool)) *KerberosSetup {
+	k := &KerberosSetup{Keytab: krb.KeyTab, KRB5Conf: "/etc/krb5.conf", ServiceUser: "zookeeper", Canonicalize: true}
+	k.User, k.Realm, _ = strings.Cut(krb.Principal, "@")
+	if v := sys["java.security.krb5.conf"]; v != "" {
+		k.KRB5Conf = v
+	}
+	if v, ok := get("zookeeper.sasl.client.username"); ok && v != "" {
+		k.ServiceUser = v
+	}
+	k.ServerPrincipal, _ = get("zookeeper.server.principal")
+	k.ServerRealm, _ = get("zookeeper.server.realm")
+	if v, ok := get("zookeeper.sasl.client.canonicalize.hostname"); ok {
+		k.Canonicalize = strings.EqualFold(v, "true")
+	}
+	return k
+}
+
+// servicePrincipal is SaslServerPrincipal.getServerPrincipal without the
+// realm: zookeeper.server.principal, or user "/" host, the host
+// canonicalized by a reverse lookup unless that gives back the address.
+func (k *KerberosSetup) servicePrincipal(addr string) string {
+	if k.ServerPrincipal != "" {
+		p, _, _ := strings.Cut(k.ServerPrincipal, "@")
+		return p
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if k.Canonicalize || net.ParseIP(host) != nil {
+		ip := host
+		if net.ParseIP(host) == nil {
+			if ips, err := net.LookupHost(host); err == nil && len(ips) > 0 {
+				ip = ips[0]
+			}
+		}
+		if names, err := net.LookupAddr(ip); err == nil && len(names) > 0 {
+			if name := strings.TrimSuffix(names[0], "."); name != ip {
+				host = name
+			}
+		}
+	}
+	return k.ServiceUser + "/" + host
+}
+
+// login logs in from the keytab with gokrb5.
+func (k *KerberosSetup) login() (*krbclient.Client, error) {
+	cfg, err := krbconfig.Load(k.KRB5Conf)
+	if err != nil {
+		return nil, fmt.Errorf("cli: kerberos configuration %s: %w", k.KRB5Conf, err)
+	}
+	kt, err := keytab.Load(k.Keytab)
+	if err != nil {
+		return nil, fmt.Errorf("cli: keyTab %s: %w", k.Keytab, err)
+	}
+	realm := k.Realm
+	if realm == "" {
+		realm = cfg.LibDefaults.DefaultRealm
+	}
+	cl := krbclient.NewWithKeytab(k.User, realm, kt, cfg, krbclient.DisablePAFXFAST(true))
+	if err := cl.Login(); err != nil {
+		cl.Destroy()
+		return nil, fmt.Errorf("cli: kerberos login as %s@%s: %w", k.User, realm, err)
+	}
+	return cl, nil
 }
 
 // saslFailed reports whether err is the server or the mechanism refusing
@@ -120,7 +214,38 @@ func saslFailed(err error) bool {
 func (s *session) saslBeforeConnect() {
 	if s.sasl.LoginErr != nil {
 		s.onEvent(Event{Type: proto.EventNone, State: proto.StateAuthFailed, NoPath: true})
+		return
 	}
+	if s.sasl.Kerberos != nil && s.krb == nil {
+		// Java logs in (Krb5LoginModule) as it creates the SASL client
+		// for a connection; a failed login is AuthFailed, and the
+		// connection goes on without SASL.
+		krb, err := s.sasl.Kerberos.login()
+		if err != nil {
+			s.onEvent(Event{Type: proto.EventNone, State: proto.StateAuthFailed, NoPath: true})
+			return
+		}
+		s.krb = krb
+	}
+}
+
+// saslClose ends the Kerberos login (gokrb5 renews it from a goroutine).
+func (s *session) saslClose() {
+	if s.krb != nil {
+		s.krb.Destroy()
+		s.krb = nil
+	}
+}
+
+// saslMechanism is the mechanism for a connection to addr, nil for none.
+func (s *session) saslMechanism(addr string) client.SASLMechanism {
+	switch {
+	case s.sasl.Creds != nil:
+		return sasl.NewDigestClient(client.SASLProtocol, client.SASLServerName, s.sasl.Creds.User, s.sasl.Creds.Password)
+	case s.sasl.Kerberos != nil && s.krb != nil:
+		return sasl.NewGSSAPIClient(s.krb, s.sasl.Kerberos.servicePrincipal(addr))
+	}
+	return nil
 }
 
 // errSASLRefused marks a dial whose SASL login the server or the
@@ -131,11 +256,12 @@ var errSASLRefused = errors.New("cli: sasl login refused")
 // and setWatches packets and before the shell may use it (Java holds
 // requests until SASL completes). A refusal wraps errSASLRefused; any
 // other error is a connection lost mid-login, retried like a failed dial.
-func (s *session) saslLogin(ctx context.Context, conn *client.Conn) error {
-	if s.sasl.Creds == nil {
+func (s *session) saslLogin(ctx context.Context, conn *client.Conn, addr string) error {
+	mech := s.saslMechanism(addr)
+	if mech == nil {
 		return nil
 	}
-	err := conn.SASLLogin(ctx, *s.sasl.Creds)
+	err := conn.SASLLoginWith(ctx, mech)
 	if err != nil && saslFailed(err) {
 		return fmt.Errorf("%w: %w", errSASLRefused, err)
 	}
@@ -152,7 +278,7 @@ func (s *session) saslRefused() {
 // saslConnected follows the SyncConnected event of a connection that
 // logged in.
 func (s *session) saslConnected() {
-	if s.sasl.Creds != nil {
+	if s.sasl.Creds != nil || s.sasl.Kerberos != nil && s.krb != nil {
 		s.onEvent(Event{Type: proto.EventNone, State: stateSASLAuthenticated, NoPath: true})
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zkit-go/zkit/internal/jaas"
+	"github.com/zkit-go/zkit/internal/sasl/krbtest"
 	"github.com/zkit-go/zkit/server"
 	zktesting "github.com/zkit-go/zkit/testing"
 )
@@ -167,4 +168,59 @@ func TestSASLVersusJavaCli(t *testing.T) {
 			assert.Contains(t, strings.Join(zo, "\n"), tc.wantOut)
 		})
 	}
+}
+
+// TestKerberosVersusJavaCli: Java's zkCli.sh and zkit cli log in with the
+// same Krb5LoginModule Client section (CLIENT_JVMFLAGS with the JAAS file
+// and java.security.krb5.conf) to zkit servers accepting with a keytab.
+func TestKerberosVersusJavaCli(t *testing.T) {
+	skipWithoutJavaCli(t)
+	if testing.Short() {
+		t.Skip("starts JVMs; skipped in -short")
+	}
+	kdc := krbtest.Start(t)
+	serviceKT := kdc.AddPrincipal("zookeeper/localhost")
+	bobKT := kdc.AddPrincipal("bob")
+	serverJaas := writeFile(t, kdc.Dir, "server.conf", fmt.Sprintf(`Server {
+  com.sun.security.auth.module.Krb5LoginModule required
+  useKeyTab=true keyTab=%q storeKey=true principal="zookeeper/localhost@%s";
+};
+`, serviceKT, krbtest.Realm))
+	clientJaas := writeFile(t, kdc.Dir, "client.conf", fmt.Sprintf(`Client {
+  com.sun.security.auth.module.Krb5LoginModule required
+  useKeyTab=true keyTab=%q storeKey=true useTicketCache=false principal="bob@%s";
+};
+`, bobKT, krbtest.Realm))
+	start := func() *zktesting.Server {
+		return zktesting.StartServer(t, zktesting.WithConfig(func(c *server.Config) {
+			c.Properties["java.security.auth.login.config"] = serverJaas
+			c.Properties["authProvider.1"] = "org.apache.zookeeper.server.auth.SASLAuthenticationProvider"
+		}))
+	}
+	javaSrv, zkitSrv := start(), start()
+	flags := "-Djava.security.krb5.conf=" + kdc.KRB5Conf + " -Djava.security.auth.login.config=" + clientJaas
+	script := "whoami\ncreate /k x sasl:bob@EXAMPLE.COM:cdrwa\ngetAcl /k\nget /k\n"
+
+	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(60*time.Second))
+	defer cancel()
+	cmd := exec.CommandContext(ctx, zkCliPath, "-server", javaSrv.Addr())
+	cmd.Env = append(os.Environ(), "CLIENT_JVMFLAGS="+flags, "TZ=UTC")
+	cmd.Stdin = strings.NewReader(script)
+	var jout bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &jout, &jout
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		require.NoError(t, err)
+	}
+	t.Setenv("CLIENT_JVMFLAGS", flags)
+	var out bytes.Buffer
+	Main([]string{"-server", zkitSrv.Addr()}, strings.NewReader(script), &out, &out)
+
+	jev, jo := splitTranscript(jout.String(), javaSrv.Addr())
+	zev, zo := splitTranscript(out.String(), zkitSrv.Addr())
+	assert.Equal(t, jev, zev, "events, Java first")
+	assert.Equal(t, jo, zo, "output, Java first")
+	assert.Contains(t, zev, "WatchedEvent state:SaslAuthenticated type:None path:null")
+	assert.Contains(t, zo, "sasl: bob@EXAMPLE.COM")
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	krbclient "github.com/jcmturner/gokrb5/v8/client"
+
 	"github.com/zkit-go/zkit/internal/client"
 	"github.com/zkit-go/zkit/internal/proto"
 )
@@ -196,7 +198,8 @@ type session struct {
 	auths     []authInfo
 	closed    bool
 
-	sasl SASLSetup // the client's SASL login (sasl.go); set before start
+	sasl SASLSetup         // the client's SASL login (sasl.go); set before start
+	krb  *krbclient.Client // the Kerberos login, run loop only (sasl.go)
 }
 
 func newSession(cs connectString, timeout time.Duration, readOnly bool, onEvent func(Event)) *session {
@@ -253,6 +256,7 @@ func (s *session) stopped() bool {
 
 func (s *session) run() {
 	defer close(s.done)
+	defer s.saslClose()
 	hosts := append([]string(nil), s.cs.hosts...)
 	rand.Shuffle(len(hosts), func(i, j int) { hosts[i], hosts[j] = hosts[j], hosts[i] })
 	for attempt := 0; ; attempt++ {
@@ -349,7 +353,7 @@ func (s *session) dial(addr string) (*client.Conn, error) {
 			return nil, err
 		}
 	}
-	if err := s.saslLogin(ctx, conn); err != nil {
+	if err := s.saslLogin(ctx, conn, addr); err != nil {
 		conn.Drop()
 		return nil, err
 	}

@@ -44,8 +44,8 @@
 // user_<name>="<password>" options (ServerCredentials); client and learner
 // sections give username="..." password="..." (ClientCredentials).
 // com.sun.security.auth.module.Krb5LoginModule (GSSAPI) is supported in
-// the server's client-port section only, with useKeyTab=true, keyTab="..."
-// and principal="service/host@REALM" (Krb5Login); a ticket cache, a
+// the server's client-port section and zkit cli's Client section, with
+// useKeyTab=true, keyTab="..." and principal="..." (Krb5Login); a ticket cache, a
 // missing keytab or principal, principal="*" and two Kerberos logins in
 // one section are ErrUnsupported. Any other module, and Kerberos in the
 // other sections, is ErrUnsupported: the server refuses to start instead
@@ -85,6 +85,15 @@
 //	java.security.auth.login.config          the JAAS file (-D only)
 //	zookeeper.sasl.clientconfig              the section (default Client)
 //	zookeeper.sasl.client                    false turns SASL off (default true)
+//	java.security.krb5.conf                  Kerberos configuration (default /etc/krb5.conf)
+//	zookeeper.sasl.client.username           service name (default zookeeper)
+//	zookeeper.sasl.client.canonicalize.hostname
+//	                                         reverse-resolve the server's host (default true)
+//	zookeeper.server.principal               the service principal, overriding both
+//
+// With Kerberos the service principal is <username>/<host> in the client's
+// realm (zookeeper.server.realm is read but a different realm is not
+// supported).
 //
 // A JAAS file set without a usable section is reported as Java's client
 // does (an AuthFailed event) and the client goes on without SASL.

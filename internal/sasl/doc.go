@@ -1,8 +1,8 @@
 // Package sasl implements the SASL mechanisms ZooKeeper uses: DIGEST-MD5
 // (RFC 2831), server and client, interoperable with the JDK's
-// com.sun.security.sasl.digest; and the server side of GSSAPI (RFC 4752)
-// over Kerberos V5 (RFC 4121), accepting with a keytab as the JDK's
-// GssKrb5Server does. Both servers satisfy ServerMechanism.
+// com.sun.security.sasl.digest; and GSSAPI (RFC 4752) over Kerberos V5
+// (RFC 4121), server (accepting with a keytab, as the JDK's GssKrb5Server
+// does) and client. Both servers satisfy ServerMechanism.
 //
 // ZooKeeper runs DIGEST-MD5 with fixed names:
 //
@@ -90,7 +90,17 @@
 // (initiator); sealed or rotated (RRC != 0) tokens are refused. Only "no
 // security layer" is offered: a client choosing integrity or privacy is
 // ErrUnsupportedQOP. The authorization id is the client's authzid, or its
-// principal name@REALM, through the Authorizer. Not implemented: a GSSAPI
-// client, security layers, sequence-number checks on the two wrap tokens
-// (the checksum covers them), channel bindings (Java sends none).
+// principal name@REALM, through the Authorizer.
+//
+// GSSAPIClient is the other side, for a gokrb5 login: it always asks for
+// mutual authentication and checks the AP-REP (it must decrypt with the
+// session key and echo our authenticator's time) before it sends anything
+// else, checks the offer's checksum and sequence number, chooses no
+// security layer and sends its principal name@REALM as authzid.
+//
+// Not implemented: security layers (integrity, confidentiality), acceptor
+// subkeys, sealed or rotated wrap tokens, channel bindings (Java sends
+// none), and the server's check of the client's wrap sequence number (its
+// checksum covers it). gokrb5 keeps one replay cache per process, cleaned
+// by a goroutine that never ends.
 package sasl
