@@ -20,6 +20,11 @@
 // server deletes its ephemeral nodes) and waits for every goroutine the
 // client, its Watchers and caches started.
 //
+// WithTLS(cfg) connects to TLS client ports (secureClientPort, or a
+// clientPort with client.portUnification): the server certificate is
+// checked against the host of each address, and a certificate in cfg
+// authenticates the client with the x509 scheme.
+//
 // Every blocking call takes a ctx first. Paths are absolute client paths;
 // with WithNamespace("app") the client path /x is /app/x on the server,
 // results and watch events carry client paths, and /app (with its parents)

@@ -27,12 +27,12 @@ func init() {
 // found, then the server's "Mode: ..." line, or an error and exit status 1
 // when the server does not answer.
 func runStatus(args []string, stdout, stderr io.Writer, timeout time.Duration) int {
-	host, port := "127.0.0.1", 2181
+	host, port, secure := "127.0.0.1", 2181, false
 	switch len(args) {
 	case 0:
 	case 1:
 		var err error
-		if host, port, err = statusTarget(args[0], stderr); err != nil {
+		if host, port, secure, err = statusTarget(args[0], stdout, stderr); err != nil {
 			fmt.Fprintf(stderr, "zkit status: %v\n", err)
 			return 2
 		}
@@ -40,9 +40,16 @@ func runStatus(args []string, stdout, stderr io.Writer, timeout time.Duration) i
 		fmt.Fprintln(stderr, "usage: zkit status [zoo.cfg|host:port]")
 		return 2
 	}
-	fmt.Fprintf(stdout, "Client port found: %d. Client address: %s. Client SSL: false.\n", port, host)
-	mode, err := srvrMode(net.JoinHostPort(host, strconv.Itoa(port)), timeout)
+	fmt.Fprintf(stdout, "Client port found: %d. Client address: %s. Client SSL: %t.\n", port, host, secure)
+	dial := plainDial
+	if secure {
+		dial = secureDial(os.Getenv("CLIENT_JVMFLAGS"))
+	}
+	mode, err := srvrMode(net.JoinHostPort(host, strconv.Itoa(port)), timeout, dial)
 	if err != nil || mode == "" {
+		if secure {
+			fmt.Fprint(stdout, secureStatusNote(port))
+		}
 		fmt.Fprintln(stdout, "Error contacting service. It is probably not running.")
 		return 1
 	}
@@ -52,29 +59,29 @@ func runStatus(args []string, stdout, stderr io.Writer, timeout time.Duration) i
 
 // statusTarget resolves the argument: an existing file is a zoo.cfg,
 // anything else host:port.
-func statusTarget(arg string, stderr io.Writer) (string, int, error) {
+func statusTarget(arg string, stdout, stderr io.Writer) (string, int, bool, error) {
 	if _, err := os.Stat(arg); err != nil {
 		h, p, err := net.SplitHostPort(arg)
 		if err != nil {
-			return "", 0, fmt.Errorf("%q is neither a zoo.cfg nor host:port", arg)
+			return "", 0, false, fmt.Errorf("%q is neither a zoo.cfg nor host:port", arg)
 		}
 		port, err := strconv.Atoi(p)
 		if err != nil || port <= 0 || port > 65535 {
-			return "", 0, fmt.Errorf("bad port in %q", arg)
+			return "", 0, false, fmt.Errorf("bad port in %q", arg)
 		}
-		return h, port, nil
+		return h, port, false, nil
 	}
 	fmt.Fprintf(stderr, "Using config: %s\n", arg)
 	cfg, err := server.ParseConfig(arg)
 	if err != nil {
-		return "", 0, err
+		return "", 0, false, err
 	}
 	host := cfg.ClientPortAddress
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "localhost" // zkServer.sh's default
 	}
 	if cfg.ClientPort != 0 {
-		return host, cfg.ClientPort, nil
+		return host, cfg.ClientPort, false, nil
 	}
 	// As zkServer.sh: no clientPort, so take this member's client address
 	// from its server.<myid> line.
@@ -85,15 +92,18 @@ func statusTarget(arg string, stderr io.Writer) (string, int, error) {
 			if h == "0.0.0.0" || h == "::" {
 				h = host
 			}
-			return h, port, nil
+			return h, port, false, nil
 		}
 	}
-	return "", 0, fmt.Errorf("%s: client port not found in the server configs", arg)
+	if h, port, ok := secureStatusTarget(cfg, stdout); ok {
+		return h, port, true, nil
+	}
+	return "", 0, false, fmt.Errorf("%s: client port not found in the server configs", arg)
 }
 
 // srvrMode sends srvr and returns its "Mode: ..." line.
-func srvrMode(addr string, timeout time.Duration) (string, error) {
-	c, err := net.DialTimeout("tcp", addr, timeout)
+func srvrMode(addr string, timeout time.Duration, dial func(addr string, timeout time.Duration) (net.Conn, error)) (string, error) {
+	c, err := dial(addr, timeout)
 	if err != nil {
 		return "", err
 	}

@@ -58,6 +58,8 @@ type Config struct {
 	AuthProviders map[string]string
 	// SASL holds the sasl scheme's settings (sasl.go).
 	SASL SASLConfig
+	// X509 configures the x509 scheme (x509.go).
+	X509 X509Config
 	// Logger receives warnings; nil discards them.
 	Logger *slog.Logger
 }
@@ -71,6 +73,7 @@ type Authenticator struct {
 	digestHash  func() hash.Hash
 	ipv6        bool
 	sasl        *saslScheme // nil unless SASLAuthenticationProvider is configured
+	x509        X509Config
 }
 
 // New builds an Authenticator from cfg.
@@ -85,6 +88,7 @@ func New(cfg Config) (*Authenticator, error) {
 		digest:      !cfg.DigestDisabled,
 		digestHash:  h,
 		ipv6:        cfg.IPv6,
+		x509:        cfg.X509,
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -97,6 +101,8 @@ func New(cfg Config) (*Authenticator, error) {
 		case ipProviderClass:
 		case saslProviderClass:
 			a.sasl = newSASLScheme(cfg)
+		case x509ProviderClass:
+			a.x509.Enabled = true
 		default:
 			log.Warn("auth provider not available, its scheme stays unknown",
 				"setting", "zookeeper.authProvider."+name, "class", class)
@@ -118,6 +124,8 @@ func (a *Authenticator) knownScheme(scheme string) bool {
 		return a.digest
 	case SchemeSASL:
 		return a.sasl != nil
+	case SchemeX509:
+		return a.x509.Enabled
 	}
 	return false
 }
@@ -178,7 +186,8 @@ func (a *Authenticator) AddAuth(info *AuthInfo, scheme string, auth []byte, remo
 // (AuthenticationProvider.isAuthenticated): digest yes, ip no, and schemes
 // without a provider (super) are skipped.
 func (a *Authenticator) authenticatedScheme(scheme string) bool {
-	return scheme == SchemeDigest && a.digest || scheme == SchemeSASL && a.sasl != nil
+	return scheme == SchemeDigest && a.digest || scheme == SchemeSASL && a.sasl != nil ||
+		scheme == SchemeX509 && a.x509.Enabled
 }
 
 // FixupACL validates the ACL of a create or setACL and expands "auth", as
@@ -234,6 +243,8 @@ func (a *Authenticator) validID(id proto.ID) bool {
 		return ipValid(id.ID, a.ipv6)
 	case id.Scheme == SchemeSASL && a.sasl != nil:
 		return saslValid(id.ID)
+	case id.Scheme == SchemeX509 && a.x509.Enabled:
+		return x509Valid(id.ID)
 	}
 	return false
 }
@@ -298,6 +309,8 @@ func (a *Authenticator) matches(scheme, id, expr string) bool {
 		return ipMatches(id, expr, a.ipv6)
 	case SchemeSASL:
 		return a.sasl.matches(id, expr)
+	case SchemeX509:
+		return a.x509Matches(id, expr)
 	}
 	return false
 }
@@ -372,6 +385,8 @@ func (a *Authenticator) ClientInfos(authInfo []proto.ID) []proto.ClientInfo {
 			user = digestUser(id.ID)
 		case id.Scheme == SchemeSASL && a.sasl != nil:
 			user = id.ID
+		case id.Scheme == SchemeX509 && a.x509.Enabled:
+			user = id.ID // AuthenticationProvider.getUserName's default
 		}
 		out[i] = proto.ClientInfo{AuthScheme: id.Scheme, User: user}
 	}

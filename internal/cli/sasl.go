@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"os"
 	"strings"
 
 	krbclient "github.com/jcmturner/gokrb5/v8/client"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/zkit-go/zkit/internal/client"
 	"github.com/zkit-go/zkit/internal/jaas"
-	"github.com/zkit-go/zkit/internal/javaprops"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/sasl"
 )
@@ -47,45 +44,10 @@ type KerberosSetup struct {
 	Canonicalize    bool   // zookeeper.sasl.client.canonicalize.hostname (default true)
 }
 
-// JVMFlagProperties reads the -Dkey=value words of zkCli.sh's
-// $CLIENT_JVMFLAGS $JVMFLAGS. The script expands them unquoted, so the
-// shell splits them on blanks and removes no quotes; "-Dkey" alone sets
-// key to "", and a later -D wins, as in Java.
-func JVMFlagProperties(flags ...string) map[string]string {
-	props := map[string]string{}
-	for _, f := range flags {
-		for _, w := range strings.Fields(f) {
-			def, ok := strings.CutPrefix(w, "-D")
-			if !ok {
-				continue
-			}
-			k, v, _ := strings.Cut(def, "=")
-			if k != "" {
-				props[k] = v
-			}
-		}
-	}
-	return props
-}
-
-// ReadClientConfiguration reads zkCli's -client-configuration file.
-func ReadClientConfiguration(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("cli: -client-configuration: %w", err)
-	}
-	defer f.Close()
-	_, props, err := javaprops.Parse(f)
-	if err != nil {
-		return nil, fmt.Errorf("cli: -client-configuration %s: %w", path, err)
-	}
-	return props, nil
-}
-
 // ResolveSASL decides the client's SASL login as Java's client does.
-// sys are the JVM system properties (-D options); conf is the
-// -client-configuration file (nil for none), whose zookeeper.sasl.*
-// keys override sys. The JAAS file is named only by the system property
+// sys are the JVM system properties (-D options); conf is the client's
+// properties (ClientProperties: the -D options overlaid by the
+// -client-configuration file), whose zookeeper.sasl.* keys override sys. The JAAS file is named only by the system property
 // java.security.auth.login.config; its section by zookeeper.sasl.clientconfig
 // (default Client). No JAAS file, or zookeeper.sasl.client=false, means no
 // SASL; a JAAS file without the section, unreadable, or using a login
@@ -281,23 +243,4 @@ func (s *session) saslConnected() {
 	if s.sasl.Creds != nil || s.sasl.Kerberos != nil && s.krb != nil {
 		s.onEvent(Event{Type: proto.EventNone, State: stateSASLAuthenticated, NoPath: true})
 	}
-}
-
-// resolveSASL fills opts.SASL from the environment zkCli.sh passes to the
-// JVM ($CLIENT_JVMFLAGS $JVMFLAGS) and the -client-configuration file.
-// A SASL setup that failed is printed as Java's client logs it and the
-// shell goes on without SASL.
-func (o *Options) resolveSASL(clientConfigPath string, stderr io.Writer) error {
-	var conf map[string]string
-	if clientConfigPath != "" {
-		var err error
-		if conf, err = ReadClientConfiguration(clientConfigPath); err != nil {
-			return err
-		}
-	}
-	o.SASL = ResolveSASL(JVMFlagProperties(os.Getenv("CLIENT_JVMFLAGS"), os.Getenv("JVMFLAGS")), conf)
-	if o.SASL.LoginErr != nil {
-		fmt.Fprintf(stderr, "SASL configuration failed: %v Will continue connection to Zookeeper server without SASL authentication, if Zookeeper server allows it.\n", o.SASL.LoginErr)
-	}
-	return nil
 }

@@ -38,16 +38,6 @@ func clientSection(name, user, password string) string {
 	return fmt.Sprintf("%s {\n org.apache.zookeeper.server.auth.DigestLoginModule required\n username=%q password=%q;\n};\n", name, user, password)
 }
 
-func TestJVMFlagProperties(t *testing.T) {
-	got := JVMFlagProperties("-Xmx1g -Djava.security.auth.login.config=/etc/zk/jaas.conf -Dzookeeper.sasl.client=false",
-		"-Dflag -Dzookeeper.sasl.client=true -D=x")
-	assert.Equal(t, map[string]string{
-		"java.security.auth.login.config": "/etc/zk/jaas.conf",
-		"zookeeper.sasl.client":           "true",
-		"flag":                            "",
-	}, got)
-}
-
 func TestResolveSASL(t *testing.T) {
 	dir := t.TempDir()
 	file := writeFile(t, dir, "jaas.conf", clientSection("Client", "bob", "pw")+clientSection("Other", "carol", "pw2")+

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +21,13 @@ type Options struct {
 	Server   string        // -server: connect string, optionally with a chroot (default localhost:2181)
 	Timeout  time.Duration // -timeout: session timeout (default 30s)
 	ReadOnly bool          // -r: accept a read-only server
-	SASL     SASLSetup     // the client's SASL login (sasl.go)
+	// Properties are the client's Java properties (ClientProperties):
+	// CLIENT_JVMFLAGS -D options and the -client-configuration file.
+	Properties map[string]string
+	// TLS, when set, makes every connection TLS (ClientTLS).
+	TLS *tls.Config
+	// SASL is the client's SASL login (sasl.go).
+	SASL SASLSetup
 }
 
 // Shell is one zkCli session: the client handle, the command history and
@@ -122,6 +129,7 @@ func (sh *Shell) Connect(server string, now bool) error {
 	}
 	sh.sess = newSession(cs, sh.opts.Timeout, sh.opts.ReadOnly, sh.event)
 	sh.sess.sasl = sh.opts.SASL
+	sh.sess.tls = sh.opts.TLS
 	if now {
 		sh.sess.start()
 	}
@@ -308,7 +316,7 @@ func parseJavaDecode(s string) (int, error) {
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	opts := Options{Server: "localhost:2181", Timeout: 30 * time.Second}
 	var cmd []string
-	clientConfigPath := ""
+	var configPath string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		needs := func() (string, bool) {
@@ -340,7 +348,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			continue
 		case "-client-configuration":
 			if v, ok := needs(); ok {
-				clientConfigPath = v
+				configPath = v
 			}
 			continue
 		case "-waitforconnection":
@@ -351,9 +359,20 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			break
 		}
 	}
-	if err := opts.resolveSASL(clientConfigPath, stderr); err != nil {
-		fmt.Fprintf(stderr, "%v\n", err)
+	// zkCli.sh passes $CLIENT_JVMFLAGS $JVMFLAGS to Java: the later wins.
+	props, err := ClientProperties(os.Getenv("CLIENT_JVMFLAGS")+" "+os.Getenv("JVMFLAGS"), configPath)
+	if err == nil {
+		opts.Properties = props
+		opts.TLS, err = ClientTLS(props)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "Exception in thread \"main\" %v\n", err)
 		return 1
+	}
+	opts.SASL = ResolveSASL(JVMSystemProperties(os.Getenv("CLIENT_JVMFLAGS")+" "+os.Getenv("JVMFLAGS")), props)
+	if opts.SASL.LoginErr != nil {
+		// Java logs this and goes on without SASL (an AuthFailed event).
+		fmt.Fprintf(stderr, "SASL configuration failed: %v Will continue connection to Zookeeper server without SASL authentication, if Zookeeper server allows it.\n", opts.SASL.LoginErr)
 	}
 	sh := NewShell(opts, stdout, stderr)
 	fmt.Fprintf(stdout, "Connecting to %s\n", opts.Server)
