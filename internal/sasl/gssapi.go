@@ -81,6 +81,14 @@ func (s *GSSAPIServer) AuthenticationID() string { return s.authcid }
 
 // Step takes the client's token and returns the next one.
 func (s *GSSAPIServer) Step(response []byte) (challenge []byte, done bool, err error) {
+	// The tokens are parsed by gokrb5's ASN.1 decoder on the connection's
+	// reader goroutine: a panic there must fail this login, not the server.
+	defer func() {
+		if r := recover(); r != nil {
+			s.state = gssFailed
+			challenge, done, err = nil, false, fmt.Errorf("%w: %w: malformed token (%v)", ErrKerberos, ErrProtocol, r)
+		}
+	}()
 	switch s.state {
 	case gssStart:
 		apRep, err := s.accept(response)
