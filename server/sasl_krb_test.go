@@ -90,9 +90,43 @@ func TestKerberosVersusJava(t *testing.T) {
 	assert.Contains(t, got, "sasl: alice@EXAMPLE.COM")
 	assert.Contains(t, got, "Insufficient permission : /k")
 
+	// A DIGEST-MD5 client against a Kerberos server.
+	digest := clientJAAS(t, k.kdc.Dir, "bob", "bobsecret")
+	jev, jout := zkCliTranscriptWith(t, o.java, krb5+" -Djava.security.auth.login.config="+digest, "ls /\n")
+	zev, zout := zkCliTranscriptWith(t, o.zkit, krb5+" -Djava.security.auth.login.config="+digest, "ls /\n")
+	assert.Equal(t, jev, zev, "DIGEST-MD5 client: watch events (Java first)")
+	assert.Equal(t, jout, zout, "DIGEST-MD5 client: command output (Java first)")
+	assert.Contains(t, zev, "WatchedEvent state:AuthFailed type:None path:null")
+
 	// New keys for the service: tickets now carry keys the servers'
 	// keytab lacks.
 	k.kdc.Rekey("zookeeper/localhost")
 	got = same("bob", "ls /\n")
 	assert.Contains(t, got, "WatchedEvent state:AuthFailed type:None path:null")
+}
+
+// TestKerberosIDsVersusJava: the authorized id without its realm
+// (zookeeper.kerberos.removeRealmFromPrincipal) and a superUser named by
+// it, against Java 3.8 configured alike.
+func TestKerberosIDsVersusJava(t *testing.T) {
+	skipWithoutJavaSASL(t)
+	k := newKrbSetup(t, "bob", "alice")
+	krb5 := "-Djava.security.krb5.conf=" + k.kdc.KRB5Conf
+	o := startSASLOracleWith(t, k.kdc.Dir, k.serverJaas, []string{krb5}, map[string]string{
+		"zookeeper.kerberos.removeRealmFromPrincipal": "true",
+		"zookeeper.superUser":                         "alice",
+	})
+	run := func(user, script string) []string {
+		t.Helper()
+		flags := krb5 + " -Djava.security.auth.login.config=" + k.clients[user]
+		jev, jout := zkCliTranscriptWith(t, o.java, flags, script)
+		zev, zout := zkCliTranscriptWith(t, o.zkit, flags, script)
+		assert.Equal(t, jev, zev, "watch events (Java first)")
+		assert.Equal(t, jout, zout, "command output (Java first)")
+		return jout
+	}
+	got := run("bob", "whoami\ncreate /k x sasl:bob:cdrwa\n")
+	assert.Contains(t, got, "sasl: bob")
+	got = run("alice", "whoami\nget /k\ndelete /k\n")
+	assert.Contains(t, got, "super: ")
 }
