@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	krbclient "github.com/jcmturner/gokrb5/v8/client"
-	krbconfig "github.com/jcmturner/gokrb5/v8/config"
-	"github.com/jcmturner/gokrb5/v8/keytab"
 
 	"github.com/zkit-go/zkit/internal/client"
 	"github.com/zkit-go/zkit/internal/jaas"
@@ -143,24 +141,11 @@ func (k *KerberosSetup) servicePrincipal(addr string) string {
 
 // login logs in from the keytab with gokrb5.
 func (k *KerberosSetup) login() (*krbclient.Client, error) {
-	cfg, err := krbconfig.Load(k.KRB5Conf)
-	if err != nil {
-		return nil, fmt.Errorf("cli: kerberos configuration %s: %w", k.KRB5Conf, err)
+	principal := k.User
+	if k.Realm != "" {
+		principal += "@" + k.Realm
 	}
-	kt, err := keytab.Load(k.Keytab)
-	if err != nil {
-		return nil, fmt.Errorf("cli: keyTab %s: %w", k.Keytab, err)
-	}
-	realm := k.Realm
-	if realm == "" {
-		realm = cfg.LibDefaults.DefaultRealm
-	}
-	cl := krbclient.NewWithKeytab(k.User, realm, kt, cfg, krbclient.DisablePAFXFAST(true))
-	if err := cl.Login(); err != nil {
-		cl.Destroy()
-		return nil, fmt.Errorf("cli: kerberos login as %s@%s: %w", k.User, realm, err)
-	}
-	return cl, nil
+	return sasl.KerberosLogin(k.KRB5Conf, k.Keytab, principal)
 }
 
 // saslFailed reports whether err is the server or the mechanism refusing

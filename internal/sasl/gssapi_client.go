@@ -2,12 +2,15 @@ package sasl
 
 import (
 	"fmt"
+	"strings"
 
 	krbclient "github.com/jcmturner/gokrb5/v8/client"
+	krbconfig "github.com/jcmturner/gokrb5/v8/config"
 	"github.com/jcmturner/gokrb5/v8/crypto"
 	"github.com/jcmturner/gokrb5/v8/gssapi"
 	"github.com/jcmturner/gokrb5/v8/iana/flags"
 	"github.com/jcmturner/gokrb5/v8/iana/keyusage"
+	"github.com/jcmturner/gokrb5/v8/keytab"
 	"github.com/jcmturner/gokrb5/v8/messages"
 	"github.com/jcmturner/gokrb5/v8/spnego"
 	"github.com/jcmturner/gokrb5/v8/types"
@@ -189,4 +192,29 @@ func (c *GSSAPIClient) choose(token []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %v", ErrKerberos, err)
 	}
 	return b, nil
+}
+
+// KerberosLogin logs principal ("user@REALM", or "user" in the default
+// realm) in from a keytab, as Krb5LoginModule with useKeyTab=true does,
+// with the Kerberos configuration at krb5Conf. The caller must Destroy
+// the client: gokrb5 renews the login from a goroutine.
+func KerberosLogin(krb5Conf, keytabPath, principal string) (*krbclient.Client, error) {
+	cfg, err := krbconfig.Load(krb5Conf)
+	if err != nil {
+		return nil, fmt.Errorf("%w: kerberos configuration %s: %v", ErrKerberos, krb5Conf, err)
+	}
+	kt, err := keytab.Load(keytabPath)
+	if err != nil {
+		return nil, fmt.Errorf("%w: keyTab %s: %v", ErrKerberos, keytabPath, err)
+	}
+	user, realm, _ := strings.Cut(principal, "@")
+	if realm == "" {
+		realm = cfg.LibDefaults.DefaultRealm
+	}
+	cl := krbclient.NewWithKeytab(user, realm, kt, cfg, krbclient.DisablePAFXFAST(true))
+	if err := cl.Login(); err != nil {
+		cl.Destroy()
+		return nil, fmt.Errorf("%w: login as %s@%s: %v", ErrKerberos, user, realm, err)
+	}
+	return cl, nil
 }

@@ -216,12 +216,8 @@ func TestGSSAPIServerRefusals(t *testing.T) {
 // goKerberosClient logs user in from its keytab with gokrb5.
 func goKerberosClient(t *testing.T, kdc *krbtest.KDC, userKT, user string) *client.Client {
 	t.Helper()
-	cfg, err := config.Load(kdc.KRB5Conf)
+	cl, err := sasl.KerberosLogin(kdc.KRB5Conf, userKT, user+"@"+krbtest.Realm)
 	require.NoError(t, err)
-	kt, err := keytab.Load(userKT)
-	require.NoError(t, err)
-	cl := client.NewWithKeytab(user, krbtest.Realm, kt, cfg, client.DisablePAFXFAST(true))
-	require.NoError(t, cl.Login())
 	t.Cleanup(cl.Destroy)
 	return cl
 }
@@ -252,6 +248,13 @@ func TestGSSAPIClientAgainstServers(t *testing.T) {
 			require.NoError(t, err)
 		}
 		assert.Equal(t, "bob@"+krbtest.Realm, s.AuthorizationID())
+	})
+
+	t.Run("bad login", func(t *testing.T) {
+		_, err := sasl.KerberosLogin(kdc.KRB5Conf, serviceKT, "bob@"+krbtest.Realm)
+		require.ErrorIs(t, err, sasl.ErrKerberos, "the keytab holds no key for bob")
+		_, err = sasl.KerberosLogin(kdc.KRB5Conf, filepath.Join(kdc.Dir, "missing.keytab"), "bob")
+		require.ErrorIs(t, err, sasl.ErrKerberos)
 	})
 
 	t.Run("wrong service key", func(t *testing.T) {
