@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"net"
 
 	"github.com/jcmturner/gokrb5/v8/keytab"
 
@@ -66,9 +67,13 @@ type KerberosAcceptor struct {
 	Principal string // "zookeeper/host@REALM"
 }
 
-func (cfg *SASLConfig) newMechanism() sasl.ServerMechanism {
+func (cfg *SASLConfig) newMechanism(remote net.Addr) sasl.ServerMechanism {
 	if cfg.Kerberos != nil {
-		return sasl.NewGSSAPIServer(cfg.Kerberos.Keytab, cfg.Kerberos.Principal)
+		m := sasl.NewGSSAPIServer(cfg.Kerberos.Keytab, cfg.Kerberos.Principal)
+		if a, ok := remote.(*net.TCPAddr); ok {
+			m.SetPeer(a.IP)
+		}
+		return m
 	}
 	return sasl.NewDigestServer(saslProtocol, saslServerName, cfg.Credentials)
 }
@@ -145,7 +150,7 @@ func (c *conn) handleSASL(xid int32, d *jute.Decoder) error {
 		return nil
 	}
 	if c.saslServer == nil {
-		c.saslServer = cfg.newMechanism()
+		c.saslServer = cfg.newMechanism(c.nc.RemoteAddr())
 		c.saslServer.SetAuthorizer(func(authcid, _ string) (string, error) {
 			// SaslServerCallbackHandler authorizes any authzid and derives
 			// the id from the authentication id.

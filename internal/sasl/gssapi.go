@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -56,6 +57,7 @@ type GSSAPIServer struct {
 	kt        *keytab.Keytab
 	principal string // service principal, "zookeeper/host" (realm optional)
 	authorize Authorizer
+	peer      net.IP // the client's address, for tickets bound to addresses
 
 	state   gssState
 	key     types.EncryptionKey // the key wrap tokens use (RFC 4121 section 2)
@@ -72,6 +74,11 @@ func NewGSSAPIServer(kt *keytab.Keytab, principal string) *GSSAPIServer {
 
 // SetAuthorizer replaces the authzid check (default: only as yourself).
 func (s *GSSAPIServer) SetAuthorizer(a Authorizer) { s.authorize = a }
+
+// SetPeer gives the client's address: a ticket that lists addresses must
+// list it (without it, such tickets are refused). Tickets without
+// addresses, the MIT and JDK default, are accepted from anywhere.
+func (s *GSSAPIServer) SetPeer(ip net.IP) { s.peer = ip }
 
 // AuthorizationID is the authorized id; valid once done.
 func (s *GSSAPIServer) AuthorizationID() string { return s.authzid }
@@ -156,7 +163,11 @@ func (s *GSSAPIServer) accept(token []byte) ([]byte, error) {
 	if i := strings.IndexByte(name, '@'); i >= 0 {
 		name = name[:i]
 	}
-	settings := service.NewSettings(s.kt, service.KeytabPrincipal(name), service.DecodePAC(false))
+	opts := []func(*service.Settings){service.KeytabPrincipal(name), service.DecodePAC(false)}
+	if s.peer != nil {
+		opts = append(opts, service.ClientAddress(types.HostAddressFromNetIP(s.peer)))
+	}
+	settings := service.NewSettings(s.kt, opts...)
 	ok, creds, err := service.VerifyAPREQ(&apreq, settings)
 	if err != nil || !ok {
 		return nil, fmt.Errorf("%w: %w: AP-REQ refused: %v", ErrKerberos, ErrAuthFailed, err)
