@@ -190,5 +190,13 @@
 // persistent watches (addWatch) and no read-only sessions. During its
 // handshake it may wait up to ten read timeouts on a silent socket; the
 // client closes the sockets of a connection it abandons so that this does
-// not delay Close.
+// not delay Close.//
+// # SASL
+//
+// github.com/go-zookeeper/zk has no SASL (op 102), so this client cannot
+// log in with a JAAS Client section against a server that asks for
+// SASL (sessionRequireClientSASLAuth, enforce.auth.schemes=sasl); there is
+// no fallback that would pretend otherwise. Use digest credentials
+// (WithAuth) or TLS client certificates (x509) instead. zkit's own client
+// (zkit cli) speaks SASL DIGEST-MD5.
 package recipes

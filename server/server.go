@@ -107,6 +107,7 @@ func New(cfg Config) (*Server, error) {
 		ExtendedTypesEnabled:   c.ExtendedTypesEnabled,
 		SkipACL:                c.SkipACL,
 		SuperDigest:            c.SuperDigest,
+		Auth:                   v.clientAuth,
 		ServerID:               c.ServerID,
 		ContainerCheckInterval: c.ContainerCheckInterval,
 		ContainerMaxPerMinute:  c.ContainerMaxPerMinute,

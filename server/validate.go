@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/zkit-go/zkit/internal/engine"
 )
 
 // ErrUnknownSecuritySetting reports an unknown key in a security namespace
@@ -124,7 +126,8 @@ type validated struct {
 	// Settings read from Properties.
 	preAllocKB, snapSizeKB int
 	sessionless            time.Duration
-	clientTLS              *clientTLS // secureClientPort, ssl.*, x509
+	clientTLS              *clientTLS        // secureClientPort, ssl.*, x509
+	clientAuth             engine.ClientAuth // SASL (JAAS Server section), enforce.auth
 }
 
 func validate(cfg Config) (validated, error) {
@@ -145,6 +148,11 @@ func validate(cfg Config) (validated, error) {
 	// Loads the key and trust stores, so a missing file, a wrong password
 	// or an expired certificate fails here too (zkit server -check).
 	if v.clientTLS, err = parseClientTLS(c); err != nil {
+		return v, err
+	}
+	// Reads the JAAS file, so a missing section or a bad login module
+	// fails here too.
+	if v.clientAuth, err = clientAuth(c); err != nil {
 		return v, err
 	}
 	// QuorumPeerConfig.isDistributed: two voters or more, or any server

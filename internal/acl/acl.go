@@ -56,6 +56,8 @@ type Config struct {
 	// (re-)enable those; any other class is not available here and is
 	// ignored with a warning, so its scheme stays unknown.
 	AuthProviders map[string]string
+	// SASL holds the sasl scheme's settings (sasl.go).
+	SASL SASLConfig
 	// X509 configures the x509 scheme (x509.go).
 	X509 X509Config
 	// Logger receives warnings; nil discards them.
@@ -70,6 +72,7 @@ type Authenticator struct {
 	digest      bool // the digest scheme exists
 	digestHash  func() hash.Hash
 	ipv6        bool
+	sasl        *saslScheme // nil unless SASLAuthenticationProvider is configured
 	x509        X509Config
 }
 
@@ -96,6 +99,8 @@ func New(cfg Config) (*Authenticator, error) {
 		case digestProviderClass:
 			a.digest = true
 		case ipProviderClass:
+		case saslProviderClass:
+			a.sasl = newSASLScheme(cfg)
 		case x509ProviderClass:
 			a.x509.Enabled = true
 		default:
@@ -117,6 +122,8 @@ func (a *Authenticator) knownScheme(scheme string) bool {
 		return true
 	case SchemeDigest:
 		return a.digest
+	case SchemeSASL:
+		return a.sasl != nil
 	case SchemeX509:
 		return a.x509.Enabled
 	}
@@ -179,7 +186,8 @@ func (a *Authenticator) AddAuth(info *AuthInfo, scheme string, auth []byte, remo
 // (AuthenticationProvider.isAuthenticated): digest yes, ip no, and schemes
 // without a provider (super) are skipped.
 func (a *Authenticator) authenticatedScheme(scheme string) bool {
-	return (scheme == SchemeDigest && a.digest) || (scheme == SchemeX509 && a.x509.Enabled)
+	return scheme == SchemeDigest && a.digest || scheme == SchemeSASL && a.sasl != nil ||
+		scheme == SchemeX509 && a.x509.Enabled
 }
 
 // FixupACL validates the ACL of a create or setACL and expands "auth", as
@@ -233,6 +241,8 @@ func (a *Authenticator) validID(id proto.ID) bool {
 		return digestValid(id.ID)
 	case id.Scheme == SchemeIP:
 		return ipValid(id.ID, a.ipv6)
+	case id.Scheme == SchemeSASL && a.sasl != nil:
+		return saslValid(id.ID)
 	case id.Scheme == SchemeX509 && a.x509.Enabled:
 		return x509Valid(id.ID)
 	}
@@ -297,6 +307,8 @@ func (a *Authenticator) matches(scheme, id, expr string) bool {
 		return id == expr
 	case SchemeIP:
 		return ipMatches(id, expr, a.ipv6)
+	case SchemeSASL:
+		return a.sasl.matches(id, expr)
 	case SchemeX509:
 		return a.x509Matches(id, expr)
 	}
@@ -371,6 +383,8 @@ func (a *Authenticator) ClientInfos(authInfo []proto.ID) []proto.ClientInfo {
 			user = id.ID
 		case id.Scheme == SchemeDigest && a.digest:
 			user = digestUser(id.ID)
+		case id.Scheme == SchemeSASL && a.sasl != nil:
+			user = id.ID
 		case id.Scheme == SchemeX509 && a.x509.Enabled:
 			user = id.ID // AuthenticationProvider.getUserName's default
 		}

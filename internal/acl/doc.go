@@ -12,6 +12,7 @@
 //	digest  digest:user:base64(SHA1("user:password"))
 //	ip      ip:a.b.c.d or ip:a.b.c.d/bits (IPv4 only in 3.8; Config.IPv6
 //	        adds ZooKeeper 3.9's IPv6 forms)
+//	sasl    sasl:<authorized id>, e.g. sasl:bob (with SASLAuthenticationProvider)
 //	super   never in an ACL; a session holding super:"" passes every check
 //	x509    x509:<subject, RFC 2253 as Java's X500Principal.getName()>,
 //	        when Config.X509 enables it (a TLS client port, or
@@ -21,6 +22,11 @@
 //
 // A session gets super:"" when it logs in with the digest scheme and its
 // digest id equals the configured superDigest; it gets the digest id too.
+// The sasl scheme (sasl.go) exists when a zookeeper.authProvider.* names
+// org.apache.zookeeper.server.auth.SASLAuthenticationProvider: its ids are
+// the authorized ids of SASL logins (op 102, never an auth packet), the id
+// "super" matches every sasl ACL, and so does any id when the ACL's id is
+// zookeeper.letAnySaslUserDoX.
 // Other schemes Java loads from zookeeper.authProvider.* classes are not
 // available: logins with them fail with AUTHFAILED and ACLs naming them
 // are INVALIDACL, as in a Java server without those classes.

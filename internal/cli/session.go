@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	krbclient "github.com/jcmturner/gokrb5/v8/client"
+
 	"github.com/zkit-go/zkit/internal/client"
 	"github.com/zkit-go/zkit/internal/proto"
 )
@@ -197,6 +199,9 @@ type session struct {
 	watches   watchSet
 	auths     []authInfo
 	closed    bool
+
+	sasl SASLSetup         // the client's SASL login (sasl.go); set before start
+	krb  *krbclient.Client // the Kerberos login, run loop only (sasl.go)
 }
 
 func newSession(cs connectString, timeout time.Duration, readOnly bool, onEvent func(Event)) *session {
@@ -253,6 +258,7 @@ func (s *session) stopped() bool {
 
 func (s *session) run() {
 	defer close(s.done)
+	defer s.saslClose()
 	hosts := append([]string(nil), s.cs.hosts...)
 	rand.Shuffle(len(hosts), func(i, j int) { hosts[i], hosts[j] = hosts[j], hosts[i] })
 	for attempt := 0; ; attempt++ {
@@ -267,8 +273,13 @@ func (s *session) run() {
 			case <-time.After(time.Duration(rand.Int64N(int64(time.Second)))):
 			}
 		}
+		s.saslBeforeConnect()
 		conn, err := s.dial(hosts[attempt%len(hosts)])
 		if err != nil {
+			if errors.Is(err, errSASLRefused) {
+				s.saslRefused()
+				return
+			}
 			if errors.Is(err, proto.ErrSessionExpired) {
 				s.expire()
 				return
@@ -347,6 +358,10 @@ func (s *session) dial(addr string) (*client.Conn, error) {
 			return nil, err
 		}
 	}
+	if err := s.saslLogin(ctx, conn, addr); err != nil {
+		conn.Drop()
+		return nil, err
+	}
 	return conn, nil
 }
 
@@ -367,6 +382,7 @@ func (s *session) serve(conn *client.Conn) {
 	s.setStateLocked(st)
 	s.mu.Unlock()
 	s.onEvent(Event{Type: proto.EventNone, State: evState, NoPath: true})
+	s.saslConnected()
 	events := conn.Events()
 	for {
 		select {
@@ -515,6 +531,9 @@ func (s *session) do(ctx context.Context, f func(*client.Conn) error) error {
 		s.mu.Lock()
 		st, conn, ch := s.state, s.conn, s.changed
 		s.mu.Unlock()
+		if st == StateAuthFailed {
+			return proto.ErrAuthFailed // ClientCnxn.conLossPacket in AUTH_FAILED
+		}
 		if !st.alive() {
 			return errSessionDead
 		}

@@ -26,6 +26,8 @@ type Options struct {
 	Properties map[string]string
 	// TLS, when set, makes every connection TLS (ClientTLS).
 	TLS *tls.Config
+	// SASL is the client's SASL login (sasl.go).
+	SASL SASLSetup
 }
 
 // Shell is one zkCli session: the client handle, the command history and
@@ -126,6 +128,7 @@ func (sh *Shell) Connect(server string, now bool) error {
 		return err
 	}
 	sh.sess = newSession(cs, sh.opts.Timeout, sh.opts.ReadOnly, sh.event)
+	sh.sess.sasl = sh.opts.SASL
 	sh.sess.tls = sh.opts.TLS
 	if now {
 		sh.sess.start()
@@ -365,6 +368,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "Exception in thread \"main\" %v\n", err)
 		return 1
+	}
+	opts.SASL = ResolveSASL(JVMSystemProperties(os.Getenv("CLIENT_JVMFLAGS")+" "+os.Getenv("JVMFLAGS")), props)
+	if opts.SASL.LoginErr != nil {
+		// Java logs this and goes on without SASL (an AuthFailed event).
+		fmt.Fprintf(stderr, "SASL configuration failed: %v Will continue connection to Zookeeper server without SASL authentication, if Zookeeper server allows it.\n", opts.SASL.LoginErr)
 	}
 	sh := NewShell(opts, stdout, stderr)
 	fmt.Fprintf(stdout, "Connecting to %s\n", opts.Server)

@@ -108,6 +108,12 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Conn, error) {
 	go c.reader(br)
 	go c.writer()
 	go c.pinger()
+	if o.sasl != nil {
+		if err := c.SASLLogin(ctx, *o.sasl); err != nil {
+			c.Drop()
+			return nil, err
+		}
+	}
 	return c, nil
 }
 

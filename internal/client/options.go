@@ -21,6 +21,7 @@ type options struct {
 	maxBuffer    int
 	eventBuffer  int
 	dial         func(ctx context.Context, network, addr string) (net.Conn, error)
+	sasl         *SASLCredentials // WithSASL (sasl.go)
 }
 
 func defaultOptions() options {

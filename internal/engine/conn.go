@@ -13,6 +13,7 @@ import (
 	"github.com/zkit-go/zkit/internal/acl"
 	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/sasl"
 	"github.com/zkit-go/zkit/internal/session"
 )
 
@@ -46,6 +47,8 @@ type conn struct {
 	timeout   atomic.Int32
 
 	authInfo *acl.AuthInfo // the session's identities, in Java's order; safe for concurrent use
+
+	saslServer sasl.ServerMechanism // the SASL login in progress (sasl.go); reader goroutine only
 
 	// pendMu guards pending: the session's requests whose replies are not
 	// yet queued, in request order.
@@ -577,9 +580,9 @@ func (c *conn) handlePacket(frame []byte) error {
 		c.push(outFrame{hdr: proto.ReplyHeader{Xid: h.Xid}})
 		return nil
 	case proto.OpSASL:
-		// SASL is not supported: answer as a server without a SASL
-		// provider does, then close.
-		c.push(outFrame{hdr: proto.ReplyHeader{Xid: h.Xid, Err: proto.ErrAuthFailed}, closeAfter: true})
+		return c.handleSASL(h.Xid, d)
+	}
+	if !c.authEnforced(h.Xid) {
 		return errDrain
 	}
 	r := &request{

@@ -46,6 +46,7 @@ type Config struct {
 	ExtendedTypesEnabled   bool
 	SkipACL                bool
 	SuperDigest            string
+	Auth                   ClientAuth // auth providers, SASL, enforcement (sasl.go)
 	ServerID               int64
 	ContainerCheckInterval time.Duration
 	ContainerMaxPerMinute  int
@@ -270,9 +271,12 @@ func New(cfg Config) (*Engine, error) {
 	if tree == nil {
 		tree = datatree.New(datatree.WithExtendedTypes(cfg.ExtendedTypesEnabled))
 	}
-	auth, err := acl.New(acl.Config{SuperDigest: cfg.SuperDigest, SkipACL: cfg.SkipACL, X509: cfg.X509, Logger: cfg.Logger})
+	auth, err := acl.New(cfg.Auth.aclConfig(acl.Config{SuperDigest: cfg.SuperDigest, SkipACL: cfg.SkipACL, X509: cfg.X509, Logger: cfg.Logger}))
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
+	}
+	if err := cfg.Auth.validate(auth); err != nil {
+		return nil, err
 	}
 	serverID := cfg.ServerID
 	if serverID == 0 {
