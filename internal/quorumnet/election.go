@@ -68,6 +68,9 @@ type ElectionConfig struct {
 	BindRetryDelay time.Duration
 	// Logger receives connection events (nil: discarded).
 	Logger *slog.Logger
+	// Security is TLS and quorum SASL for the election port (nil: none).
+	// TLS wraps Listen and Dial; SASL runs after the initiator's handshake.
+	Security *Security
 }
 
 // Received is one election message and the sid it came from. Messages
@@ -127,12 +130,8 @@ type econn struct {
 
 // NewElectionNet returns an unstarted election network.
 func NewElectionNet(cfg ElectionConfig) *ElectionNet {
-	if cfg.Listen == nil {
-		cfg.Listen = net.Listen
-	}
-	if cfg.Dial == nil {
-		cfg.Dial = net.DialTimeout
-	}
+	cfg.Listen = cfg.Security.WrapListen(cfg.Listen)
+	cfg.Dial = cfg.Security.WrapDial(cfg.Dial)
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
@@ -425,13 +424,21 @@ func (n *ElectionNet) initiate(sid int64, addr string) {
 		return
 	}
 	_ = c.SetWriteDeadline(time.Time{})
+	// Quorum SASL comes after the handshake and before the sid rule, as
+	// QuorumCnxManager.startConnection does it.
+	br := bufio.NewReader(c)
+	if err := n.cfg.Security.auth().authAsLearner(c, br, n.cfg.ConnectTimeout); err != nil {
+		n.log.Warn("election connection not authenticated", "sid", sid, "err", err)
+		c.Close()
+		return
+	}
 	if sid > n.cfg.MyID {
 		n.log.Debug("smaller sid, dropping own connection for the peer to connect back", "sid", sid)
 		c.Close()
 		return
 	}
 	keep = true
-	n.install(sid, c, c, 0)
+	n.install(sid, c, br, 0)
 }
 
 // install makes c the connection to sid, replacing (and finishing) any
@@ -623,6 +630,13 @@ func (n *ElectionNet) handleInbound(c net.Conn) {
 	if err != nil {
 		n.log.Warn("bad election handshake", "remote", c.RemoteAddr().String(), "err", err)
 		return
+	}
+	// Quorum SASL, before the sid rule (QuorumCnxManager.handleConnection).
+	if authed, err := n.cfg.Security.auth().authAsServer(c, br, n.cfg.ConnectTimeout); err != nil {
+		n.log.Warn("election connection refused", "sid", h.SID, "err", err)
+		return
+	} else if n.cfg.Security.auth() != nil && !authed {
+		n.log.Warn("election connection not authenticated, kept as quorum.auth.serverRequireSasl=false", "sid", h.SID)
 	}
 	_ = c.SetReadDeadline(time.Time{})
 	sid := h.SID

@@ -1,0 +1,371 @@
+package quorumnet
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"math/big"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/quorumauth"
+)
+
+// testCA issues certificates for the tests, generated at run time.
+type testCA struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+	pool *x509.CertPool
+}
+
+func newTestCA(t *testing.T) *testCA {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "quorum test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &testCA{cert: cert, key: key, pool: pool}
+}
+
+// leaf issues a certificate for both TLS directions with the given SANs.
+func (ca *testCA) leaf(t *testing.T, cn string, ips []string, dns ...string) tls.Certificate {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: cn},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		DNSNames:     dns,
+	}
+	for _, ip := range ips {
+		tmpl.IPAddresses = append(tmpl.IPAddresses, net.ParseIP(ip))
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	require.NoError(t, err)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// staticTLS is a TLSSource with mutual authentication, as Java's quorum
+// defaults (ssl.quorum.clientAuth=need).
+type staticTLS struct {
+	cert  tls.Certificate
+	roots *x509.CertPool
+}
+
+func (s staticTLS) ServerConfig() (*tls.Config, error) {
+	return &tls.Config{Certificates: []tls.Certificate{s.cert}, ClientCAs: s.roots,
+		ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12}, nil
+}
+
+func (s staticTLS) ClientConfig() (*tls.Config, error) {
+	return &tls.Config{Certificates: []tls.Certificate{s.cert}, RootCAs: s.roots, MinVersion: tls.VersionTLS12}, nil
+}
+
+type brokenTLS struct{}
+
+var errNoStore = errors.New("ssl.quorum.keyStore.location: /nowhere.p12: no such file")
+
+func (brokenTLS) ServerConfig() (*tls.Config, error) { return nil, errNoStore }
+func (brokenTLS) ClientConfig() (*tls.Config, error) { return nil, errNoStore }
+
+// secureNets starts an ElectionNet per id, each with its own Security.
+func secureNets(t *testing.T, secs map[int64]*Security) map[int64]*ElectionNet {
+	addrs := map[int64]string{}
+	lns := map[int64]net.Listener{}
+	for id := range secs {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		addrs[id], lns[id] = ln.Addr().String(), ln
+	}
+	nets := map[int64]*ElectionNet{}
+	for id, sec := range secs {
+		peers := map[int64]string{}
+		for pid, a := range addrs {
+			if pid != id {
+				peers[pid] = a
+			}
+		}
+		ln := lns[id]
+		n := NewElectionNet(ElectionConfig{
+			MyID: id, ListenAddr: addrs[id], Peers: peers,
+			Listen:         func(string, string) (net.Listener, error) { return ln, nil },
+			ConnectTimeout: scale(2 * time.Second),
+			Logger:         testLogger().With("net", id),
+			Security:       sec,
+		})
+		require.NoError(t, n.Start())
+		nets[id] = n
+		t.Cleanup(func() { n.Close() })
+	}
+	return nets
+}
+
+func tlsSec(ca *testCA, t *testing.T, unify bool) *Security {
+	return &Security{SSLQuorum: true, PortUnification: unify, HostnameVerification: true,
+		TLS: staticTLS{cert: ca.leaf(t, "server", []string{"127.0.0.1"}, "localhost"), roots: ca.pool}, Logger: testLogger()}
+}
+
+func exchange(t *testing.T, nets map[int64]*ElectionNet, a, b int64) {
+	t.Helper()
+	nets[a].Send(b, []byte("hello"))
+	recvUntil(t, nets[b], a, "hello")
+	nets[b].Send(a, []byte("back"))
+	recvUntil(t, nets[a], b, "back")
+}
+
+func TestElectionTLS(t *testing.T) {
+	ca := newTestCA(t)
+	nets := secureNets(t, map[int64]*Security{1: tlsSec(ca, t, false), 2: tlsSec(ca, t, false), 3: tlsSec(ca, t, false)})
+	exchange(t, nets, 1, 2)
+	exchange(t, nets, 3, 1)
+	exchange(t, nets, 2, 3)
+}
+
+// TestElectionPortUnification is the rolling switch to TLS: a member with
+// portUnification and sslQuorum=false still dials plaintext and accepts
+// both; members that already dial TLS reach it.
+func TestElectionPortUnification(t *testing.T) {
+	ca := newTestCA(t)
+	unifiedPlain := tlsSec(ca, t, true)
+	unifiedPlain.SSLQuorum = false
+	nets := secureNets(t, map[int64]*Security{1: nil, 2: unifiedPlain, 3: tlsSec(ca, t, true)})
+	exchange(t, nets, 1, 2) // plaintext both ways
+	exchange(t, nets, 3, 2) // 3 dials TLS to 2; 2 dials plaintext to 3
+}
+
+func TestElectionTLSRefusals(t *testing.T) {
+	ca, other := newTestCA(t), newTestCA(t)
+	cases := map[string]*Security{
+		"plaintext peer":    nil,
+		"untrusted peer":    {SSLQuorum: true, HostnameVerification: true, TLS: staticTLS{cert: other.leaf(t, "x", []string{"127.0.0.1"}), roots: ca.pool}},
+		"wrong address":     {SSLQuorum: true, HostnameVerification: true, TLS: staticTLS{cert: ca.leaf(t, "x", []string{"10.9.9.9"}, "elsewhere.invalid"), roots: ca.pool}},
+		"no CN and no SANs": {SSLQuorum: true, HostnameVerification: true, TLS: staticTLS{cert: ca.leaf(t, "", nil), roots: ca.pool}},
+	}
+	for name, bad := range cases {
+		t.Run(name, func(t *testing.T) {
+			nets := secureNets(t, map[int64]*Security{1: tlsSec(ca, t, false), 2: tlsSec(ca, t, false), 3: bad})
+			exchange(t, nets, 1, 2)
+			nets[3].Send(1, []byte("let me in"))
+			nets[3].Send(2, []byte("let me in"))
+			nets[1].Send(3, []byte("hi"))
+			nets[2].Send(3, []byte("hi"))
+			exchange(t, nets, 2, 1) // a later message that must come first
+			select {
+			case m := <-nets[3].Recv():
+				t.Fatalf("refused peer got %q", m.Msg)
+			case m := <-nets[1].Recv():
+				t.Fatalf("member got %q from %d", m.Msg, m.From)
+			case <-time.After(scale(300 * time.Millisecond)):
+			}
+			assert.False(t, nets[1].Connected(3))
+			assert.False(t, nets[2].Connected(3))
+		})
+	}
+}
+
+func TestElectionTLSNoHostnameVerification(t *testing.T) {
+	ca := newTestCA(t)
+	far := &Security{SSLQuorum: true, TLS: staticTLS{cert: ca.leaf(t, "x", []string{"10.9.9.9"}), roots: ca.pool}}
+	lax := func() *Security {
+		return &Security{SSLQuorum: true, TLS: staticTLS{cert: ca.leaf(t, "y", []string{"127.0.0.1"}), roots: ca.pool}}
+	}
+	nets := secureNets(t, map[int64]*Security{1: lax(), 2: far})
+	exchange(t, nets, 1, 2)
+}
+
+func TestSecurityCheck(t *testing.T) {
+	assert.NoError(t, (*Security)(nil).Check())
+	assert.ErrorIs(t, (&Security{SSLQuorum: true}).Check(), ErrTLS)
+	err := (&Security{SSLQuorum: true, TLS: brokenTLS{}}).Check()
+	assert.ErrorIs(t, err, errNoStore)
+	assert.ErrorContains(t, err, "ssl.quorum.keyStore.location")
+}
+
+// passwordServer and passwordLearner are a toy mechanism: one challenge,
+// the password as the response. The DIGEST-MD5 runs are in package server.
+type passwordServer struct{ want string }
+
+func (p passwordServer) Step(resp []byte) ([]byte, bool, error) {
+	switch {
+	case len(resp) == 0:
+		return []byte("password?"), false, nil
+	case string(resp) == p.want:
+		return []byte("welcome"), true, nil
+	}
+	return nil, false, errors.New("wrong password")
+}
+
+type passwordLearner struct{ pw string }
+
+func (p passwordLearner) Step(ch []byte) ([]byte, bool, error) {
+	if string(ch) == "welcome" {
+		return nil, true, nil
+	}
+	return []byte(p.pw), false, nil
+}
+
+func saslSec(pw string, learnerRequired, serverRequired bool) *Security {
+	return &Security{Logger: testLogger(), Auth: &Auth{
+		LearnerRequired: learnerRequired,
+		ServerRequired:  serverRequired,
+		NewLearner:      func() (quorumauth.LearnerMechanism, error) { return passwordLearner{pw}, nil },
+		NewServer:       func() (quorumauth.ServerMechanism, error) { return passwordServer{"secret"}, nil },
+	}}
+}
+
+func TestElectionSASL(t *testing.T) {
+	nets := secureNets(t, map[int64]*Security{1: saslSec("secret", true, true), 2: saslSec("secret", true, true), 3: saslSec("wrong", true, true)})
+	exchange(t, nets, 1, 2)
+	nets[3].Send(1, []byte("let me in"))
+	nets[3].Send(2, []byte("let me in"))
+	exchange(t, nets, 2, 1)
+	select {
+	case m := <-nets[1].Recv():
+		t.Fatalf("member got %q from %d", m.Msg, m.From)
+	case m := <-nets[2].Recv():
+		t.Fatalf("member got %q from %d", m.Msg, m.From)
+	case <-time.After(scale(300 * time.Millisecond)):
+	}
+	assert.False(t, nets[1].Connected(3))
+	assert.False(t, nets[2].Connected(3))
+}
+
+// TestElectionSASLUpgrade is the rolling path: servers that do not require
+// SASL accept a member that does not authenticate (learnerRequireSasl
+// false) as well as one that does.
+func TestElectionSASLUpgrade(t *testing.T) {
+	nets := secureNets(t, map[int64]*Security{1: saslSec("secret", false, false), 2: saslSec("secret", true, false), 3: saslSec("secret", false, false)})
+	exchange(t, nets, 1, 2)
+	exchange(t, nets, 1, 3)
+	exchange(t, nets, 3, 2)
+}
+
+func TestElectionSASLOverTLS(t *testing.T) {
+	ca := newTestCA(t)
+	both := func(pw string) *Security {
+		s := tlsSec(ca, t, false)
+		s.Auth = saslSec(pw, true, true).Auth
+		return s
+	}
+	nets := secureNets(t, map[int64]*Security{1: both("secret"), 2: both("secret")})
+	exchange(t, nets, 1, 2)
+}
+
+// learnerPair connects a learner to a leader's secure quorum port and
+// checks a packet goes each way.
+func learnerPair(t *testing.T, leaderSec, learnerSec *Security) error {
+	ln, err := ListenLearnersSecure("127.0.0.1:0", nil, leaderSec, scale(2*time.Second))
+	require.NoError(t, err)
+	defer ln.Close()
+	c, err := DialLeaderSecure(ln.Addr().String(), nil, scale(2*time.Second), learnerSec)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	// The learner speaks first (FOLLOWERINFO), as a unified port needs.
+	require.NoError(t, c.Send(proto.QuorumPacket{Type: 11, Zxid: 7, Data: []byte("info")}))
+	l, err := ln.Accept()
+	require.NoError(t, err)
+	defer l.Close()
+	l.SetReadTimeout(scale(2 * time.Second))
+	c.SetReadTimeout(scale(2 * time.Second))
+	got, err := l.Recv()
+	if err != nil {
+		return err
+	}
+	assert.Equal(t, int32(11), got.Type)
+	assert.Equal(t, []byte("info"), got.Data)
+	require.NoError(t, l.Send(proto.QuorumPacket{Type: 17, Zxid: 8}))
+	got, err = c.Recv()
+	if err != nil {
+		return err
+	}
+	assert.Equal(t, int32(17), got.Type)
+	return nil
+}
+
+func TestLearnerPortSecurity(t *testing.T) {
+	ca := newTestCA(t)
+	both := func(pw string, lreq, sreq bool) *Security {
+		s := tlsSec(ca, t, false)
+		s.Auth = saslSec(pw, lreq, sreq).Auth
+		return s
+	}
+	require.NoError(t, learnerPair(t, tlsSec(ca, t, false), tlsSec(ca, t, false)))
+	require.NoError(t, learnerPair(t, tlsSec(ca, t, true), nil), "unified port, plaintext learner")
+	require.NoError(t, learnerPair(t, saslSec("secret", true, true), saslSec("secret", true, true)))
+	require.NoError(t, learnerPair(t, both("secret", true, true), both("secret", true, true)))
+	require.NoError(t, learnerPair(t, saslSec("secret", false, false), nil), "not required: a learner without SASL")
+	require.NoError(t, learnerPair(t, saslSec("secret", false, false), saslSec("secret", true, false)))
+
+	err := learnerPair(t, saslSec("secret", true, true), saslSec("wrong", true, true))
+	assert.ErrorIs(t, err, ErrAuth)
+	assert.ErrorIs(t, err, quorumauth.ErrRejected)
+	err = learnerPair(t, saslSec("secret", true, false), saslSec("wrong", true, false))
+	assert.ErrorIs(t, err, quorumauth.ErrRejected, "the learner gives up even when the server would keep it")
+}
+
+// TestLearnerPortRefusals: a learner without SASL (or without TLS) is
+// refused by a leader that requires it, and a silent connection does not
+// hold up the next learner.
+func TestLearnerPortRefusals(t *testing.T) {
+	ca := newTestCA(t)
+	for name, secs := range map[string][2]*Security{
+		"sasl required": {saslSec("secret", true, true), nil},
+		"tls only":      {tlsSec(ca, t, false), nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ln, err := ListenLearnersSecure("127.0.0.1:0", nil, secs[0], scale(2*time.Second))
+			require.NoError(t, err)
+			defer ln.Close()
+			silent, err := net.Dial("tcp", ln.Addr().String())
+			require.NoError(t, err)
+			defer silent.Close()
+			good := secs[0]
+			if good.Auth != nil {
+				good = saslSec("secret", true, true)
+			}
+			c, err := DialLeaderSecure(ln.Addr().String(), nil, scale(2*time.Second), good)
+			require.NoError(t, err)
+			defer c.Close()
+			l, err := ln.Accept()
+			require.NoError(t, err, "the silent connection holds nothing up")
+			l.Close()
+
+			bad, err := DialLeaderSecure(ln.Addr().String(), nil, scale(2*time.Second), secs[1])
+			require.NoError(t, err)
+			defer bad.Close()
+			require.NoError(t, bad.Send(proto.QuorumPacket{Type: 11, Data: bytes.Repeat([]byte("x"), 8)}))
+			bad.SetReadTimeout(scale(2 * time.Second))
+			_, err = bad.Recv()
+			require.Error(t, err, "the refused learner's connection is closed")
+			var ne net.Error
+			assert.False(t, errors.As(err, &ne) && ne.Timeout(), "closed, not left hanging: %v", err)
+		})
+	}
+}
