@@ -2,6 +2,7 @@ package recipes
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,6 +56,7 @@ type options struct {
 	logger         *slog.Logger
 	dialer         zk.Dialer
 	acl            []zk.ACL
+	tls            *tls.Config // WithTLS; wraps dialer in validate
 }
 
 // WithSessionTimeout sets the session timeout asked of the server (default
@@ -118,6 +120,9 @@ func (o *options) validate() error {
 	}
 	if o.dialer == nil {
 		o.dialer = net.DialTimeout
+	}
+	if o.tls != nil {
+		o.dialer = tlsDialer(o.dialer, o.tls)
 	}
 	if len(o.acl) == 0 {
 		o.acl = zk.WorldACL(zk.PermAll)

@@ -28,6 +28,26 @@
 // a one-voter ensemble that reconfig can grow (and shrink back to one
 // voter), the way ZooKeeper's documentation starts a dynamic ensemble.
 //
+// TLS on the client port (tls.go): secureClientPort and
+// secureClientPortAddress add a TLS listener beside the plaintext
+// clientPort (without clientPort only the TLS one listens);
+// client.portUnification=true makes clientPort take TLS too (the first
+// byte tells). The ssl.* keys (also as zookeeper.ssl.* properties) name
+// the key and trust stores and the TLS options as Java's X509Util reads
+// them; package internal/tlsconf lists them and the differences.
+// zookeeper.client.certReload=true re-reads changed store files.
+// serverCnxnFactory may name NIOServerCnxnFactory or
+// NettyServerCnxnFactory; TLS is served with either (Java needs Netty).
+// A TLS port registers the x509 scheme, as Java does: a client
+// certificate (ssl.clientAuth need, the default, or want) authenticates
+// as x509:<its RFC 2253 subject>, and
+// X509AuthenticationProvider.superUser names a subject that is also
+// super. Every handshake runs off the accept loop under a 10 s deadline.
+// A TLS setting that cannot be honoured (a store that is missing, of the
+// wrong password or type, expired or without a key; crl or ocsp; a cipher
+// suite Go lacks; another ssl.authProvider) fails New with the key or
+// file named; zkit never falls back to plaintext.
+//
 // Durability: this version keeps the tree in memory behind the engine's
 // txn-log interface (engine.TxnLog); the on-disk txn log and snapshots in
 // ZooKeeper's format plug in there.

@@ -46,6 +46,8 @@ type Server struct {
 	engine *engine.Engine // standalone
 	peer   *quorum.Peer   // ensemble member
 
+	clientTLS *clientTLS // the client port's TLS setup (tls.go)
+
 	mu        sync.Mutex // guards started, addr and ops
 	started   bool
 	addr      net.Addr
@@ -65,6 +67,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	oc, err := parseOpsConfig(c.Properties)
+	if err != nil {
+		return nil, err
+	}
+	ct, err := parseClientTLS(c)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +138,8 @@ func New(cfg Config) (*Server, error) {
 			DataLogDir: c.DataLogDir,
 		},
 	}
-	s := &Server{cfg: c, db: db, ready: make(chan struct{}), done: make(chan struct{}), opsCfg: oc}
+	ec.X509, ec.Info.SecureClientPort = ct.x509, ct.securePort
+	s := &Server{cfg: c, db: db, ready: make(chan struct{}), done: make(chan struct{}), opsCfg: oc, clientTLS: ct}
 	if ensemble {
 		members := make([]quorum.Member, len(c.Servers))
 		for i, qs := range c.Servers {
@@ -220,10 +227,9 @@ func (s *Server) Start() error {
 	if s.started {
 		return ErrStarted
 	}
-	addr := net.JoinHostPort(s.cfg.ClientPortAddress, strconv.Itoa(s.cfg.ClientPort))
-	ln, err := s.cfg.Listen("tcp", addr)
+	ln, err := s.listenClients()
 	if err != nil {
-		return fmt.Errorf("server: listen on %s: %w", addr, err)
+		return err
 	}
 	if s.peer != nil {
 		if s.cfg.ReconfigEnabled && s.cfg.ConfigPath != "" && s.cfg.DynamicConfigFile == "" {

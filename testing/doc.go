@@ -14,4 +14,8 @@
 // and is closed when the test ends. Timeouts in the helpers scale with the
 // ZKIT_TEST_TIMEOUT_SCALE environment variable (a number, default 1), so
 // slow machines do not flake.
+//
+// WithTLS (WithEnsembleTLS for ensembles) also serves TLS, with a CA made
+// for the test: SecureServers and TLSConfig give the client side, and the
+// client certificate authenticates as x509:TLSClientID.
 package testing

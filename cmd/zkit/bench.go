@@ -13,13 +13,16 @@ import (
 	"time"
 
 	"github.com/zkit-go/zkit/internal/bench"
+	"github.com/zkit-go/zkit/internal/cli"
+	"github.com/zkit-go/zkit/internal/client"
 )
 
 func init() {
 	register(command{
 		name: "bench",
 		summary: "bench [flags]      load a server and report ops/s and p50/p99/p999 latency\n" +
-			"                     (-workload " + strings.Join(bench.Workloads, "|") + ", -clients, -duration|-count, -size, -json)",
+			"                     (-workload " + strings.Join(bench.Workloads, "|") + ", -clients, -duration|-count, -size, -json,\n" +
+			"                     -client-configuration for TLS)",
 		run: runBench,
 	})
 }
@@ -37,6 +40,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Size, "size", 32, "value size in bytes")
 	fs.Float64Var(&cfg.ReadRatio, "reads", 0.9, "mixed: fraction of reads")
 	fs.StringVar(&cfg.Root, "root", "", "parent node of the run (default /zkit-bench/<random>, removed afterwards)")
+	clientConfig := fs.String("client-configuration", "", "zkCli client properties `file`: zookeeper.client.secure=true and zookeeper.ssl.* make every connection TLS (CLIENT_JVMFLAGS -D options are read too)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	quiet := fs.Bool("q", false, "no progress line")
 	if err := fs.Parse(args); err != nil {
@@ -45,6 +49,19 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "zkit bench: unexpected argument %q\n", fs.Arg(0))
 		return 2
+	}
+	props, err := cli.ClientProperties(os.Getenv("CLIENT_JVMFLAGS"), *clientConfig)
+	if err != nil {
+		fmt.Fprintf(stderr, "zkit bench: %v\n", err)
+		return 2
+	}
+	tlsCfg, err := cli.ClientTLS(props)
+	if err != nil {
+		fmt.Fprintf(stderr, "zkit bench: %v\n", err)
+		return 2
+	}
+	if tlsCfg != nil {
+		cfg.DialOptions = append(cfg.DialOptions, client.WithTLS(tlsCfg))
 	}
 	if !*quiet {
 		cfg.Progress = func(p bench.Progress) {

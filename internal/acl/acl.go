@@ -56,6 +56,8 @@ type Config struct {
 	// (re-)enable those; any other class is not available here and is
 	// ignored with a warning, so its scheme stays unknown.
 	AuthProviders map[string]string
+	// X509 configures the x509 scheme (x509.go).
+	X509 X509Config
 	// Logger receives warnings; nil discards them.
 	Logger *slog.Logger
 }
@@ -68,6 +70,7 @@ type Authenticator struct {
 	digest      bool // the digest scheme exists
 	digestHash  func() hash.Hash
 	ipv6        bool
+	x509        X509Config
 }
 
 // New builds an Authenticator from cfg.
@@ -82,6 +85,7 @@ func New(cfg Config) (*Authenticator, error) {
 		digest:      !cfg.DigestDisabled,
 		digestHash:  h,
 		ipv6:        cfg.IPv6,
+		x509:        cfg.X509,
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -92,6 +96,8 @@ func New(cfg Config) (*Authenticator, error) {
 		case digestProviderClass:
 			a.digest = true
 		case ipProviderClass:
+		case x509ProviderClass:
+			a.x509.Enabled = true
 		default:
 			log.Warn("auth provider not available, its scheme stays unknown",
 				"setting", "zookeeper.authProvider."+name, "class", class)
@@ -111,6 +117,8 @@ func (a *Authenticator) knownScheme(scheme string) bool {
 		return true
 	case SchemeDigest:
 		return a.digest
+	case SchemeX509:
+		return a.x509.Enabled
 	}
 	return false
 }
@@ -171,7 +179,7 @@ func (a *Authenticator) AddAuth(info *AuthInfo, scheme string, auth []byte, remo
 // (AuthenticationProvider.isAuthenticated): digest yes, ip no, and schemes
 // without a provider (super) are skipped.
 func (a *Authenticator) authenticatedScheme(scheme string) bool {
-	return scheme == SchemeDigest && a.digest
+	return (scheme == SchemeDigest && a.digest) || (scheme == SchemeX509 && a.x509.Enabled)
 }
 
 // FixupACL validates the ACL of a create or setACL and expands "auth", as
@@ -225,6 +233,8 @@ func (a *Authenticator) validID(id proto.ID) bool {
 		return digestValid(id.ID)
 	case id.Scheme == SchemeIP:
 		return ipValid(id.ID, a.ipv6)
+	case id.Scheme == SchemeX509 && a.x509.Enabled:
+		return x509Valid(id.ID)
 	}
 	return false
 }
@@ -287,6 +297,8 @@ func (a *Authenticator) matches(scheme, id, expr string) bool {
 		return id == expr
 	case SchemeIP:
 		return ipMatches(id, expr, a.ipv6)
+	case SchemeX509:
+		return a.x509Matches(id, expr)
 	}
 	return false
 }
@@ -359,6 +371,8 @@ func (a *Authenticator) ClientInfos(authInfo []proto.ID) []proto.ClientInfo {
 			user = id.ID
 		case id.Scheme == SchemeDigest && a.digest:
 			user = digestUser(id.ID)
+		case id.Scheme == SchemeX509 && a.x509.Enabled:
+			user = id.ID // AuthenticationProvider.getUserName's default
 		}
 		out[i] = proto.ClientInfo{AuthScheme: id.Scheme, User: user}
 	}

@@ -13,12 +13,17 @@
 //	ip      ip:a.b.c.d or ip:a.b.c.d/bits (IPv4 only in 3.8; Config.IPv6
 //	        adds ZooKeeper 3.9's IPv6 forms)
 //	super   never in an ACL; a session holding super:"" passes every check
+//	x509    x509:<subject, RFC 2253 as Java's X500Principal.getName()>,
+//	        when Config.X509 enables it (a TLS client port, or
+//	        authProvider.N naming X509AuthenticationProvider): the server
+//	        adds X509IDs for a verified client certificate; the
+//	        superUser's certificate also gets super:<subject>
 //
 // A session gets super:"" when it logs in with the digest scheme and its
 // digest id equals the configured superDigest; it gets the digest id too.
-// Schemes Java loads from zookeeper.authProvider.* classes (sasl, x509, ...)
-// are not available: logins with them fail with AUTHFAILED and ACLs naming
-// them are INVALIDACL, as in a Java server without those classes.
+// Other schemes Java loads from zookeeper.authProvider.* classes are not
+// available: logins with them fail with AUTHFAILED and ACLs naming them
+// are INVALIDACL, as in a Java server without those classes.
 //
 // # Caller duties
 //

@@ -19,7 +19,7 @@ import (
 )
 
 // Workloads are the workload names Run accepts.
-var Workloads = []string{"read", "write", "create", "mixed", "watch", "lock"}
+var Workloads = []string{"read", "write", "create", "mixed", "watch", "lock", "session"}
 
 // ErrConfig reports an invalid Config.
 var ErrConfig = errors.New("bench: bad config")
@@ -187,6 +187,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		w = &watchWorkload{}
 	case "lock":
 		w = &lockWorkload{}
+	case "session":
+		w = sessionWorkload{}
 	}
 	if err := w.setup(ctx, r, admin, conns); err != nil {
 		return Result{}, fmt.Errorf("bench: setup: %w", err)

@@ -20,6 +20,9 @@
 //	        list the lock's children, watch the predecessor until ours is
 //	        the lowest, then delete ours. A sample is the time from create
 //	        to acquisition; an op is one acquire and release.
+//	session a new connection and session per op: TCP, the TLS handshake
+//	        when the dial options carry TLS, and ConnectRequest; a sample
+//	        is the time to the established session (closing it untimed)
 //
 // Server may list several members (a,b,c): client i connects to the
 // (i mod n)th and syncs before the run, so a benchmark loads a whole

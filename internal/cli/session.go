@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -178,6 +179,7 @@ type session struct {
 	timeout  time.Duration
 	readOnly bool
 	onEvent  func(Event)
+	tls      *tls.Config // set before start; nil: plaintext
 
 	startOnce sync.Once
 	stop      chan struct{}      // closed by close to end the run loop
@@ -302,6 +304,9 @@ func (s *session) run() {
 func (s *session) dial(addr string) (*client.Conn, error) {
 	s.mu.Lock()
 	opts := []client.Option{client.WithSessionTimeout(s.timeout), client.WithReadOnly(s.readOnly)}
+	if s.tls != nil {
+		opts = append(opts, client.WithTLS(s.tls))
+	}
 	if s.sessionID != 0 {
 		opts = append(opts, client.WithSession(s.sessionID, s.passwd), client.WithLastZxid(s.lastZxid))
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,11 @@ type Options struct {
 	Server   string        // -server: connect string, optionally with a chroot (default localhost:2181)
 	Timeout  time.Duration // -timeout: session timeout (default 30s)
 	ReadOnly bool          // -r: accept a read-only server
+	// Properties are the client's Java properties (ClientProperties):
+	// CLIENT_JVMFLAGS -D options and the -client-configuration file.
+	Properties map[string]string
+	// TLS, when set, makes every connection TLS (ClientTLS).
+	TLS *tls.Config
 }
 
 // Shell is one zkCli session: the client handle, the command history and
@@ -120,6 +126,7 @@ func (sh *Shell) Connect(server string, now bool) error {
 		return err
 	}
 	sh.sess = newSession(cs, sh.opts.Timeout, sh.opts.ReadOnly, sh.event)
+	sh.sess.tls = sh.opts.TLS
 	if now {
 		sh.sess.start()
 	}
@@ -306,6 +313,7 @@ func parseJavaDecode(s string) (int, error) {
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	opts := Options{Server: "localhost:2181", Timeout: 30 * time.Second}
 	var cmd []string
+	var configPath string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		needs := func() (string, bool) {
@@ -336,7 +344,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			opts.ReadOnly = true
 			continue
 		case "-client-configuration":
-			_, _ = needs() // accepted and ignored: zkit has no client properties
+			if v, ok := needs(); ok {
+				configPath = v
+			}
 			continue
 		case "-waitforconnection":
 			continue
@@ -345,6 +355,15 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			cmd = args[i:]
 			break
 		}
+	}
+	props, err := ClientProperties(os.Getenv("CLIENT_JVMFLAGS"), configPath)
+	if err == nil {
+		opts.Properties = props
+		opts.TLS, err = ClientTLS(props)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "Exception in thread \"main\" %v\n", err)
+		return 1
 	}
 	sh := NewShell(opts, stdout, stderr)
 	fmt.Fprintf(stdout, "Connecting to %s\n", opts.Server)

@@ -132,6 +132,11 @@ func (e *Engine) newConn(nc net.Conn) {
 	} else {
 		c.authInfo = acl.NewAuthInfo()
 	}
+	if a, ok := nc.(interface{ AuthIDs() []proto.ID }); ok {
+		for _, id := range a.AuthIDs() {
+			c.authInfo.Add(id)
+		}
+	}
 	c.space = sync.NewCond(&c.pendMu)
 	c.stats.lastOp.Store("NA")
 	e.connsMu.Lock()
@@ -551,6 +556,10 @@ func (c *conn) handlePacket(frame []byte) error {
 		ap.Decode(d)
 		if d.Err() != nil {
 			return d.Err()
+		}
+		if c.reauthX509(ap.Scheme) {
+			c.push(outFrame{hdr: proto.ReplyHeader{Xid: h.Xid}})
+			return nil
 		}
 		if err := e.auth.AddAuth(c.authInfo, ap.Scheme, ap.Auth, c.nc.RemoteAddr()); err != nil {
 			e.stats.authFailed.Add(1)

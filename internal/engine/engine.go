@@ -79,6 +79,11 @@ type Config struct {
 	// UNIMPLEMENTED, as a standalone ZooKeeper does.
 	ReconfigEnabled bool
 	Reconfig        Reconfigurer
+
+	// X509 configures the x509 scheme. A connection whose net.Conn has
+	// AuthIDs() []proto.ID (a TLS client verified by server/tls.go) starts
+	// with those ids after its ip id.
+	X509 acl.X509Config
 }
 
 // Reconfigurer is the ensemble side of the reconfig op, called by the
@@ -107,6 +112,8 @@ type ServerInfo struct {
 	DataLogDir string
 	Version    string
 	ListenAddr string
+
+	SecureClientPort int // 0: none
 }
 
 // Engine serves ZooKeeper clients from one data tree.
@@ -251,7 +258,7 @@ func New(cfg Config) (*Engine, error) {
 	if tree == nil {
 		tree = datatree.New(datatree.WithExtendedTypes(cfg.ExtendedTypesEnabled))
 	}
-	auth, err := acl.New(acl.Config{SuperDigest: cfg.SuperDigest, SkipACL: cfg.SkipACL, Logger: cfg.Logger})
+	auth, err := acl.New(acl.Config{SuperDigest: cfg.SuperDigest, SkipACL: cfg.SkipACL, X509: cfg.X509, Logger: cfg.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}

@@ -194,7 +194,11 @@ func (e *Engine) Mode() string { return e.cfg.Role.String() }
 func (e *Engine) writeConf(b *strings.Builder) {
 	i := e.cfg.Info
 	fmt.Fprintf(b, "clientPort=%d\n", i.ClientPort)
-	b.WriteString("secureClientPort=-1\n")
+	if i.SecureClientPort > 0 {
+		fmt.Fprintf(b, "secureClientPort=%d\n", i.SecureClientPort)
+	} else {
+		b.WriteString("secureClientPort=-1\n")
+	}
 	fmt.Fprintf(b, "dataDir=%s\n", filepath.Join(i.DataDir, "version-2"))
 	fmt.Fprintf(b, "dataDirSize=%d\n", dirSize(i.DataDir))
 	fmt.Fprintf(b, "dataLogDir=%s\n", filepath.Join(i.DataLogDir, "version-2"))

@@ -82,7 +82,7 @@ func launchJava(cfgPath, logPath string, jvmFlags []string) (*exec.Cmd, *os.File
 		return nil, nil, err
 	}
 	args := append(append([]string{}, JavaFlags...), jvmFlags...)
-	args = append(args, "-cp", JavaJar+":/usr/share/java/slf4j-simple.jar",
+	args = append(args, "-cp", JavaClasspath,
 		"org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)
 	cmd := exec.Command("java", args...)
 	cmd.Stdout, cmd.Stderr = logf, logf // files: no copying goroutines
