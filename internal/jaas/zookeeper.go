@@ -1,0 +1,118 @@
+package jaas
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Settings that name the login configuration and its sections, with
+// ZooKeeper's defaults.
+const (
+	// LoginConfigKey is the system property naming the JAAS file.
+	LoginConfigKey = "java.security.auth.login.config"
+
+	ServerSectionKey        = "zookeeper.sasl.serverconfig"
+	ClientSectionKey        = "zookeeper.sasl.clientconfig"
+	QuorumServerSectionKey  = "quorum.auth.server.saslLoginContext"
+	QuorumLearnerSectionKey = "quorum.auth.learner.saslLoginContext"
+
+	DefaultServerSection        = "Server"
+	DefaultClientSection        = "Client"
+	DefaultQuorumServerSection  = "QuorumServer"
+	DefaultQuorumLearnerSection = "QuorumLearner"
+)
+
+// Login module classes.
+const (
+	DigestLoginModule = "org.apache.zookeeper.server.auth.DigestLoginModule"
+	// Krb5LoginModule and its IBM twin mean GSSAPI (Kerberos).
+	Krb5LoginModule    = "com.sun.security.auth.module.Krb5LoginModule"
+	IBMKrb5LoginModule = "com.ibm.security.auth.module.Krb5LoginModule"
+)
+
+// userPrefix marks a DIGEST-MD5 user in a server section's options.
+const userPrefix = "user_"
+
+// Lookup reads a setting by name (server.Config.Property, or a map of
+// -D options for clients).
+type Lookup func(key string) (string, bool)
+
+// SectionName returns the section a setting selects, or its default.
+func SectionName(get Lookup, key, def string) string {
+	if get != nil {
+		if v, ok := get(key); ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return def
+}
+
+// DigestSection checks that every entry of section uses DigestLoginModule;
+// anything else (Kerberos above all) is ErrUnsupported, naming the module
+// and its line.
+func (c *Config) DigestSection(section string) ([]Entry, error) {
+	entries, ok := c.Section(section)
+	if !ok {
+		return nil, fmt.Errorf("%w: no section named %q in %s", ErrNoSection, section, c.File)
+	}
+	for _, e := range entries {
+		switch e.LoginModule {
+		case DigestLoginModule:
+		case Krb5LoginModule, IBMKrb5LoginModule:
+			return nil, fmt.Errorf("%w: %s:%d: section %q uses %s (Kerberos/GSSAPI), which zkit does not support; use %s", ErrUnsupported, c.File, e.Line, section, e.LoginModule, DigestLoginModule)
+		default:
+			return nil, fmt.Errorf("%w: %s:%d: section %q uses login module %s; zkit supports only %s", ErrUnsupported, c.File, e.Line, section, e.LoginModule, DigestLoginModule)
+		}
+	}
+	return entries, nil
+}
+
+// ServerCredentials is SaslServerCallbackHandler's user table: every
+// user_<name>="<password>" option of the section's entries (a later entry
+// wins). A section without users is ErrCredentials: no client could log in.
+func (c *Config) ServerCredentials(section string) (map[string]string, error) {
+	entries, err := c.DigestSection(section)
+	if err != nil {
+		return nil, err
+	}
+	users := map[string]string{}
+	for _, e := range entries {
+		keys := make([]string, 0, len(e.Options))
+		for k := range e.Options {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if name, ok := strings.CutPrefix(k, userPrefix); ok {
+				users[name] = e.Options[k]
+			}
+		}
+	}
+	if len(users) == 0 {
+		return nil, fmt.Errorf("%w: section %q of %s has no user_<name>=\"<password>\" option", ErrCredentials, section, c.File)
+	}
+	return users, nil
+}
+
+// ClientCredentials is what DigestLoginModule gives a client or a quorum
+// learner: the username and password options of the first entry that has
+// a username.
+func (c *Config) ClientCredentials(section string) (user, password string, err error) {
+	entries, err := c.DigestSection(section)
+	if err != nil {
+		return "", "", err
+	}
+	for _, e := range entries {
+		u, ok := e.Options["username"]
+		if !ok {
+			continue
+		}
+		p, ok := e.Options["password"]
+		if !ok {
+			return "", "", fmt.Errorf("%w: %s:%d: section %q has username but no password", ErrCredentials, c.File, e.Line, section)
+		}
+		return u, p, nil
+	}
+	return "", "", fmt.Errorf("%w: section %q of %s has no username=\"...\" password=\"...\" options", ErrCredentials, section, c.File)
+}
