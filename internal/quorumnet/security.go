@@ -3,15 +3,15 @@ package quorumnet
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
-	"errors"
+		"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/zkit-go/zkit/internal/tlsconf"
 )
 
 // TLSSource hands out the TLS configurations for quorum connections. It is
@@ -36,13 +36,12 @@ type Security struct {
 	// still decided by SSLQuorum.
 	PortUnification bool
 	// TLS gives the configurations; needed when SSLQuorum or
-	// PortUnification is set. The server configuration decides client
-	// certificates (ssl.quorum.clientAuth, default need).
+	// PortUnification is set. They carry every ssl.quorum.* choice:
+	// client certificates (clientAuth, default need), hostname
+	// verification in both directions (hostnameVerification, default
+	// true, with reverse lookups as QuorumX509Util allows), protocols,
+	// cipher suites, reloading.
 	TLS TLSSource
-	// HostnameVerification checks the peer certificate against the peer's
-	// address in both directions, as ZKTrustManager does for the quorum
-	// (ssl.quorum.hostnameVerification, default true).
-	HostnameVerification bool
 	// Auth is quorum SASL; nil when quorum.auth.enableSasl is false.
 	Auth *Auth
 	// Logger receives handshake failures (nil: discarded).
@@ -146,150 +145,42 @@ func (s *Security) WrapConn(c net.Conn, addr string, timeout time.Duration) (net
 	return tc, nil
 }
 
-// clientTLS runs the client handshake on c, dialled to addr.
+// clientTLS runs the client handshake on c, dialled to addr. The source's
+// client configuration verifies the chain and, with
+// ssl.quorum.hostnameVerification, the host dialled (tlsconf.ForHost).
 func (s *Security) clientTLS(c net.Conn, addr string, timeout time.Duration) (*tls.Conn, error) {
 	base, err := s.TLS.ClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrTLS, err)
 	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	cfg := base.Clone()
-	roots := cfg.RootCAs
-	// Go's own check would verify the chain and the name together; Java
-	// verifies the chain, then the peer's address with its own rules
-	// (peerHostMatches), or no name at all without hostname verification.
-	cfg.InsecureSkipVerify = true
-	verify := s.HostnameVerification
-	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-		if err := verifyChain(cs.PeerCertificates, roots, x509.ExtKeyUsageServerAuth); err != nil {
-			return err
-		}
-		if verify {
-			return peerHostMatches(cs.PeerCertificates[0], host)
-		}
-		return nil
-	}
-	tc := tls.Client(c, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := tc.HandshakeContext(ctx); err != nil {
+	tc, err := tlsconf.Handshake(ctx, c, base, addr)
+	if err != nil {
 		return nil, fmt.Errorf("%w: handshake with %s: %w", ErrTLS, addr, err)
 	}
 	return tc, nil
 }
 
-// serverTLS wraps an accepted connection in a lazy TLS server.
+// serverTLS wraps an accepted connection in a lazy TLS server. The
+// source's server configuration asks for the client certificate
+// (ssl.quorum.clientAuth) and checks it against the peer's address
+// (ZKTrustManager with hostname verification on the quorum).
 func (s *Security) serverTLS(c net.Conn) net.Conn {
-	remote := c.RemoteAddr()
 	cfg := &tls.Config{
-		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 			base, err := s.TLS.ServerConfig()
 			if err != nil {
 				s.logger().Error("quorum TLS: cannot load the server configuration", "err", err)
 				return nil, err
 			}
-			cfg := base.Clone()
-			if s.HostnameVerification {
-				host := hostOf(remote)
-				cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-					if len(cs.PeerCertificates) == 0 {
-						return nil // clientAuth want/none: nothing to check
-					}
-					return peerHostMatches(cs.PeerCertificates[0], host)
-				}
+			if base.GetConfigForClient != nil {
+				return base.GetConfigForClient(hello)
 			}
-			return cfg, nil
+			return base, nil
 		},
 	}
 	return tls.Server(c, cfg)
-}
-
-func hostOf(a net.Addr) string {
-	if ta, ok := a.(*net.TCPAddr); ok {
-		return ta.IP.String()
-	}
-	h, _, err := net.SplitHostPort(a.String())
-	if err != nil {
-		return a.String()
-	}
-	return h
-}
-
-// verifyChain checks the peer's chain against roots (nil: the system's).
-func verifyChain(chain []*x509.Certificate, roots *x509.CertPool, usage x509.ExtKeyUsage) error {
-	if len(chain) == 0 {
-		return fmt.Errorf("%w: the peer sent no certificate", ErrTLS)
-	}
-	inter := x509.NewCertPool()
-	for _, c := range chain[1:] {
-		inter.AddCert(c)
-	}
-	_, err := chain[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{usage}})
-	return err
-}
-
-// peerHostMatches is ZKTrustManager.performHostVerification with
-// ZKHostnameVerifier for the quorum (reverse lookups allowed): the peer's
-// address must match the certificate (IP subject alternative names, or
-// the CN when there are no SANs); failing that, a name the address
-// resolves back to (or the dialled name) must match a DNS SAN or the CN.
-func peerHostMatches(cert *x509.Certificate, host string) error {
-	if hostMatches(cert, host) == nil {
-		return nil
-	}
-	var names []string
-	if ip := net.ParseIP(host); ip != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		names, _ = net.DefaultResolver.LookupAddr(ctx, host)
-		cancel()
-	}
-	for _, n := range names {
-		if hostMatches(cert, strings.TrimSuffix(n, ".")) == nil {
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: certificate of %q (subject %s) does not match the peer's address %s", ErrTLS,
-		firstName(cert), cert.Subject.String(), host)
-}
-
-func firstName(cert *x509.Certificate) string {
-	if len(cert.DNSNames) > 0 {
-		return cert.DNSNames[0]
-	}
-	if len(cert.IPAddresses) > 0 {
-		return cert.IPAddresses[0].String()
-	}
-	return cert.Subject.CommonName
-}
-
-// hostMatches is ZKHostnameVerifier.verify: the subject alternative names
-// when the certificate has any, else the CN.
-func hostMatches(cert *x509.Certificate, host string) error {
-	if len(cert.DNSNames) > 0 || len(cert.IPAddresses) > 0 || len(cert.EmailAddresses) > 0 || len(cert.URIs) > 0 {
-		return cert.VerifyHostname(host)
-	}
-	cn := cert.Subject.CommonName
-	if cn == "" {
-		return fmt.Errorf("%w: certificate has neither a CN nor alternative names", ErrTLS)
-	}
-	if strings.EqualFold(cn, host) {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil {
-		if cip := net.ParseIP(cn); cip != nil && cip.Equal(ip) {
-			return nil
-		}
-		return fmt.Errorf("%w: CN %q does not match %s", ErrTLS, cn, host)
-	}
-	if rest, ok := strings.CutPrefix(cn, "*."); ok {
-		if i := strings.IndexByte(host, '.'); i > 0 && strings.EqualFold(host[i+1:], rest) {
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: CN %q does not match %s", ErrTLS, cn, host)
 }
 
 // secureListener wraps accepted connections; it never reads in Accept.

@@ -2,15 +2,13 @@ package quorumnet
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
-	"math/big"
+	"fmt"
 	"net"
+	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,71 +17,51 @@ import (
 
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/quorumauth"
+	"github.com/zkit-go/zkit/internal/tlsconf"
+	"github.com/zkit-go/zkit/internal/tlsconf/tlstest"
 )
 
 // testCA issues certificates for the tests, generated at run time.
 type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pool *x509.CertPool
+	ca  *tlstest.CA
+	dir string
 }
 
 func newTestCA(t *testing.T) *testCA {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := tlstest.NewCA("quorum test CA")
 	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "quorum test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
+	return &testCA{ca: ca, dir: t.TempDir()}
+}
+
+var storeSeq atomic.Int32
+
+// settings returns ssl.quorum.* settings for a PEM key store holding a
+// certificate named cn for hosts, trusting trust's CA (nil: this CA), with
+// the rest from extra (full property names).
+func (c *testCA) settings(t *testing.T, cn string, hosts []string, trust *testCA, extra ...string) tlsconf.Settings {
+	if trust == nil {
+		trust = c
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	cert, err := c.ca.Issue(tlstest.Options{Subject: pkix.Name{CommonName: cn}, Hosts: hosts})
 	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &testCA{cert: cert, key: key, pool: pool}
-}
-
-// leaf issues a certificate for both TLS directions with the given SANs.
-func (ca *testCA) leaf(t *testing.T, cn string, ips []string, dns ...string) tls.Certificate {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		DNSNames:     dns,
+	n := storeSeq.Add(1)
+	ks := filepath.Join(c.dir, fmt.Sprintf("key%d.pem", n))
+	ts := filepath.Join(c.dir, fmt.Sprintf("trust%d.pem", n))
+	pemKey, err := cert.PEM()
+	require.NoError(t, tlstest.WriteFile(ks, pemKey, err))
+	require.NoError(t, tlstest.WriteFile(ts, trust.ca.PEM(), nil))
+	props := map[string]string{
+		"zookeeper.ssl.quorum.keyStore.location":   ks,
+		"zookeeper.ssl.quorum.keyStore.type":       "PEM",
+		"zookeeper.ssl.quorum.trustStore.location": ts,
+		"zookeeper.ssl.quorum.trustStore.type":     "PEM",
 	}
-	for _, ip := range ips {
-		tmpl.IPAddresses = append(tmpl.IPAddresses, net.ParseIP(ip))
+	for i := 0; i+1 < len(extra); i += 2 {
+		props[extra[i]] = extra[i+1]
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	st, err := tlsconf.FromProperties(func(k string) (string, bool) { v, ok := props[k]; return v, ok }, tlsconf.QuorumPrefix)
 	require.NoError(t, err)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
-// staticTLS is a TLSSource with mutual authentication, as Java's quorum
-// defaults (ssl.quorum.clientAuth=need).
-type staticTLS struct {
-	cert  tls.Certificate
-	roots *x509.CertPool
-}
-
-func (s staticTLS) ServerConfig() (*tls.Config, error) {
-	return &tls.Config{Certificates: []tls.Certificate{s.cert}, ClientCAs: s.roots,
-		ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12}, nil
-}
-
-func (s staticTLS) ClientConfig() (*tls.Config, error) {
-	return &tls.Config{Certificates: []tls.Certificate{s.cert}, RootCAs: s.roots, MinVersion: tls.VersionTLS12}, nil
+	return st
 }
 
 type brokenTLS struct{}
@@ -126,8 +104,8 @@ func secureNets(t *testing.T, secs map[int64]*Security) map[int64]*ElectionNet {
 }
 
 func tlsSec(ca *testCA, t *testing.T, unify bool) *Security {
-	return &Security{SSLQuorum: true, PortUnification: unify, HostnameVerification: true,
-		TLS: staticTLS{cert: ca.leaf(t, "server", []string{"127.0.0.1"}, "localhost"), roots: ca.pool}, Logger: testLogger()}
+	return &Security{SSLQuorum: true, PortUnification: unify,
+		TLS: ca.settings(t, "server", []string{"127.0.0.1", "localhost"}, nil), Logger: testLogger()}
 }
 
 func exchange(t *testing.T, nets map[int64]*ElectionNet, a, b int64) {
@@ -162,9 +140,9 @@ func TestElectionTLSRefusals(t *testing.T) {
 	ca, other := newTestCA(t), newTestCA(t)
 	cases := map[string]*Security{
 		"plaintext peer":    nil,
-		"untrusted peer":    {SSLQuorum: true, HostnameVerification: true, TLS: staticTLS{cert: other.leaf(t, "x", []string{"127.0.0.1"}), roots: ca.pool}},
-		"wrong address":     {SSLQuorum: true, HostnameVerification: true, TLS: staticTLS{cert: ca.leaf(t, "x", []string{"10.9.9.9"}, "elsewhere.invalid"), roots: ca.pool}},
-		"no CN and no SANs": {SSLQuorum: true, HostnameVerification: true, TLS: staticTLS{cert: ca.leaf(t, "", nil), roots: ca.pool}},
+		"untrusted peer":    {SSLQuorum: true, TLS: other.settings(t, "x", []string{"127.0.0.1"}, ca)},
+		"wrong address":     {SSLQuorum: true, TLS: ca.settings(t, "x", []string{"10.9.9.9", "elsewhere.invalid"}, nil)},
+		"no CN and no SANs": {SSLQuorum: true, TLS: ca.settings(t, "", nil, nil)},
 	}
 	for name, bad := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -190,9 +168,10 @@ func TestElectionTLSRefusals(t *testing.T) {
 
 func TestElectionTLSNoHostnameVerification(t *testing.T) {
 	ca := newTestCA(t)
-	far := &Security{SSLQuorum: true, TLS: staticTLS{cert: ca.leaf(t, "x", []string{"10.9.9.9"}), roots: ca.pool}}
+	off := []string{"zookeeper.ssl.quorum.hostnameVerification", "false"}
+	far := &Security{SSLQuorum: true, TLS: ca.settings(t, "x", []string{"10.9.9.9"}, nil, off...)}
 	lax := func() *Security {
-		return &Security{SSLQuorum: true, TLS: staticTLS{cert: ca.leaf(t, "y", []string{"127.0.0.1"}), roots: ca.pool}}
+		return &Security{SSLQuorum: true, TLS: ca.settings(t, "y", []string{"127.0.0.1"}, nil, off...)}
 	}
 	nets := secureNets(t, map[int64]*Security{1: lax(), 2: far})
 	exchange(t, nets, 1, 2)
