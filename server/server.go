@@ -148,6 +148,11 @@ func New(cfg Config) (*Server, error) {
 				ElectionPort: qs.ElectionPort, Observer: qs.Observer, ClientAddr: qs.ClientAddress,
 			}
 		}
+		qsec, err := quorumSecurity(c)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
 		qc := quorum.Config{
 			ID:        c.ServerID,
 			Members:   members,
@@ -159,6 +164,7 @@ func New(cfg Config) (*Server, error) {
 			Listen:    c.Listen,
 			Dial:      c.Dial,
 			Logger:    c.Logger,
+			Security:  qsec,
 
 			ReadOnlyMode:        c.ReadOnlyModeEnabled,
 			ReconfigEnabled:     c.ReconfigEnabled,

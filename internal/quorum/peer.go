@@ -75,6 +75,10 @@ type Config struct {
 	Listen       func(network, addr string) (net.Listener, error)
 	Dial         func(network, addr string, timeout time.Duration) (net.Conn, error)
 	Logger       *slog.Logger
+
+	// Security is TLS and quorum SASL on the election and quorum ports
+	// (nil: plaintext, no authentication).
+	Security *quorumnet.Security
 }
 
 // ErrNotMember reports a configuration that does not list this server.
@@ -270,6 +274,7 @@ func New(cfg Config) (*Peer, error) {
 		Dial:           cfg.Dial,
 		ConnectTimeout: 5 * time.Second,
 		Logger:         p.log,
+		Security:       cfg.Security,
 	})
 	// A reconfig logged before a restart and not activated (ZooKeeper
 	// reads it back from the .dynamic.next file).
