@@ -5,6 +5,7 @@ import (
 	"crypto/x509/pkix"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -173,4 +174,172 @@ func TestEnsemblePortUnificationRollingSwitch(t *testing.T) {
 		}
 	}
 	replicates(t, ens, "/phase3")
+}
+
+// quorumJAAS writes a JAAS file with the quorum sections: the server knows
+// user zkquorum with password "secret"; the learner logs in with password.
+func quorumJAAS(t testing.TB, dir, password string) string {
+	path := filepath.Join(dir, "jaas.conf")
+	text := fmt.Sprintf(`QuorumServer {
+       org.apache.zookeeper.server.auth.DigestLoginModule required
+       user_zkquorum="secret";
+};
+QuorumLearner {
+       org.apache.zookeeper.server.auth.DigestLoginModule required
+       username="zkquorum"
+       password="%s";
+};
+`, password)
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	return path
+}
+
+func quorumSASLProps(jaasPath string) map[string]string {
+	return map[string]string{
+		"quorum.auth.enableSasl":          "true",
+		"quorum.auth.learnerRequireSasl":  "true",
+		"quorum.auth.serverRequireSasl":   "true",
+		"java.security.auth.login.config": jaasPath,
+	}
+}
+
+// TestEnsembleQuorumSASL forms an ensemble whose members authenticate
+// each other with DIGEST-MD5, then restarts one with a wrong password: it
+// cannot rejoin (both ports refuse it) while the others go on, and joins
+// again once its password is right.
+func TestEnsembleQuorumSASL(t *testing.T) {
+	dirs := map[int64]string{}
+	logs := newMemberLogs()
+	ens := zktesting.StartEnsemble(t, 3, logs.option(), withProps(func(id int64) map[string]string {
+		dirs[id] = t.TempDir()
+		return quorumSASLProps(quorumJAAS(t, dirs[id], "secret"))
+	}))
+	leader := ens.WaitLeader(timeout(30 * time.Second))
+	replicates(t, ens, "/sasl1")
+	for _, m := range ens.Members {
+		assert.True(t, logs.has(m.ID, "quorum SASL enabled"), "member %d", m.ID)
+	}
+
+	var outsider *zktesting.Member
+	for _, m := range ens.Members {
+		if m != leader {
+			outsider = m
+		}
+	}
+	outsider.Stop()
+	quorumJAAS(t, dirs[outsider.ID], "wrong")
+	logs.forget()
+	outsider.Restart()
+	zktesting.Eventually(t, timeout(30*time.Second), func() bool {
+		return logs.has(leader.ID, "authenticate quorum learner") || logs.has(leader.ID, "election connection refused")
+	}, "the leader refuses the wrong password")
+	c, _ := connectTo(t, []string{leader.Addr()})
+	_, err := c.Create("/sasl2", nil, 0, openACL)
+	require.NoError(t, err, "the other two keep a quorum")
+	// Well past initLimit (20 ticks of 100 ms): still not in.
+	deadline := time.Now().Add(timeout(4 * time.Second))
+	for time.Now().Before(deadline) {
+		require.Equal(t, server.RoleLooking, outsider.Role(), "a member with a wrong quorum password joined")
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	outsider.Stop()
+	quorumJAAS(t, dirs[outsider.ID], "secret")
+	outsider.Restart()
+	ens.WaitServing(timeout(60 * time.Second))
+	kids := syncedChildren(t, outsider, "/")
+	assert.Contains(t, kids, "sasl2")
+}
+
+// TestEnsembleQuorumSASLRollingUpgrade is Java's documented path to
+// quorum SASL: enableSasl everywhere (nothing required), then
+// learnerRequireSasl, then serverRequireSasl, one member at a time.
+func TestEnsembleQuorumSASLRollingUpgrade(t *testing.T) {
+	props := map[int64]map[string]string{}
+	ens := zktesting.StartEnsemble(t, 3, withProps(func(id int64) map[string]string {
+		props[id] = map[string]string{}
+		return props[id]
+	}))
+	replicates(t, ens, "/plain")
+	dir := t.TempDir()
+	jaasPath := quorumJAAS(t, dir, "secret")
+	steps := []map[string]string{
+		{"quorum.auth.enableSasl": "true", "java.security.auth.login.config": jaasPath},
+		{"quorum.auth.learnerRequireSasl": "true"},
+		{"quorum.auth.serverRequireSasl": "true"},
+	}
+	for i, step := range steps {
+		for _, m := range ens.Members {
+			m.Stop()
+			for k, v := range step {
+				props[m.ID][k] = v
+			}
+			m.Restart()
+			ens.WaitServing(timeout(60 * time.Second))
+		}
+		replicates(t, ens, fmt.Sprintf("/step%d", i))
+	}
+}
+
+func TestQuorumSecurityRefusedSettings(t *testing.T) {
+	dir := t.TempDir()
+	pki := newQuorumPKI(t)
+	ks, ts := pki.stores(t, "m")
+	krb := filepath.Join(dir, "krb.conf")
+	require.NoError(t, os.WriteFile(krb, []byte(`QuorumServer { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/etc/zk.keytab" principal="zkquorum/localhost"; };
+QuorumLearner { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/etc/zk.keytab" principal="learner/localhost"; };
+`), 0o600))
+	noLearner := filepath.Join(dir, "nolearner.conf")
+	require.NoError(t, os.WriteFile(noLearner, []byte(`QuorumServer { org.apache.zookeeper.server.auth.DigestLoginModule required user_a="b"; };`), 0o600))
+	missing := filepath.Join(dir, "missing.p12")
+	cases := []struct {
+		name  string
+		props map[string]string
+		want  []string
+	}{
+		{"sslQuorum without stores", map[string]string{"sslQuorum": "true"}, []string{"sslQuorum", "keyStore.location"}},
+		{"missing key store", func() map[string]string {
+			p := sslQuorumProps(ks, ts)
+			p["ssl.quorum.keyStore.location"] = missing
+			return p
+		}(), []string{"sslQuorum", missing}},
+		{"wrong store password", func() map[string]string {
+			p := sslQuorumProps(ks, ts)
+			p["ssl.quorum.keyStore.password"] = "nope"
+			return p
+		}(), []string{"sslQuorum", ks}},
+		{"bad boolean", map[string]string{"sslQuorum": "yes please"}, []string{"sslQuorum"}},
+		{"portUnification without stores", map[string]string{"portUnification": "true"}, []string{"portUnification"}},
+		{"required without enabled", map[string]string{"quorum.auth.serverRequireSasl": "true", "quorum.auth.learnerRequireSasl": "true"}, []string{"quorum.auth.enableSasl is disabled"}},
+		{"server required without learner", map[string]string{"quorum.auth.enableSasl": "true", "quorum.auth.serverRequireSasl": "true"}, []string{"quorum.auth.learnerRequireSasl is disabled"}},
+		{"no JAAS file", map[string]string{"quorum.auth.enableSasl": "true"}, []string{"java.security.auth.login.config"}},
+		{"kerberos", map[string]string{"quorum.auth.enableSasl": "true", "java.security.auth.login.config": krb}, []string{"Kerberos", "Krb5LoginModule"}},
+		{"no learner section", map[string]string{"quorum.auth.enableSasl": "true", "java.security.auth.login.config": noLearner}, []string{"QuorumLearner"}},
+		{"renamed section absent", map[string]string{"quorum.auth.enableSasl": "true", "java.security.auth.login.config": quorumJAAS(t, dir, "x"),
+			"quorum.auth.server.saslLoginContext": "ZkQuorumServer"}, []string{"ZkQuorumServer"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := server.DefaultConfig()
+			c.DataDir = t.TempDir()
+			c.ServerID = 1
+			c.ClientPortAddress = "127.0.0.1"
+			c.Servers = []server.QuorumServer{
+				{ID: 1, Host: "127.0.0.1", QuorumPort: 1, ElectionPort: 2},
+				{ID: 2, Host: "127.0.0.1", QuorumPort: 3, ElectionPort: 4},
+				{ID: 3, Host: "127.0.0.1", QuorumPort: 5, ElectionPort: 6},
+			}
+			for k, v := range tc.props {
+				c.Properties[k] = v
+			}
+			srv, err := server.New(c)
+			if err == nil {
+				srv.Close()
+			}
+			require.Error(t, err)
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
 }
