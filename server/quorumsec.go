@@ -65,18 +65,16 @@ func quorumSecurity(c Config) (*quorumnet.Security, error) {
 	}
 	settings.Logger = c.Logger
 	switch {
-	case sec.SSLQuorum:
-		sec.TLS = settings
-		if err := sec.Check(); err != nil {
-			return nil, fmt.Errorf("%w: sslQuorum=true: %w", ErrQuorumSecurity, err)
-		}
-	case sec.PortUnification:
+	case sec.SSLQuorum || sec.PortUnification:
 		// Java accepts TLS peers on a unified port only if its stores
-		// load; plaintext keeps working. Refuse to start instead of
-		// failing each TLS peer.
-		sec.TLS = settings
-		if err := sec.Check(); err != nil {
-			return nil, fmt.Errorf("%w: portUnification=true: %w", ErrQuorumSecurity, err)
+		// load; plaintext keeps working. zkit refuses to start instead
+		// of failing each TLS peer.
+		key := keySSLQuorum
+		if !sec.SSLQuorum {
+			key = keyPortUnification
+		}
+		if sec.TLS, err = quorumnet.StaticTLS(settings); err != nil {
+			return nil, fmt.Errorf("%w: %s=true: %w", ErrQuorumSecurity, key, err)
 		}
 	case settings.Configured():
 		c.Logger.Warn("ssl.quorum.* settings present but sslQuorum is not true: the quorum and election ports are plaintext",

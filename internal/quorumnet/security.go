@@ -3,7 +3,7 @@ package quorumnet
 import (
 	"context"
 	"crypto/tls"
-		"errors"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -47,6 +47,28 @@ type Security struct {
 	// Logger receives handshake failures (nil: discarded).
 	Logger *slog.Logger
 }
+
+// StaticTLS builds src's server and client configurations once and hands
+// out those: stores are read at start (failing then, naming the file),
+// and later changes to the files are seen only if the configurations
+// reload them themselves (tlsconf with sslQuorumReloadCertFiles), as
+// Java's X509Util reads its stores once unless told to watch them.
+func StaticTLS(src TLSSource) (TLSSource, error) {
+	server, err := src.ServerConfig()
+	if err != nil {
+		return nil, fmt.Errorf("%w: server configuration: %w", ErrTLS, err)
+	}
+	client, err := src.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("%w: client configuration: %w", ErrTLS, err)
+	}
+	return staticTLS{server: server, client: client}, nil
+}
+
+type staticTLS struct{ server, client *tls.Config }
+
+func (s staticTLS) ServerConfig() (*tls.Config, error) { return s.server, nil }
+func (s staticTLS) ClientConfig() (*tls.Config, error) { return s.client, nil }
 
 // ErrTLS reports a TLS setting that cannot be used.
 var ErrTLS = errors.New("quorumnet: quorum TLS")

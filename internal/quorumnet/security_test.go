@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -345,6 +346,51 @@ func TestLearnerPortRefusals(t *testing.T) {
 			require.Error(t, err, "the refused learner's connection is closed")
 			var ne net.Error
 			assert.False(t, errors.As(err, &ne) && ne.Timeout(), "closed, not left hanging: %v", err)
+		})
+	}
+}
+
+// TestLearnerPortCertReload: with sslQuorumReloadCertFiles a changed key
+// store is used by the next connection; without it the one read at start
+// stays in use (StaticTLS reads the stores once).
+func TestLearnerPortCertReload(t *testing.T) {
+	for _, reload := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reload=%v", reload), func(t *testing.T) {
+			ca, other := newTestCA(t), newTestCA(t)
+			st := ca.settings(t, "leader", []string{"127.0.0.1"}, nil)
+			st.ReloadCertFiles = reload
+			st.ReloadCheckInterval = time.Nanosecond
+			src, err := StaticTLS(st)
+			require.NoError(t, err)
+			ln, err := ListenLearnersSecure("127.0.0.1:0", nil, &Security{SSLQuorum: true, TLS: src}, scale(2*time.Second))
+			require.NoError(t, err)
+			defer ln.Close()
+			learner := tlsSec(ca, t, false)
+			dial := func() error {
+				c, err := DialLeaderSecure(ln.Addr().String(), nil, scale(2*time.Second), learner)
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				l, err := ln.Accept()
+				require.NoError(t, err)
+				return l.Close()
+			}
+			require.NoError(t, dial())
+
+			// The leader's key store now holds a certificate the learner
+			// does not trust.
+			cert, err := other.ca.Issue(tlstest.Options{Subject: pkix.Name{CommonName: "rogue"}, Hosts: []string{"127.0.0.1"}})
+			require.NoError(t, err)
+			pemKey, err := cert.PEM()
+			require.NoError(t, tlstest.WriteFile(st.KeyStore.Location, pemKey, err))
+			later := time.Now().Add(time.Minute)
+			require.NoError(t, os.Chtimes(st.KeyStore.Location, later, later))
+			if reload {
+				assert.ErrorIs(t, dial(), ErrTLS, "the reloaded certificate is used")
+			} else {
+				assert.NoError(t, dial(), "the certificate read at start is kept")
+			}
 		})
 	}
 }
