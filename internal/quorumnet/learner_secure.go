@@ -113,18 +113,22 @@ func (a *authAcceptor) loop() {
 
 func (a *authAcceptor) handshake(c net.Conn) {
 	defer a.wg.Done()
-	defer func() {
+	// Forget c before handing it out, so close never closes a connection
+	// the caller owns; from then on stop tells this goroutine to close it.
+	done := func() {
 		a.mu.Lock()
 		delete(a.pending, c)
 		a.mu.Unlock()
-	}()
+	}
 	if err := serverHandshake(c, a.timeout); err != nil {
+		done()
 		a.log.Warn("quorum learner TLS handshake failed, closing connection", "remote", c.RemoteAddr().String(), "err", err)
 		c.Close()
 		return
 	}
 	br := bufio.NewReader(c)
 	authed, err := a.auth.authAsServer(c, br, a.timeout)
+	done()
 	if err != nil {
 		a.log.Error("server failed to authenticate quorum learner, closing connection", "remote", c.RemoteAddr().String(), "err", err)
 		c.Close()
