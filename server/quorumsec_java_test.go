@@ -296,3 +296,22 @@ func TestJavaMixedEnsembleWrongJavaPassword(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(b), "Authentication failed against server", "Java learns it was refused")
 }
+
+// TestJavaMixedEnsemblePortUnification is the middle of the rolling switch
+// to TLS: every member takes both on its unified ports; Java already dials
+// TLS, zkit still dials plaintext.
+func TestJavaMixedEnsemblePortUnification(t *testing.T) {
+	pki := newQuorumPKI(t)
+	e := newMixedEnsemble(t, []string{"portUnification=true"}, func(id int64) []string {
+		ks, ts := pki.stores(t, fmt.Sprintf("member%d", id))
+		return []string{
+			"sslQuorum=" + strconv.FormatBool(id == javaID),
+			"ssl.quorum.keyStore.location=" + ks, "ssl.quorum.keyStore.password=kspass", "ssl.quorum.keyStore.type=PKCS12",
+			"ssl.quorum.trustStore.location=" + ts, "ssl.quorum.trustStore.password=tspass", "ssl.quorum.trustStore.type=PKCS12",
+		}
+	})
+	runMixed(t, e)
+	b, err := os.ReadFile(e.java.LogPath())
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "SSL handshake complete", "Java dialled TLS to zkit's unified port")
+}

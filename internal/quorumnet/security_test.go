@@ -394,3 +394,42 @@ func TestLearnerPortCertReload(t *testing.T) {
 		})
 	}
 }
+
+// TestElectionSASLGarbage: a peer that starts an auth packet with an
+// absurd token length, or stops in the middle of one, is dropped without
+// harm to the others.
+func TestElectionSASLGarbage(t *testing.T) {
+	nets := secureNets(t, map[int64]*Security{1: saslSec("secret", true, true), 2: saslSec("secret", true, true)})
+	exchange(t, nets, 1, 2)
+	addr := nets[2].Addr().String()
+	for name, tail := range map[string][]byte{
+		"huge token":      quorumauth.AppendPacket(nil, quorumauth.NewPacket(quorumauth.InProgress, nil))[:12],
+		"truncated token": quorumauth.AppendPacket(nil, quorumauth.NewPacket(quorumauth.InProgress, []byte("abcdef")))[:18],
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := net.Dial("tcp", addr)
+			require.NoError(t, err)
+			defer c.Close()
+			msg := append(handshake(9, "127.0.0.1:1"), tail...)
+			if name == "huge token" {
+				msg = append(msg, 0x7f, 0xff, 0xff, 0xff)
+			}
+			_, err = c.Write(msg)
+			require.NoError(t, err)
+			if name == "truncated token" {
+				c.(*net.TCPConn).CloseWrite()
+			}
+			_ = c.SetReadDeadline(time.Now().Add(scale(5 * time.Second)))
+			b := make([]byte, 64)
+			for {
+				if _, err = c.Read(b); err != nil {
+					break
+				}
+			}
+			var ne net.Error
+			assert.False(t, errors.As(err, &ne) && ne.Timeout(), "closed, not left hanging")
+			assert.False(t, nets[2].Connected(9))
+		})
+	}
+	exchange(t, nets, 2, 1)
+}
