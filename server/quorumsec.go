@@ -83,6 +83,10 @@ func quorumSecurity(c Config) (*quorumnet.Security, error) {
 	if sec.Auth, err = quorumSASL(c); err != nil {
 		return nil, err
 	}
+	if v, ok := c.Property("quorum.cnxn.threads.size"); ok {
+		c.Logger.Info("quorum.cnxn.threads.size is not used: zkit authenticates each quorum connection on its own goroutine",
+			"key", "quorum.cnxn.threads.size", "value", v)
+	}
 	if !sec.SSLQuorum && !sec.PortUnification && sec.Auth == nil {
 		return nil, nil
 	}
