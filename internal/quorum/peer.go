@@ -270,11 +270,11 @@ func New(cfg Config) (*Peer, error) {
 		MyID:           cfg.ID,
 		ListenAddr:     net.JoinHostPort(p.me.Host, strconv.Itoa(p.me.ElectionPort)),
 		Peers:          peers,
+		Security:       cfg.Security,
 		Listen:         cfg.Listen,
 		Dial:           cfg.Dial,
 		ConnectTimeout: 5 * time.Second,
 		Logger:         p.log,
-		Security:       cfg.Security,
 	})
 	// A reconfig logged before a restart and not activated (ZooKeeper
 	// reads it back from the .dynamic.next file).
