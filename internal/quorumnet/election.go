@@ -297,7 +297,8 @@ func (n *ElectionNet) Connected(sid int64) bool {
 
 // Close stops listening, closes every connection and waits for every
 // goroutine, then closes the Recv channel. A dial in flight is waited for
-// (at most ConnectTimeout). Close is idempotent.
+// (at most ConnectTimeout for the dial, and as much again for each of the
+// TLS handshake and the quorum SASL exchange). Close is idempotent.
 func (n *ElectionNet) Close() error {
 	n.closeOnce.Do(func() {
 		n.mu.Lock()
@@ -428,7 +429,7 @@ func (n *ElectionNet) initiate(sid int64, addr string) {
 	// QuorumCnxManager.startConnection does it.
 	br := bufio.NewReader(c)
 	if err := n.cfg.Security.auth().authAsLearner(c, br, n.cfg.ConnectTimeout); err != nil {
-		n.log.Warn("election connection not authenticated", "sid", sid, "err", err)
+		n.log.Warn("cannot authenticate to election peer (quorum SASL); dropping the connection", "sid", sid, "err", err)
 		c.Close()
 		return
 	}
