@@ -92,12 +92,12 @@
 //     stores (PKCS12, JKS, PEM), protocol, enabledProtocols,
 //     ciphersuites, clientAuth (default need: mutual authentication as
 //     QuorumX509Util), and hostnameVerification (default true), which on
-//     the quorum checks both ends as ZKTrustManager does: the server's
-//     certificate against the host of its server line (IP SANs for an
-//     address, DNS SANs for a name, the CN when there are no SANs), and a
-//     connecting peer's certificate against its IP address, then the
-//     names a reverse lookup gives (allowReverseDnsLookup is on for the
-//     quorum).
+//     the quorum checks both ends as ZKTrustManager does (IP SANs for an
+//     address, DNS SANs for a name, the CN when there are no SANs): the
+//     server's certificate against the address connected to, then the
+//     host of its server line, then the names a reverse lookup of the
+//     address gives; a connecting peer's certificate against its address,
+//     then its reverse names (allowReverseDnsLookup is on for the quorum).
 //   - portUnification (Security.PortUnification): accepted connections
 //     are sniffed (UnifiedServerSocket): a first byte 0x16 (a TLS
 //     handshake record) makes a TLS server, anything else stays plaintext

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -169,19 +171,93 @@ func (s *Security) WrapConn(c net.Conn, addr string, timeout time.Duration) (net
 
 // clientTLS runs the client handshake on c, dialled to addr. The source's
 // client configuration verifies the chain and, with
-// ssl.quorum.hostnameVerification, the host dialled (tlsconf.ForHost).
+// ssl.quorum.hostnameVerification, the peer's name. Which names, as
+// ZKTrustManager checks a quorum server: the address connected to first,
+// then the host of the server line, then (quorum: reverse lookups
+// allowed) the names the address resolves back to.
 func (s *Security) clientTLS(c net.Conn, addr string, timeout time.Duration) (*tls.Conn, error) {
 	base, err := s.TLS.ClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrTLS, err)
 	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	cfg := tlsconf.ForHost(base, host)
+	if verify := base.VerifyConnection; verify != nil {
+		remote := hostOf(c.RemoteAddr())
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			var first error
+			for name := range peerNames(remote, host) {
+				cs.ServerName = name
+				err := verify(cs)
+				if err == nil {
+					return nil
+				}
+				if first == nil {
+					first = err
+				}
+			}
+			return first
+		}
+	}
+	tc := tls.Client(c, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	tc, err := tlsconf.Handshake(ctx, c, base, addr)
-	if err != nil {
+	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, fmt.Errorf("%w: handshake with %s: %w", ErrTLS, addr, err)
 	}
 	return tc, nil
+}
+
+// peerNames lists, without repeats, the names a quorum server's
+// certificate may match: its address, the host dialled, and lazily the
+// names a reverse lookup of the address gives (only asked for when the
+// first ones failed: the iteration stops at the first match).
+func peerNames(remote, host string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		seen := map[string]bool{}
+		try := func(n string) bool {
+			n = strings.TrimSuffix(strings.Trim(n, "[]"), ".")
+			if n == "" || seen[n] {
+				return true
+			}
+			seen[n] = true
+			return yield(n)
+		}
+		if !try(remote) || !try(host) {
+			return
+		}
+		if net.ParseIP(remote) == nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		names, _ := net.DefaultResolver.LookupAddr(ctx, remote)
+		cancel()
+		for _, n := range names {
+			if !try(n) {
+				return
+			}
+		}
+	}
+}
+
+func hostOf(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	if ta, ok := a.(*net.TCPAddr); ok {
+		if ip4 := ta.IP.To4(); ip4 != nil {
+			return ip4.String()
+		}
+		return ta.IP.String()
+	}
+	h, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return h
 }
 
 // serverTLS wraps an accepted connection in a lazy TLS server. The

@@ -433,3 +433,43 @@ func TestElectionSASLGarbage(t *testing.T) {
 	}
 	exchange(t, nets, 2, 1)
 }
+
+// TestElectionTLSPeerNames: a quorum server's certificate may match the
+// address connected to, the host of its server line, or a name the
+// address resolves back to, as ZKTrustManager allows on the quorum.
+func TestElectionTLSPeerNames(t *testing.T) {
+	if names, _ := net.LookupAddr("127.0.0.1"); len(names) == 0 {
+		t.Skip("127.0.0.1 has no reverse name here")
+	}
+	ca := newTestCA(t)
+	cases := []struct {
+		name  string
+		hosts []string // the server's certificate
+		dial  string   // the host the client dials
+	}{
+		{"address, dialled by name", []string{"127.0.0.1"}, "localhost"},
+		{"name, dialled by name", []string{"localhost"}, "localhost"},
+		{"name, dialled by address (reverse lookup)", []string{"localhost"}, "127.0.0.1"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			server := &Security{SSLQuorum: true, TLS: ca.settings(t, "server", tc.hosts, nil,
+				"zookeeper.ssl.quorum.clientAuth", "none")}
+			ln, err := ListenLearnersSecure("127.0.0.1:0", nil, server, scale(2*time.Second))
+			require.NoError(t, err)
+			defer ln.Close()
+			_, port, _ := net.SplitHostPort(ln.Addr().String())
+			client := tlsSec(ca, t, false)
+			c, err := DialLeaderSecure(net.JoinHostPort(tc.dial, port), nil, scale(2*time.Second), client)
+			require.NoError(t, err)
+			c.Close()
+		})
+	}
+	server := &Security{SSLQuorum: true, TLS: ca.settings(t, "server", []string{"elsewhere.invalid"}, nil,
+		"zookeeper.ssl.quorum.clientAuth", "none")}
+	ln, err := ListenLearnersSecure("127.0.0.1:0", nil, server, scale(2*time.Second))
+	require.NoError(t, err)
+	defer ln.Close()
+	_, err = DialLeaderSecure(ln.Addr().String(), nil, scale(2*time.Second), tlsSec(ca, t, false))
+	assert.ErrorIs(t, err, ErrTLS, "no name matches")
+}
