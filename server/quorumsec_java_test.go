@@ -66,8 +66,9 @@ func newMixedEnsemble(t *testing.T, common []string, member func(id int64) []str
 		data := filepath.Join(dir, "data")
 		require.NoError(t, os.MkdirAll(data, 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(data, "myid"), []byte(strconv.FormatInt(id, 10)+"\n"), 0o644))
+		// Limits of 10 s: the machine may be loaded.
 		lines := append([]string{
-			"tickTime=500", "initLimit=10", "syncLimit=5", "dataDir=" + data,
+			"tickTime=1000", "initLimit=10", "syncLimit=10", "dataDir=" + data,
 			"admin.enableServer=false", "4lw.commands.whitelist=*",
 		}, servers...)
 		lines = append(lines, common...)
