@@ -75,6 +75,17 @@
 // suite Go lacks; another ssl.authProvider) fails New with the key or
 // file named; zkit never falls back to plaintext.
 //
+// Quorum security (quorumsec.go, internal/quorumnet): sslQuorum,
+// portUnification, sslQuorumReloadCertFiles and the ssl.quorum.* stores
+// make the election and quorum ports TLS with mutual authentication and
+// Java's quorum hostname checks; quorum.auth.enableSasl,
+// learnerRequireSasl and serverRequireSasl run DIGEST-MD5 with the JAAS
+// QuorumServer and QuorumLearner sections (renamed by
+// quorum.auth.server.saslLoginContext / learner.saslLoginContext; the
+// file from java.security.auth.login.config). Settings Java refuses, or
+// that zkit cannot honour (Kerberos sections, stores that do not load),
+// fail New with the key or file named.
+//
 // Durability: as ZooKeeper, the server logs every transaction to
 // dataLogDir/version-2/log.<zxid> (fsync'd unless forceSync=no) before it
 // answers, and writes fuzzy snapshots to dataDir/version-2/snapshot.<zxid>

@@ -143,6 +143,7 @@ func New(cfg Config) (*Server, error) {
 			Listen:    c.Listen,
 			Dial:      c.Dial,
 			Logger:    c.Logger,
+			Security:  v.quorumSecurity,
 
 			ReadOnlyMode:        c.ReadOnlyModeEnabled,
 			ReconfigEnabled:     c.ReconfigEnabled,

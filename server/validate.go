@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zkit-go/zkit/internal/engine"
+	"github.com/zkit-go/zkit/internal/quorumnet"
 )
 
 // ErrUnknownSecuritySetting reports an unknown key in a security namespace
@@ -126,8 +127,9 @@ type validated struct {
 	// Settings read from Properties.
 	preAllocKB, snapSizeKB int
 	sessionless            time.Duration
-	clientTLS              *clientTLS        // secureClientPort, ssl.*, x509
-	clientAuth             engine.ClientAuth // SASL (JAAS Server section), enforce.auth
+	clientTLS              *clientTLS          // secureClientPort, ssl.*, x509
+	clientAuth             engine.ClientAuth   // SASL (JAAS Server section), enforce.auth
+	quorumSecurity         *quorumnet.Security // sslQuorum, ssl.quorum.*, quorum.auth.*
 }
 
 func validate(cfg Config) (validated, error) {
@@ -160,6 +162,10 @@ func validate(cfg Config) (validated, error) {
 	v.ensemble = len(c.Servers) > 1 || (c.StandaloneDisabled && len(c.Servers) > 0)
 	if v.ensemble {
 		if err := checkEnsemble(&c); err != nil {
+			return v, err
+		}
+		// Loads the quorum stores and JAAS sections.
+		if v.quorumSecurity, err = quorumSecurity(c); err != nil {
 			return v, err
 		}
 	}

@@ -75,6 +75,10 @@ type Config struct {
 	Listen       func(network, addr string) (net.Listener, error)
 	Dial         func(network, addr string, timeout time.Duration) (net.Conn, error)
 	Logger       *slog.Logger
+
+	// Security is TLS and quorum SASL on the election and quorum ports
+	// (nil: plaintext, no authentication).
+	Security *quorumnet.Security
 }
 
 // ErrNotMember reports a configuration that does not list this server.
@@ -266,6 +270,7 @@ func New(cfg Config) (*Peer, error) {
 		MyID:           cfg.ID,
 		ListenAddr:     net.JoinHostPort(p.me.Host, strconv.Itoa(p.me.ElectionPort)),
 		Peers:          peers,
+		Security:       cfg.Security,
 		Listen:         cfg.Listen,
 		Dial:           cfg.Dial,
 		ConnectTimeout: 5 * time.Second,

@@ -94,7 +94,7 @@ func (p *Peer) lead() {
 		return
 	}
 	addr := net.JoinHostPort(p.me.Host, strconv.Itoa(p.me.QuorumPort))
-	ln, err := quorumnet.ListenLearners(addr, p.cfg.Listen)
+	ln, err := quorumnet.ListenLearnersSecure(addr, p.cfg.Listen, p.cfg.Security, time.Duration(p.cfg.InitLimit)*p.cfg.TickTime)
 	if err != nil {
 		p.log.Error("cannot open the quorum port", "addr", addr, "err", err)
 		return
@@ -391,7 +391,7 @@ func (p *Peer) learn(leader int64, observer bool) {
 	var c *quorumnet.PeerConn
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		c, err = quorumnet.DialLeader(addr, p.cfg.Dial, time.Duration(p.cfg.InitLimit)*p.cfg.TickTime)
+		c, err = quorumnet.DialLeaderSecure(addr, p.cfg.Dial, time.Duration(p.cfg.InitLimit)*p.cfg.TickTime, p.cfg.Security)
 		if err == nil {
 			break
 		}

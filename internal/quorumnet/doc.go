@@ -73,12 +73,83 @@
 //  4. SendSnapshot walks the tree on the writer goroutine while the caller
 //     waits: keep the tree unchanged until it returns. Send the SNAP packet
 //     first.
-//  5. DialLeader tries once; retrying (Java: 5 attempts a second apart
-//     within initLimit) is the driver's.
+//  5. DialLeader (DialLeaderSecure) tries once, TLS handshake and SASL
+//     included; retrying (Java: 5 attempts a second apart within
+//     initLimit) is the driver's.
 //  6. Received lengths above the max buffer (DefaultMaxBuffer:
 //     jute.maxbuffer + its extra allowance, as Java checks) fail with
 //     ErrPacketSize before any allocation.
 //
-// Every goroutine belongs to the ElectionNet or PeerConn that started it;
-// Close stops and joins them all.
+// # Security (Security: TLS and quorum SASL)
+//
+// A nil Security is plaintext without authentication. Otherwise, on both
+// ports and in both directions:
+//
+//   - sslQuorum (Security.SSLQuorum): we dial TLS (WrapDial: connect, then
+//     the client handshake within the dial timeout) and accept only TLS.
+//     The TLSSource (tlsconf.Settings under "zookeeper.ssl.quorum.", read
+//     once by StaticTLS) carries every ssl.quorum.* choice: key and trust
+//     stores (PKCS12, JKS, PEM), protocol, enabledProtocols,
+//     ciphersuites, clientAuth (default need: mutual authentication as
+//     QuorumX509Util), and hostnameVerification (default true), which on
+//     the quorum checks both ends as ZKTrustManager does (IP SANs for an
+//     address, DNS SANs for a name, the CN when there are no SANs): the
+//     server's certificate against the address connected to, then the
+//     host of its server line, then the names a reverse lookup of the
+//     address gives; a connecting peer's certificate against its address,
+//     then its reverse names (allowReverseDnsLookup is on for the quorum).
+//   - portUnification (Security.PortUnification): accepted connections
+//     are sniffed (UnifiedServerSocket): a first byte 0x16 (a TLS
+//     handshake record) makes a TLS server, anything else stays plaintext
+//     (an election handshake starts 0xff or 0x00, a QuorumPacket 0x00, a
+//     QuorumAuthPacket 0x5f). What we dial still follows sslQuorum, so the
+//     rolling switch is Java's: portUnification everywhere, then sslQuorum
+//     member by member, then portUnification off.
+//   - sslQuorumReloadCertFiles: the stores are re-read when their files
+//     change (tlsconf checks size and mtime at most once a second, at a
+//     handshake); connections already open keep their certificates.
+//   - Quorum SASL (Security.Auth, quorum.auth.enableSasl): DIGEST-MD5 in
+//     QuorumAuthPackets, see package quorumauth. On the election port the
+//     initiator authenticates after sending its handshake and before the
+//     "larger sid keeps the connection" rule, the acceptor checks it after
+//     reading the handshake (QuorumCnxManager.startConnection and
+//     handleConnection); on the quorum port the learner authenticates
+//     right after connecting (Learner.connectToLeader) and the leader
+//     checks before the first QuorumPacket (LearnerHandler). The
+//     learner side runs only with learnerRequireSasl; the server side
+//     lets an unauthenticated peer through unless serverRequireSasl, as
+//     in Java, so the rolling upgrade (enableSasl, then
+//     learnerRequireSasl, then serverRequireSasl) works in mixed
+//     ensembles.
+//
+// No handshake runs in an accept loop: the election acceptor reads each
+// connection's TLS handshake, sniffing, protocol handshake and SASL
+// exchange on that connection's goroutine within ConnectTimeout; the
+// learner listener (ListenLearnersSecure) completes TLS and SASL on a
+// goroutine per connection within initLimit × tickTime and hands out
+// only finished connections from Accept; Close joins them.
+//
+// Differences from Java 3.8:
+//
+//   - Java's leader authenticates learners on its accept thread, and its
+//     election listener reads handshakes one at a time unless SASL is on
+//     (quorum.cnxn.threads.size bounds the pool): here every connection
+//     has its own goroutine and quorum.cnxn.threads.size is not used.
+//   - Port unification decides on the first byte, bounded by the
+//     connection's handshake timeout (ConnectTimeout, initLimit ×
+//     tickTime); Java's Netty check reads 5 bytes within
+//     ssl.quorum.handshakeDetectionTimeoutMillis (5 s by default).
+//   - portUnification=true with stores that do not load stops the server
+//     (Java starts and fails each TLS peer); sslQuorum=true with them
+//     stops both.
+//   - Java's election initiator authenticates only to a sid in its
+//     current view; here always, when learnerRequireSasl is set.
+//   - Quorum SASL is DIGEST-MD5 only: a JAAS section using Kerberos
+//     (Krb5LoginModule) stops the server with an error naming it;
+//     quorum.auth.kerberos.servicePrincipal is ignored, as Java ignores it
+//     for DIGEST-MD5.
+//   - See package quorumauth for the exchange's own differences.
+//
+// Every goroutine belongs to the ElectionNet, PeerConn or LearnerListener
+// that started it; Close stops and joins them all.
 package quorumnet

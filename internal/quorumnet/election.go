@@ -68,6 +68,9 @@ type ElectionConfig struct {
 	BindRetryDelay time.Duration
 	// Logger receives connection events (nil: discarded).
 	Logger *slog.Logger
+	// Security is TLS and quorum SASL for the election port (nil: none).
+	// TLS wraps Listen and Dial; SASL runs after the initiator's handshake.
+	Security *Security
 }
 
 // Received is one election message and the sid it came from. Messages
@@ -127,12 +130,8 @@ type econn struct {
 
 // NewElectionNet returns an unstarted election network.
 func NewElectionNet(cfg ElectionConfig) *ElectionNet {
-	if cfg.Listen == nil {
-		cfg.Listen = net.Listen
-	}
-	if cfg.Dial == nil {
-		cfg.Dial = net.DialTimeout
-	}
+	cfg.Listen = cfg.Security.WrapListen(cfg.Listen)
+	cfg.Dial = cfg.Security.WrapDial(cfg.Dial)
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
@@ -298,7 +297,8 @@ func (n *ElectionNet) Connected(sid int64) bool {
 
 // Close stops listening, closes every connection and waits for every
 // goroutine, then closes the Recv channel. A dial in flight is waited for
-// (at most ConnectTimeout). Close is idempotent.
+// (at most ConnectTimeout for the dial, and as much again for each of the
+// TLS handshake and the quorum SASL exchange). Close is idempotent.
 func (n *ElectionNet) Close() error {
 	n.closeOnce.Do(func() {
 		n.mu.Lock()
@@ -425,13 +425,21 @@ func (n *ElectionNet) initiate(sid int64, addr string) {
 		return
 	}
 	_ = c.SetWriteDeadline(time.Time{})
+	// Quorum SASL comes after the handshake and before the sid rule, as
+	// QuorumCnxManager.startConnection does it.
+	br := bufio.NewReader(c)
+	if err := n.cfg.Security.auth().authAsLearner(c, br, n.cfg.ConnectTimeout); err != nil {
+		n.log.Warn("cannot authenticate to election peer (quorum SASL); dropping the connection", "sid", sid, "err", err)
+		c.Close()
+		return
+	}
 	if sid > n.cfg.MyID {
 		n.log.Debug("smaller sid, dropping own connection for the peer to connect back", "sid", sid)
 		c.Close()
 		return
 	}
 	keep = true
-	n.install(sid, c, c, 0)
+	n.install(sid, c, br, 0)
 }
 
 // install makes c the connection to sid, replacing (and finishing) any
@@ -623,6 +631,13 @@ func (n *ElectionNet) handleInbound(c net.Conn) {
 	if err != nil {
 		n.log.Warn("bad election handshake", "remote", c.RemoteAddr().String(), "err", err)
 		return
+	}
+	// Quorum SASL, before the sid rule (QuorumCnxManager.handleConnection).
+	if authed, err := n.cfg.Security.auth().authAsServer(c, br, n.cfg.ConnectTimeout); err != nil {
+		n.log.Warn("election connection refused", "sid", h.SID, "err", err)
+		return
+	} else if n.cfg.Security.auth() != nil && !authed {
+		n.log.Warn("election connection not authenticated, kept as quorum.auth.serverRequireSasl=false", "sid", h.SID)
 	}
 	_ = c.SetReadDeadline(time.Time{})
 	sid := h.SID

@@ -41,6 +41,10 @@ var (
 // LearnerListener is the leader's quorum port (Leader.LearnerCnxAcceptor).
 type LearnerListener struct {
 	ln net.Listener
+	// auth is set when quorum SASL runs on this port: connections are
+	// then accepted and authenticated by the listener's own goroutines
+	// (see learner_secure.go) and handed over through ready.
+	auth *authAcceptor
 }
 
 // ListenLearners binds the quorum port at addr (listen nil: net.Listen).
@@ -57,6 +61,9 @@ func ListenLearners(addr string, listen func(network, addr string) (net.Listener
 
 // Accept waits for the next learner. After Close it returns ErrClosed.
 func (l *LearnerListener) Accept() (*PeerConn, error) {
+	if l.auth != nil {
+		return l.auth.accept()
+	}
 	c, err := l.ln.Accept()
 	if err != nil {
 		if errors.Is(err, net.ErrClosed) {
@@ -72,21 +79,19 @@ func (l *LearnerListener) Accept() (*PeerConn, error) {
 func (l *LearnerListener) Addr() net.Addr { return l.ln.Addr() }
 
 // Close stops listening; connections already accepted stay open.
-func (l *LearnerListener) Close() error { return l.ln.Close() }
+func (l *LearnerListener) Close() error {
+	err := l.ln.Close()
+	if l.auth != nil {
+		l.auth.close()
+	}
+	return err
+}
 
 // DialLeader connects once to the leader's quorum port (dial nil:
 // net.DialTimeout). Retrying is the caller's (Learner.connectToLeader tries
 // 5 times, a second apart, within initLimit × tickTime).
 func DialLeader(addr string, dial func(network, addr string, timeout time.Duration) (net.Conn, error), timeout time.Duration) (*PeerConn, error) {
-	if dial == nil {
-		dial = net.DialTimeout
-	}
-	c, err := dial("tcp", addr, timeout)
-	if err != nil {
-		return nil, fmt.Errorf("quorumnet: connect to leader %s: %w", addr, err)
-	}
-	setNoDelay(c)
-	return NewPeerConn(c), nil
+	return DialLeaderSecure(addr, dial, timeout, nil)
 }
 
 // PeerConn is one learner connection, from either end: QuorumPackets back

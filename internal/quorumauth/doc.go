@@ -1,0 +1,76 @@
+// Package quorumauth is ZooKeeper's quorum SASL handshake (QuorumAuth,
+// SaslQuorumAuthServer, SaslQuorumAuthLearner in 3.8) as two small state
+// machines with no goroutines, clocks or I/O. The network driver
+// (internal/quorumnet) reads and writes the packets and applies the
+// outcome; the SASL mechanism (DIGEST-MD5 from internal/sasl, protocol
+// "zookeeper-quorum", server name "zk-quorum-sasl-md5") is plugged in
+// through the ServerMechanism and LearnerMechanism interfaces.
+//
+// # Where it runs
+//
+// On the election port, after the initiator's handshake (protocol
+// version, sid, address: see internal/quorumnet) and before the "larger
+// sid keeps the connection" rule: the initiator is the Learner, the
+// acceptor the Server, whichever sid wins. On the quorum (learner) port,
+// right after connect (and TLS): the follower or observer is the Learner,
+// the leader the Server. Either way the learner speaks first.
+//
+// # Packet (jute QuorumAuthPacket), big-endian, no length prefix
+//
+//	int64 magic    0x5f2435013501edcc (Java: -0xa0dbcafecafe1234L); every packet
+//	int32 status   0 IN_PROGRESS, 1 SUCCESS, -1 ERROR
+//	int32 len      token length, -1 = null
+//	len bytes      SASL token
+//
+// Java's comment calls the magic negative, but -0xa0dbcafecafe1234L
+// negates a long literal that is already negative, so it is positive. It
+// still tells an auth packet (Server.Begin) from an election handshake
+// (version -65536, or a legacy peer's small sid) and from a QuorumPacket
+// (a small int32 type first).
+//
+// # Exchange (DIGEST-MD5)
+//
+//	learner                                     server
+//	IN_PROGRESS, token ""        ──►   (no magic: see Begin)
+//	                             ◄──   IN_PROGRESS, digest-challenge
+//	IN_PROGRESS, digest-response ──►
+//	                             ◄──   SUCCESS, rspauth     (or ERROR, "")
+//	check rspauth: done
+//
+// # Rules, as Java 3.8 has them
+//
+//   - quorum.auth.learnerRequireSasl=false: the learner does not
+//     authenticate at all (no Learner is made; SaslQuorumAuthLearner skips).
+//   - The server peeks at the first 8 bytes. Without the magic it lets the
+//     connection through unauthenticated when quorum.auth.serverRequireSasl
+//     is false, and rejects it when true.
+//   - A failed exchange (bad password, bad token, broken packet) makes the
+//     server send ERROR with an empty token; with serverRequireSasl=false
+//     it still keeps the connection (Java logs "Maintaining learner
+//     connection despite SASL authentication failure"): the learner, which
+//     sees ERROR, gives up on its side.
+//   - The learner fails on ERROR, on an unknown status, on SUCCESS while
+//     its mechanism still has something to say, and on a null token.
+//   - The server allows MaxRounds IN_PROGRESS challenges.
+//
+// # Differences from Java
+//
+//   - A learner reply without the magic is an error here (Java does not
+//     check the magic of the server's replies).
+//   - When the server runs out of rounds Java sends ERROR and then keeps
+//     the connection as if it had succeeded; here that is a failure like
+//     any other (DIGEST-MD5 needs two rounds, so this never happens
+//     between well-behaved peers).
+//
+// # Caller duties
+//
+//  1. Server: peek at the first 8 bytes and call Begin(StartsWithMagic(b)).
+//     While the outcome is Continue, read a packet with ReadPacket, call
+//     Step and write the reply it returns (if any). On an I/O or decode
+//     error call Fail and try to write its reply.
+//  2. Learner: write Start's packet, then read a packet and call Step
+//     until the outcome is not Continue, writing each reply.
+//  3. Authenticated and Unauthenticated let the connection go on (the
+//     protocol proper starts with the next byte); Rejected closes it.
+//  4. Bound the whole exchange with a deadline (Java: the socket timeout).
+package quorumauth

@@ -1,0 +1,129 @@
+package quorumnet
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/zkit-go/zkit/internal/quorumauth"
+)
+
+// Auth is quorum SASL (quorum.auth.enableSasl=true): how this server
+// proves itself when it connects (as a learner) and checks those who
+// connect to it (as a server). See package quorumauth for the exchange.
+type Auth struct {
+	// LearnerRequired is quorum.auth.learnerRequireSasl: authenticate when
+	// connecting. False: connect without a word (Java skips too).
+	LearnerRequired bool
+	// ServerRequired is quorum.auth.serverRequireSasl: refuse peers that
+	// do not authenticate or fail to. False: let them through.
+	ServerRequired bool
+	// NewLearner returns a fresh client mechanism (the JAAS QuorumLearner
+	// section's credentials); needed when LearnerRequired.
+	NewLearner func() (quorumauth.LearnerMechanism, error)
+	// NewServer returns a fresh server mechanism (the JAAS QuorumServer
+	// section's users).
+	NewServer func() (quorumauth.ServerMechanism, error)
+}
+
+// ErrAuth reports a failed quorum SASL exchange.
+var ErrAuth = errors.New("quorumnet: quorum SASL authentication failed")
+
+// authAsLearner runs the learner side on c (already connected, TLS done)
+// within timeout. br reads c; bytes the server sends after its SUCCESS
+// stay buffered in it for the protocol.
+func (a *Auth) authAsLearner(c net.Conn, br *bufio.Reader, timeout time.Duration) error {
+	if a == nil || !a.LearnerRequired {
+		return nil
+	}
+	mech, err := a.NewLearner()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrAuth, err)
+	}
+	_ = c.SetDeadline(time.Now().Add(timeout))
+	defer c.SetDeadline(time.Time{})
+	l := quorumauth.NewLearner(mech)
+	out := quorumauth.AppendPacket(nil, l.Start())
+	for {
+		if _, err := c.Write(out); err != nil {
+			return fmt.Errorf("%w: send to %s: %w", ErrAuth, c.RemoteAddr(), err)
+		}
+		p, err := quorumauth.ReadPacket(br)
+		if err != nil {
+			return fmt.Errorf("%w: from %s: %w", ErrAuth, c.RemoteAddr(), err)
+		}
+		reply, outcome, err := l.Step(p)
+		switch outcome {
+		case quorumauth.Authenticated:
+			return nil
+		case quorumauth.Continue:
+			out = quorumauth.AppendPacket(out[:0], *reply)
+		default:
+			return fmt.Errorf("%w: against %s: %w", ErrAuth, c.RemoteAddr(), err)
+		}
+	}
+}
+
+// authAsServer runs the server side on c within timeout, reading through
+// br (whose buffered bytes after the exchange belong to the protocol). It
+// returns whether the peer authenticated, or an error when it must be
+// refused. With a nil Auth (quorum SASL disabled) it reads nothing.
+func (a *Auth) authAsServer(c net.Conn, br *bufio.Reader, timeout time.Duration) (bool, error) {
+	if a == nil {
+		return false, nil
+	}
+	_ = c.SetDeadline(time.Now().Add(timeout))
+	defer c.SetDeadline(time.Time{})
+	mech, merr := a.newServerMech()
+	s := quorumauth.NewServer(mech, a.ServerRequired)
+	first, err := br.Peek(8)
+	if err != nil {
+		// Java's nextPacketIsAuth fails the same way (EOF, or the socket
+		// timeout of a peer with nothing to say) and, when SASL is not
+		// required, keeps the connection without a word.
+		if !a.ServerRequired {
+			return false, nil
+		}
+		return false, fmt.Errorf("%w: from %s: %w", ErrAuth, c.RemoteAddr(), err)
+	}
+	outcome, err := s.Begin(quorumauth.StartsWithMagic(first))
+	if outcome == quorumauth.Continue && merr != nil {
+		reply, o := s.Fail()
+		_, _ = c.Write(quorumauth.AppendPacket(nil, *reply))
+		outcome, err = o, merr
+	}
+	var buf []byte
+	for outcome == quorumauth.Continue {
+		var p quorumauth.Packet
+		if p, err = quorumauth.ReadPacket(br); err != nil {
+			reply, o := s.Fail()
+			_, _ = c.Write(quorumauth.AppendPacket(buf[:0], *reply))
+			outcome = o
+			break
+		}
+		var reply *quorumauth.Packet
+		reply, outcome, err = s.Step(p)
+		if reply != nil {
+			buf = quorumauth.AppendPacket(buf[:0], *reply)
+			if _, werr := c.Write(buf); werr != nil && outcome != quorumauth.Rejected {
+				outcome, err = quorumauth.Rejected, werr
+			}
+		}
+	}
+	switch outcome {
+	case quorumauth.Authenticated:
+		return true, nil
+	case quorumauth.Unauthenticated:
+		return false, nil
+	}
+	return false, fmt.Errorf("%w: learner %s: %w", ErrAuth, c.RemoteAddr(), err)
+}
+
+func (a *Auth) newServerMech() (quorumauth.ServerMechanism, error) {
+	if a.NewServer == nil {
+		return nil, errors.New("no QuorumServer credentials")
+	}
+	return a.NewServer()
+}
