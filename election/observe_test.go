@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/zkit-go/zkit/election"
+	"github.com/zkit-go/zkit/internal/curatortest"
 	"github.com/zkit-go/zkit/recipes"
 	rt "github.com/zkit-go/zkit/recipes/recipestest"
 	zktesting "github.com/zkit-go/zkit/testing"
@@ -233,9 +234,11 @@ func ptr[T any](v T) *T { return &v }
 func TestObserveCuratorLatch(t *testing.T) {
 	env := rt.StartServer(t)
 	ns := rt.Namespace("curobserve")
-	d := rt.CuratorDriver(t, strings.Join(env.DirectServers(), ","), ns)
+	d := curatortest.Start(t, strings.Join(env.DirectServers(), ","))
+	d.ClientIn(t, "c", ns, 10*time.Second)
 	w := observe(t, env.Connect(t, recipes.WithNamespace(ns)), "/leader")
-	d.Ask(20*time.Second, "latch /leader java")
+	d.Do(t, "latch", "java", "c", "/leader", "java")
+	d.Do(t, "start", "java")
 	rt.Eventually(t, 20*time.Second, w.is("java"), "Curator's leader observed")
 	l := startLatch(t, env.Connect(t, recipes.WithNamespace(ns)), "go")
 	ctx := rt.Ctx(t, 30*time.Second)
@@ -243,7 +246,7 @@ func TestObserveCuratorLatch(t *testing.T) {
 		ps, err := l.Participants(ctx)
 		return err == nil && len(ps) == 2
 	}, "zkit latch queued behind Curator's")
-	d.Ask(20*time.Second, "latchclose")
+	d.Do(t, "close", "java")
 	rt.Eventually(t, 20*time.Second, w.is("go"), "zkit latch leads after Curator's closes")
 	require.NoError(t, l.Await(ctx))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/zkit-go/zkit/internal/curatortest"
 	"github.com/zkit-go/zkit/node"
 	"github.com/zkit-go/zkit/recipes"
 	rt "github.com/zkit-go/zkit/recipes/recipestest"
@@ -19,12 +20,15 @@ import (
 func TestCuratorTTLNodeLayout(t *testing.T) {
 	env := rt.StartServer(t)
 	ns := rt.Namespace("curttl")
-	d := rt.CuratorDriver(t, strings.Join(env.DirectServers(), ","), ns)
+	d := curatortest.Start(t, strings.Join(env.DirectServers(), ","))
+	d.ClientIn(t, "c", ns, 10*time.Second)
 	c, obs := env.Connect(t, recipes.WithNamespace(ns)), env.ObserverConnect(t, recipes.WithNamespace(ns))
 	ctx := rt.Ctx(t, 60*time.Second)
 	ttl := rt.Scale(2 * time.Second)
 
-	d.Ask(30*time.Second, "ttl /java %d jd", ttl.Milliseconds())
+	d.Do(t, "ttlnode", "java", "c", "/java", ttl.Milliseconds(), "jd")
+	d.Do(t, "start", "java")
+	require.Equal(t, "true", d.Do(t, "waitcreate", "java", rt.Scale(20*time.Second).Milliseconds()), "Curator's PersistentTtlNode created")
 	n, err := node.NewTTL(c, "/go", ttl, []byte("jd"))
 	require.NoError(t, err)
 	require.NoError(t, n.Start())
@@ -47,7 +51,7 @@ func TestCuratorTTLNodeLayout(t *testing.T) {
 		assert.Zero(t, st.EphemeralOwner, "touch child of %s is not ephemeral", p)
 	}
 
-	d.Ask(10*time.Second, "ttlclose")
+	d.Do(t, "close", "java")
 	require.NoError(t, n.Close(ctx))
 	for _, p := range []string{"/java", "/go"} {
 		rt.Eventually(t, 30*time.Second, func() bool {

@@ -41,14 +41,17 @@ var ErrReply = errors.New("curatortest: curator command failed")
 
 // compiled is the process-wide compiled driver.
 var compiled struct {
-	once sync.Once
-	dir  string
-	err  error
+	once   sync.Once
+	byMain bool // Main runs the tests, so it will remove dir
+	dir    string
+	err    error
 }
 
 // Main runs the tests, removes the compiled driver and fails the binary if
-// goroutines were left behind. Call it from TestMain.
+// goroutines were left behind. Call it from TestMain: Start refuses to run
+// without it, so that no compiled driver is left in the temporary directory.
 func Main(m *testing.M) {
+	compiled.byMain = true
 	code := m.Run()
 	if compiled.dir != "" {
 		os.RemoveAll(compiled.dir)
@@ -162,7 +165,10 @@ type Driver struct {
 func Start(t testing.TB, connect string) *Driver {
 	t.Helper()
 	if m := missing(); m != "" {
-		t.Skipf("curatortest: Curator interop tests need %s (Debian: default-jdk-headless libcurator-recipes-java libcurator-discovery-java libslf4j-java)", m)
+		t.Skipf("curatortest: Curator interop tests need %s (Debian: default-jdk-headless libcurator-recipes-java libcurator-discovery-java libzookeeper-java libjackson2-databind-java libslf4j-java)", m)
+	}
+	if !compiled.byMain {
+		t.Fatal("curatortest: the test binary's TestMain must call curatortest.Main, which removes the compiled driver")
 	}
 	classes, err := compile()
 	if err != nil {
@@ -348,6 +354,16 @@ func (d *Driver) Client(t testing.TB, name string, sessionTimeout time.Duration)
 	t.Helper()
 	hex := d.Do(t, "client", name, sessionTimeout.Milliseconds())
 	return parseSession(t, hex)
+}
+
+// ClientIn is Client for a CuratorFramework in namespace ns (Curator's
+// namespace, the same as recipes.WithNamespace: every path is under /ns).
+func (d *Driver) ClientIn(t testing.TB, name, ns string, sessionTimeout time.Duration) int64 {
+	t.Helper()
+	if ns == "" {
+		return d.Client(t, name, sessionTimeout)
+	}
+	return parseSession(t, d.Do(t, "client", name, sessionTimeout.Milliseconds(), ns))
 }
 
 // Session returns the current session id of client name.

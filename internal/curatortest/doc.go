@@ -11,6 +11,7 @@
 //
 //	d := curatortest.Start(t, srv.ConnectString())    // skips if Curator or javac is absent
 //	sid := d.Client(t, "c1", 2*time.Second)            // a CuratorFramework; its session id
+//	d.ClientIn(t, "c2", ns, 10*time.Second)            // one in Curator namespace ns
 //	d.Do(t, "mutex", "m", "c1", "/locks/a")            // new InterProcessMutex
 //	got := d.Go("acquire", "m", 30000)                 // blocks in Java
 //	... release the Go lock ...
@@ -41,5 +42,8 @@
 // missing. The JVM's logging goes to the test log when the test fails.
 //
 // Tests that use this package call Main from TestMain, which removes the
-// compiled driver and checks for leaked goroutines.
+// compiled driver and checks for leaked goroutines; Start fails the test
+// otherwise. The interop tests live next to what they test (node, group,
+// lock and election have their own) or here for the larger recipes; this
+// is the only place that launches Curator.
 package curatortest

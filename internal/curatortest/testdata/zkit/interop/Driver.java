@@ -35,6 +35,9 @@ import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
 import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2;
 import org.apache.curator.framework.recipes.locks.Lease;
+import org.apache.curator.framework.recipes.locks.Revoker;
+import org.apache.curator.framework.recipes.nodes.GroupMember;
+import org.apache.curator.framework.recipes.nodes.PersistentTtlNode;
 import org.apache.curator.framework.recipes.queue.DistributedDelayQueue;
 import org.apache.curator.framework.recipes.queue.DistributedIdQueue;
 import org.apache.curator.framework.recipes.queue.DistributedPriorityQueue;
@@ -112,7 +115,10 @@ public class Driver {
         String obj = a[2];
         switch (a[1]) {
         case "client": {
-            CuratorFramework c = CuratorFrameworkFactory.newClient(connect, Integer.parseInt(a[3]), 15000, new RetryNTimes(100, 100));
+            CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder().connectString(connect)
+                .sessionTimeoutMs(Integer.parseInt(a[3])).connectionTimeoutMs(15000).retryPolicy(new RetryNTimes(100, 100));
+            if (a.length > 4) b = b.namespace(a[4]);
+            CuratorFramework c = b.build();
             c.start();
             if (!c.blockUntilConnected(30, TimeUnit.SECONDS)) throw new IllegalStateException("not connected");
             c.getConnectionStateListenable().addListener((cl, s) -> event(obj, "state " + s));
@@ -141,6 +147,14 @@ public class Driver {
         case "release":
             ((InterProcessMutex) get(obj)).release();
             return "released";
+        case "revocable":
+            ((InterProcessMutex) get(obj)).makeRevocable(m -> event(obj, "revoked"));
+            return obj;
+        case "participants":
+            return String.join(" ", ((InterProcessMutex) get(obj)).getParticipantNodes());
+        case "revoke":
+            Revoker.attemptRevoke(client(obj), a[3]);
+            return "revoked";
         case "semaphore":
             objects.put(obj, new InterProcessSemaphoreV2(client(a[3]), a[4], Integer.parseInt(a[5])));
             leases.put(obj, new ArrayList<>());
@@ -177,6 +191,8 @@ public class Driver {
             else if (o instanceof DistributedDelayQueue) ((DistributedDelayQueue<?>) o).start();
             else if (o instanceof DistributedIdQueue) ((DistributedIdQueue<?>) o).start();
             else if (o instanceof ServiceDiscovery) ((ServiceDiscovery<?>) o).start();
+            else if (o instanceof GroupMember) ((GroupMember) o).start();
+            else if (o instanceof PersistentTtlNode) ((PersistentTtlNode) o).start();
             else throw new IllegalArgumentException("cannot start " + obj);
             return "started";
         }
@@ -344,6 +360,22 @@ public class Driver {
             });
             return "put";
         }
+        case "groupmember":
+            objects.put(obj, new GroupMember(client(a[3]), a[4], a[5], a[6].getBytes(StandardCharsets.UTF_8)));
+            return obj;
+        case "members": {
+            Map<String, String> out = new TreeMap<>();
+            ((GroupMember) get(obj)).getCurrentMembers().forEach((k, v) -> out.put(k, new String(v, StandardCharsets.UTF_8)));
+            return JSON.writeValueAsString(out);
+        }
+        case "setmemberdata":
+            ((GroupMember) get(obj)).setThisData(a[3].getBytes(StandardCharsets.UTF_8));
+            return "set";
+        case "ttlnode":
+            objects.put(obj, new PersistentTtlNode(client(a[3]), a[4], Long.parseLong(a[5]), a[6].getBytes(StandardCharsets.UTF_8)));
+            return obj;
+        case "waitcreate":
+            return Boolean.toString(((PersistentTtlNode) get(obj)).waitForInitialCreate(Long.parseLong(a[3]), TimeUnit.MILLISECONDS));
         case "barrier":
             objects.put(obj, new DistributedBarrier(client(a[3]), a[4]));
             return obj;
