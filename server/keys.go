@@ -48,6 +48,7 @@ var x509Suffixes = []string{
 	"keyStore.location", "keyStore.password", "keyStore.passwordPath", "keyStore.type",
 	"trustStore.location", "trustStore.password", "trustStore.passwordPath", "trustStore.type",
 	"context.supplier.class", "hostnameVerification", "crl", "ocsp", "clientAuth",
+	"allowReverseDnsLookup", // later 3.8 releases
 	"handshakeDetectionTimeoutMillis", "authProvider",
 }
 
@@ -109,7 +110,11 @@ func buildRegistry() (map[string]*keyInfo, []*keyInfo) {
 	add(keyConfig, func(k *keyInfo) { k.check = checkPort }, "metricsProvider.httpPort")
 	add(keyProperty, func(k *keyInfo) { k.check = checkPort }, "admin.serverPort")
 	add(keyProperty, func(k *keyInfo) { k.check = checkNonNegative }, "preAllocSize", "snapSizeLimitInKb")
-	add(keyProperty, func(k *keyInfo) { k.check = checkPositive }, "nio.sessionlessCnxnTimeout")
+	add(keyProperty, func(k *keyInfo) { k.check = checkPositive }, "nio.sessionlessCnxnTimeout",
+		"netty.server.outstandingHandshake.limit")
+	// Later 3.8 releases: store reloading on the client port (3.8.x
+	// NettyServerCnxnFactory.CLIENT_CERT_RELOAD_KEY).
+	add(keyProperty, secBool, "client.certReload")
 	add(keyProperty, unused,
 		"admin.forceHttps", "admin.httpVersion", "admin.portUnification",
 		"audit.enable", "audit.impl.class", "bitHashCacheSize", "closeSessionTxn.enabled",
@@ -135,7 +140,7 @@ func buildRegistry() (map[string]*keyInfo, []*keyInfo) {
 		"maxInProcessingDeadWatchers", "maxResponseCacheSize", "maxWriteQueuePollTime",
 		"messageTracker.BufferSize", "messageTracker.Enabled",
 		"netty.advancedFlowControl.enabled", "netty.server.earlyDropSecureConnectionHandshakes",
-		"netty.server.outstandingHandshake.limit", "nio.directBufferBytes",
+		"nio.directBufferBytes",
 		"nio.numSelectorThreads", "nio.numWorkerThreads", "nio.shutdownTimeout",
 		"observer.election.DelayMs", "observer.reconnectDelayMs", "observer.syncEnabled",
 		"observerMaster.sizeLimit", "pathStats.delay", "pathStats.enabled",
@@ -156,7 +161,7 @@ func buildRegistry() (map[string]*keyInfo, []*keyInfo) {
 	add(keyProperty, sec,
 		"authProvider.", "DigestAuthenticationProvider.superDigest",
 		"SASLAuthenticationProvider.superPassword", "X509AuthenticationProvider.superUser",
-		"superUser", "serverCnxnFactory", "enforce.auth.schemes", "sasl.serverconfig",
+		"superUser", "superUser.", "serverCnxnFactory", "enforce.auth.schemes", "sasl.serverconfig",
 		"ensembleAuthName", "kerberos.minReLoginTimeMs", "kinit", "security.auth_to_local",
 		"requireKerberosConfig", "fips-mode")
 	add(keyProperty, secBool, "client.portUnification", "enforce.auth.enabled",
@@ -167,7 +172,7 @@ func buildRegistry() (map[string]*keyInfo, []*keyInfo) {
 		for _, s := range x509Suffixes {
 			ki := &keyInfo{name: pfx + s, kind: keyProperty, security: true}
 			switch s {
-			case "hostnameVerification", "crl", "ocsp":
+			case "hostnameVerification", "crl", "ocsp", "allowReverseDnsLookup":
 				ki.check = checkStrictBool
 			case "clientAuth":
 				ki.check = checkClientAuth
