@@ -443,4 +443,3 @@ func reportSteps(t *testing.T, steps []migStep) {
 	}
 	t.Logf("steps:%s", b.String())
 }
-
