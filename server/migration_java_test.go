@@ -393,9 +393,21 @@ func byRoleLeaderLast(members []*migMember) []*migMember {
 	return out
 }
 
+// migrationDir is where the members' directories go: ZKIT_MIGRATION_DIR
+// keeps them (zoo.cfg, data, server.log, zkit.log) for a look after a run.
+func migrationDir(t *testing.T) string {
+	if d := os.Getenv("ZKIT_MIGRATION_DIR"); d != "" {
+		dir, err := os.MkdirTemp(d, "migration-*")
+		require.NoError(t, err)
+		t.Logf("member directories in %s", dir)
+		return dir
+	}
+	return t.TempDir()
+}
+
 func startJavaForMigration(t *testing.T, n int, extra ...string) *clienttest.JavaEnsemble {
 	t.Helper()
-	je, err := clienttest.StartJavaEnsemble(t.TempDir(), n, nil, nil, extra...)
+	je, err := clienttest.StartJavaEnsemble(migrationDir(t), n, nil, nil, extra...)
 	if errors.Is(err, clienttest.ErrNoJava) {
 		t.Skip(err.Error())
 	}

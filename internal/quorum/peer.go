@@ -803,7 +803,16 @@ func (h diskHistory) From(zxid int64) []zab.Entry {
 		return nil // PlanSync sends a snapshot
 	}
 	es, err := h.db.History(zxid-1, 0)
-	if err != nil {
+	if err != nil || len(es) == 0 {
+		return nil
+	}
+	if es[0].Header.Zxid > zxid && !h.reachesBack(zxid) {
+		// The log starts after the learner's last txn (this member was
+		// itself synced by SNAP, or its old logs were purged): a DIFF
+		// would skip everything between, so the learner (a new member
+		// at zxid 0, say) gets a snapshot, as ZKDatabase.
+		// getProposalsFromTxnLog refuses a log that begins after the
+		// learner's zxid.
 		return nil
 	}
 	out := make([]zab.Entry, len(es))
@@ -811,6 +820,14 @@ func (h diskHistory) From(zxid int64) []zab.Entry {
 		out[i] = zab.Entry{Zxid: e.Header.Zxid, Data: e.Raw}
 	}
 	return out
+}
+
+// reachesBack reports whether the txn log begins at or before zxid: its
+// oldest file's first txn (the zxid in its name) is not after it.
+func (h diskHistory) reachesBack(zxid int64) bool {
+	st := h.db.Store()
+	logs, err := txnlog.List(st.FS(), st.LogDir())
+	return err == nil && len(logs) > 0 && logs[0].Zxid <= zxid
 }
 
 // tooLarge is ZKDatabase.getProposalsFromTxnLog's size check: the log
