@@ -151,9 +151,18 @@ type migWatcher struct {
 
 const migWatchers = 3
 
-func (l *migLoad) connect(servers []string) *zk.Conn {
+// timedLogger logs the gap writer's connection changes, with the time.
+type timedLogger struct{ t *testing.T }
+
+func (l timedLogger) Printf(format string, args ...any) {
+	l.t.Logf("%s gap writer: %s", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+}
+
+func (l *migLoad) connect(servers []string) *zk.Conn { return l.connectLogged(servers, nopLogger{}) }
+
+func (l *migLoad) connectLogged(servers []string, logger zk.Logger) *zk.Conn {
 	l.t.Helper()
-	c, ev, err := zk.Connect(servers, 20*time.Second, zk.WithLogger(nopLogger{}))
+	c, ev, err := zk.Connect(servers, 20*time.Second, zk.WithLogger(logger))
 	require.NoError(l.t, err)
 	l.conns = append(l.conns, c)
 	waitState(l.t, ev, zk.StateHasSession)
@@ -209,7 +218,7 @@ func startMigLoad(t *testing.T, servers []string, seed uint64) *migLoad {
 		}()
 	}
 	// The gap writer.
-	gw := l.connect(servers)
+	gw := l.connectLogged(servers, timedLogger{t})
 	gapID := l.nClients + 1
 	l.wg.Add(1)
 	go func() {
