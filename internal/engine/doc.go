@@ -64,6 +64,15 @@
 // connection closes it without a reply, as ZooKeeper does. Moves between
 // connections of one member are not fenced (one member is one owner).
 //
+// # Role changes (handover.go)
+//
+// An ensemble member's engine lives for one role. Handover ends it gently:
+// the pipeline stops, the replies already queued are written, what clients
+// send meanwhile is dropped, and the connections close HandoverLinger
+// later. A resume waiting for the leader's REVALIDATE answer is closed
+// without an answer when none comes: a learner never calls a session
+// expired on its own.
+//
 // A refused request (EPHEMERALONLOCALSESSION, NOTREADONLY) takes no zxid:
 // it waits in the connection's queue as a read does and is answered in
 // its turn, so replies stay in request order.
