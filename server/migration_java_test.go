@@ -214,7 +214,7 @@ func startMigLoad(t *testing.T, servers []string, seed uint64) *migLoad {
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
-			linClient(c, ci+1, crng, l.rec, &l.stop, &l.acked, &l.nOK)
+			migClient(c, ci+1, crng, l)
 		}()
 	}
 	// The gap writer.
@@ -238,6 +238,62 @@ func startMigLoad(t *testing.T, servers []string, seed uint64) *migLoad {
 	}()
 	l.progress(20)
 	return l
+}
+
+// migPace spaces a load client's operations, so that a migration's
+// history stays small enough for porcupine to decide (a closed loop on
+// loopback makes hundreds of thousands of operations a minute).
+const migPace = 2 * time.Millisecond
+
+// migClient is linClient's mix of operations, paced.
+func migClient(c *zk.Conn, id int, rng *rand.Rand, l *migLoad) {
+	for seq := 0; !l.stop.Load(); seq++ {
+		time.Sleep(migPace) // pacing the load, not synchronising
+		value := fmt.Sprintf("%d-%d", id, seq)
+		switch r := rng.IntN(20); {
+		case r < 8:
+			k := fmt.Sprintf("/lin/k%d", rng.IntN(linSetKeys))
+			p := l.rec.Call(id, linearizability.Input{Kind: linearizability.Set, Key: k, Value: value})
+			_, err := c.Set(k, []byte(value), -1)
+			switch {
+			case err == nil:
+				p.Ok(linearizability.Output{OK: true})
+				l.nOK.Add(1)
+			case errors.Is(err, zk.ErrNoNode):
+				p.Ok(linearizability.Output{})
+			default:
+				p.Unknown()
+			}
+		case r < 11:
+			k := fmt.Sprintf("/lin/c%02d", rng.IntN(linCreateKeys))
+			p := l.rec.Call(id, linearizability.Input{Kind: linearizability.Create, Key: k, Value: value})
+			_, err := c.Create(k, []byte(value), 0, openACL)
+			switch {
+			case err == nil:
+				p.Ok(linearizability.Output{OK: true})
+				l.nOK.Add(1)
+			case errors.Is(err, zk.ErrNodeExists):
+				p.Ok(linearizability.Output{})
+			default:
+				p.Unknown()
+			}
+		case r < 14:
+			// A unique create, checked on every member at the end.
+			k := fmt.Sprintf("/lin/u/%d-%d", id, seq)
+			if _, err := c.Create(k, nil, 0, openACL); err == nil {
+				l.acked.Store(k, true)
+				l.nOK.Add(1)
+			}
+		default:
+			k := fmt.Sprintf("/lin/k%d", rng.IntN(linSetKeys))
+			if rng.IntN(3) == 0 {
+				k = fmt.Sprintf("/lin/c%02d", rng.IntN(linCreateKeys))
+			}
+			if linRead(c, id, k, l.rec) {
+				l.nOK.Add(1)
+			}
+		}
+	}
 }
 
 func rotate(s []string, i int) []string {
