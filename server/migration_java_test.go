@@ -481,6 +481,44 @@ func startJavaForMigration(t *testing.T, n int, extra ...string) *clienttest.Jav
 	return je
 }
 
+// TestMigrationRollingMixedWithObserver is the rolling migration of an
+// ensemble of three voters and an observer (the leader last): on the
+// way it runs with a Java leader over zkit followers and a zkit observer,
+// with a zkit leader over Java members, and back.
+func TestMigrationRollingMixedWithObserver(t *testing.T) {
+	je, err := clienttest.StartJavaEnsembleWithObservers(migrationDir(t), 4, 1, nil, nil)
+	if errors.Is(err, clienttest.ErrNoJava) {
+		t.Skip(err.Error())
+	}
+	require.NoError(t, err)
+	t.Cleanup(je.Stop)
+	var members []*migMember
+	for _, jm := range je.Members {
+		members = append(members, &migMember{id: jm.ID, addr: jm.Addr, cfgPath: filepath.Join(jm.Dir(), "zoo.cfg"), java: jm})
+	}
+	require.Equal(t, "observer", modeOf(members[3].addr))
+	l := startMigLoad(t, je.Servers(), uint64(time.Now().UnixNano()))
+	var steps []migStep
+	leaders := map[string]bool{}
+	phase := func(to string) {
+		for _, m := range byRoleLeaderLast(members) {
+			steps = append(steps, replace(t, l, members, m, to))
+			for _, o := range members {
+				if modeOf(o.addr) == "leader" {
+					leaders[o.kind()] = true
+				}
+			}
+		}
+	}
+	phase("zkit")
+	require.Equal(t, "observer", modeOf(members[3].addr), "the zkit observer")
+	phase("java")
+	require.Equal(t, "observer", modeOf(members[3].addr), "the Java observer")
+	require.True(t, leaders["java"] && leaders["zkit"], "both kinds led: %v", leaders)
+	l.finish(members)
+	reportSteps(t, steps)
+}
+
 // TestMigrationRollingJavaToZkit replaces each member of a Java ensemble
 // with zkit on its own zoo.cfg, myid and dataDir (followers first, the
 // leader last), then rolls back to Java the same way, under load.
