@@ -439,6 +439,7 @@ func replace(t *testing.T, l *migLoad, members []*migMember, m *migMember, to st
 		gap:     l.longestGap(begin, time.Now()),
 	}
 	t.Logf("%s: serving %v after start; longest write gap %v", st.what, st.serving.Round(time.Millisecond), st.gap.Round(time.Millisecond))
+	checkGap(t, st)
 	return st
 }
 
@@ -549,6 +550,17 @@ func TestMigrationRollingJavaToZkit(t *testing.T) {
 	phase("java")
 	l.finish(members)
 	reportSteps(t, steps)
+}
+
+// maxStepGap bounds a step's longest write gap: a leader change costs a
+// second or two, a follower change a reconnect. A gap of the client's
+// recvTimeout (2/3 of its 20 s session timeout) means a member held the
+// client's requests unanswered until the client gave up.
+const maxStepGap = 10 * time.Second
+
+func checkGap(t *testing.T, st migStep) {
+	t.Helper()
+	assert.Less(t, st.gap, zktesting.Scale(maxStepGap), "%s: a client's writes were held up", st.what)
 }
 
 func reportSteps(t *testing.T, steps []migStep) {

@@ -171,6 +171,7 @@ func TestMigrationReconfigJavaToZkit(t *testing.T) {
 				gap:     l.longestGap(begin, time.Now()),
 			}
 			t.Logf("%s: joiner serving %v after start; longest write gap %v", st.what, st.serving.Round(time.Millisecond), st.gap.Round(time.Millisecond))
+			checkGap(t, st)
 			steps = append(steps, st)
 		}
 	}

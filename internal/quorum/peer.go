@@ -165,6 +165,7 @@ const (
 	opForward
 	opRevalidate
 	opTouch
+	opSync // a learner's sync, after the proposals prepped before it
 )
 
 type op struct {
@@ -175,6 +176,7 @@ type op struct {
 	auth    []proto.ID
 	session int64
 	timeout int32
+	from    int64 // opSync: the learner
 }
 
 // New checks the configuration and prepares a peer; it binds nothing.
@@ -891,6 +893,12 @@ func (q *roleQuorum) Forward(data []byte, auth []proto.ID) {
 
 func (q *roleQuorum) Revalidate(id int64, timeout int32) {
 	q.send(op{kind: opRevalidate, session: id, timeout: timeout})
+}
+
+// SyncLearner (engine.LearnerSyncer) queues a learner's sync behind the
+// proposals the engine handed over before it.
+func (q *roleQuorum) SyncLearner(from int64) {
+	q.send(op{kind: opSync, from: from})
 }
 
 func (q *roleQuorum) Touch(id int64, timeout int32) {

@@ -152,7 +152,14 @@ func (p *Peer) lead() {
 		core.Step(ev.from, ev.pkt)
 	}
 	onOp := func(o op) bool {
-		if o.gen != gen || o.kind != opPropose {
+		if o.gen != gen {
+			return true
+		}
+		if o.kind == opSync {
+			core.Sync(o.from)
+			return true
+		}
+		if o.kind != opPropose {
 			return true
 		}
 		var err error
