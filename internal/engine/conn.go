@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -338,7 +339,7 @@ func (c *conn) readLoop() {
 		return
 	}
 	frame, err := c.readFrame(r, nil)
-	if err != nil {
+	if err != nil || c.e.handingOver.Load() {
 		return
 	}
 	// The connect request counts as a received packet, as in ZooKeeper.
@@ -357,6 +358,9 @@ func (c *conn) readLoop() {
 				c.e.log.Debug("connection read ended", "remote", c.remote, "session", hex(c.sessionID.Load()), "err", err)
 			}
 			return
+		}
+		if c.e.handingOver.Load() {
+			continue // the role ended: nothing new is answered (see Handover)
 		}
 		if err := c.handlePacket(frame); err != nil {
 			drain = err == errDrain
@@ -464,7 +468,14 @@ func (c *conn) handshake(frame []byte) bool {
 		valid = e.local.Touch(req.SessionID, time.Now().UnixMilli())
 	} else if valid && e.cfg.Role.learner() {
 		// The leader moves the session's owner to this member.
-		valid = c.revalidate(req.SessionID, int32(timeout))
+		var answered bool
+		if valid, answered = c.revalidate(req.SessionID, int32(timeout)); !answered {
+			// No answer (the role ended, the leader went): close without
+			// one, as ZooKeeper's learner does; the client tries again.
+			// Only the leader may call a session expired.
+			e.log.Info("closing a resume the leader did not answer", "session", hex(req.SessionID), "remote", c.remote)
+			return false
+		}
 	} else if valid {
 		valid = e.sessions.Touch(req.SessionID, time.Now().UnixMilli())
 		if valid && e.cfg.Role == RoleLeader {
@@ -488,21 +499,32 @@ func (c *conn) handshake(frame []byte) bool {
 }
 
 // revalidate asks the leader whether a resumed session lives, as a
-// learner must: only the leader knows every session.
-func (c *conn) revalidate(id int64, timeout int32) bool {
+// learner must: only the leader knows every session. answered is false
+// when no answer came: the connection closed, the role ended, or the
+// session timeout passed (the client has given up on this connection by
+// then).
+func (c *conn) revalidate(id int64, timeout int32) (valid, answered bool) {
 	e := c.e
 	e.waitMu.Lock()
 	e.revalidating[id] = append(e.revalidating[id], c)
 	e.waitMu.Unlock()
 	e.cfg.Quorum.Revalidate(id, timeout)
+	t := time.NewTimer(time.Duration(timeout) * time.Millisecond)
+	defer t.Stop()
 	select {
 	case valid := <-c.revalidated:
-		return valid
+		return valid, true
 	case <-c.quit:
-		return false
-	case <-time.After(time.Duration(timeout) * time.Millisecond):
-		return false
+	case <-e.stop:
+	case <-t.C:
 	}
+	e.waitMu.Lock()
+	e.revalidating[id] = slices.DeleteFunc(e.revalidating[id], func(w *conn) bool { return w == c })
+	if len(e.revalidating[id]) == 0 {
+		delete(e.revalidating, id)
+	}
+	e.waitMu.Unlock()
+	return false, false
 }
 
 // sessionCreated marks the connect response that answers a session's

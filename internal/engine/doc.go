@@ -72,6 +72,15 @@
 // (ZOOKEEPER-2623); one forwarded by an older learner becomes an
 // UNIMPLEMENTED error txn. No top-level check txn is ever logged.
 //
+// # Role changes (handover.go)
+//
+// An ensemble member's engine lives for one role. Handover ends it gently:
+// the pipeline stops, the replies already queued are written, what clients
+// send meanwhile is dropped, and the connections close HandoverLinger
+// later. A resume waiting for the leader's REVALIDATE answer is closed
+// without an answer when none comes: a learner never calls a session
+// expired on its own.
+//
 // A refused request (EPHEMERALONLOCALSESSION, NOTREADONLY) takes no zxid:
 // it waits in the connection's queue as a read does and is answered in
 // its turn, so replies stay in request order.

@@ -171,6 +171,10 @@ type Engine struct {
 	perIP     map[string]int
 	closed    bool // guarded by connsMu; no new goroutines after Close
 
+	// handingOver is set by Handover: readers drop what arrives, a resume
+	// waiting for the leader closes without an answer.
+	handingOver atomic.Bool
+
 	stats     stats
 	metrics   *metrics.Registry
 	traceMask atomic.Int64
@@ -376,22 +380,31 @@ func (e *Engine) goAttach(f func()) bool {
 
 // Close stops serving and waits for every goroutine the engine started.
 func (e *Engine) Close() error {
-	e.stopOnce.Do(func() {
-		e.connsMu.Lock()
-		e.closed = true
-		conns := make([]*conn, 0, len(e.conns))
-		for c := range e.conns {
-			conns = append(conns, c)
-		}
-		e.connsMu.Unlock()
-		close(e.stop)
-		for _, c := range conns {
-			c.close()
-		}
-		e.wg.Wait()
-		close(e.done)
-	})
+	e.stopOnce.Do(func() { e.finishClose(e.shutDown()) })
 	return e.Err()
+}
+
+// shutDown refuses new goroutines and stops the pipeline; it returns the
+// open connections, for finishClose.
+func (e *Engine) shutDown() []*conn {
+	e.connsMu.Lock()
+	e.closed = true
+	conns := make([]*conn, 0, len(e.conns))
+	for c := range e.conns {
+		conns = append(conns, c)
+	}
+	e.connsMu.Unlock()
+	close(e.stop)
+	return conns
+}
+
+// finishClose closes the connections and waits for every goroutine.
+func (e *Engine) finishClose(conns []*conn) {
+	for _, c := range conns {
+		c.close()
+	}
+	e.wg.Wait()
+	close(e.done)
 }
 
 // Done is closed once the engine has stopped.

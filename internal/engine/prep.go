@@ -125,6 +125,13 @@ func (e *Engine) prepLoop() {
 	for {
 		select {
 		case r := <-e.prepCh:
+			if r.syncFrom != 0 {
+				// After every proposal prepped before it, as Java's
+				// ProposalRequestProcessor hands a LearnerSyncRequest to
+				// Leader.processSync.
+				e.cfg.Quorum.(LearnerSyncer).SyncLearner(r.syncFrom)
+				continue
+			}
 			e.prepRequest(r)
 			if e.cfg.Role == RoleLeader {
 				var enc jute.Encoder

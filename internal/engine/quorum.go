@@ -63,6 +63,16 @@ type Quorum interface {
 	Touch(sessionID int64, timeout int32)
 }
 
+// LearnerSyncer is implemented by a leader's Quorum that answers a
+// learner's forwarded sync in order with the proposals: SyncLearner is
+// called after every txn prepped before the sync was handed to Propose, so
+// the learner gets SYNC only after the COMMITs of the writes it forwarded
+// before it (Java's learners match a SYNC to the head of their queue of
+// local writes: an early one stalls every later write of theirs).
+type LearnerSyncer interface {
+	SyncLearner(from int64)
+}
+
 // waitKey names a request by the session and cxid its txn will carry.
 type waitKey struct {
 	session int64
@@ -123,8 +133,9 @@ func (e *Engine) takeWaiting(session int64, cxid int32) *request {
 }
 
 // SubmitForwarded (leader) preps a request learner from (its server id)
-// forwarded. It reports a sync, which the driver answers itself (Zab's
-// SYNC) instead. A write of a session that has moved to another member
+// forwarded. A sync goes through prep to the Quorum's SyncLearner when it
+// has one (in order with the proposals); otherwise SubmitForwarded reports
+// it, and the driver answers it itself (Zab's SYNC). A write of a session that has moved to another member
 // since becomes a SESSIONMOVED error txn (see owner.go).
 func (e *Engine) SubmitForwarded(data []byte, auth []proto.ID, from int64) (isSync bool, err error) {
 	d := jute.NewDecoder(data)
@@ -134,7 +145,11 @@ func (e *Engine) SubmitForwarded(data []byte, auth []proto.ID, from int64) (isSy
 		return false, fmt.Errorf("engine: forwarded request: %w", d.Err())
 	}
 	if op == proto.OpSync {
-		return true, nil
+		if _, ok := e.cfg.Quorum.(LearnerSyncer); !ok {
+			return true, nil
+		}
+		e.submit(&request{sessionID: sid, cxid: cxid, op: op, syncFrom: from, internal: true, received: time.Now()})
+		return false, nil
 	}
 	r := &request{sessionID: sid, cxid: cxid, op: op, authInfo: auth, received: time.Now(), owner: learnerOwner(from)}
 	switch op {

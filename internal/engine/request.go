@@ -24,6 +24,9 @@ type request struct {
 	// owner.go): nil for this engine's own clients, a learnerOwner for a
 	// request a learner forwarded.
 	owner any
+	// syncFrom is a learner's forwarded sync (its server id): prep hands it
+	// to the quorum in order with the proposals before it, instead of a txn.
+	syncFrom int64
 
 	// Set by prep.
 	hdr proto.TxnHeader

@@ -19,8 +19,13 @@
 //	OBSERVING on UPTODATE create a learner engine and serve
 //
 // and back to LOOKING when the role ends (quorum lost, leader gone, a
-// protocol error): the engine closes, so its clients see the connection
-// drop and reconnect, to this member or another, keeping their sessions.
+// protocol error, a committed reconfig): the engine hands over
+// (engine.Handover: the replies already due, such as the reconfig's, are
+// written, and the connections close shortly after), so its clients see
+// the connection drop and reconnect, to this member or another, keeping
+// their sessions. A learner's REVALIDATE that reaches a new leader before
+// its engine serves waits for it (LearnerHandler waits for the leader's
+// startup); only the leader's tracker may call a session expired.
 //
 // Each Zab Ready is handled in the order package zab requires: persist
 // (snapshot, truncation, log entries with one fsync, epoch files), apply

@@ -137,6 +137,9 @@ type Peer struct {
 	// named the new leader: the loop takes it instead of electing.
 	designated *election.Decision
 	history    []zab.Entry // the committed log tail, for DIFF
+	// heldRevals are learners' REVALIDATEs a leader got before its engine
+	// served; they are answered once it does.
+	heldRevals []zab.RevalidateRequest
 	// logged is the newest configuration of a reconfig in this member's
 	// log that it has not activated (ZooKeeper's lastSeenQuorumVerifier
 	// when newer than the active one), or nil. While it is set, a new
@@ -166,6 +169,7 @@ const (
 	opForward
 	opRevalidate
 	opTouch
+	opSync // a learner's sync, after the proposals prepped before it
 )
 
 type op struct {
@@ -176,6 +180,7 @@ type op struct {
 	auth    []proto.ID
 	session int64
 	timeout int32
+	from    int64 // opSync: the learner
 }
 
 // New checks the configuration and prepares a peer; it binds nothing.
@@ -627,8 +632,15 @@ func (p *Peer) stopEngine() {
 		p.roleDone = nil
 	}
 	p.mu.Unlock()
-	if eng != nil {
+	switch {
+	case eng == nil:
+	case p.stopped():
 		eng.Close()
+	default:
+		// The role ended, the member goes on: its clients get the replies
+		// already due (the reconfig that ended the role, say) before
+		// their connections close.
+		eng.Handover(engine.HandoverLinger)
 	}
 }
 
@@ -798,7 +810,16 @@ func (h diskHistory) From(zxid int64) []zab.Entry {
 		return nil // PlanSync sends a snapshot
 	}
 	es, err := h.db.History(zxid-1, 0)
-	if err != nil {
+	if err != nil || len(es) == 0 {
+		return nil
+	}
+	if es[0].Header.Zxid > zxid && !h.reachesBack(zxid) {
+		// The log starts after the learner's last txn (this member was
+		// itself synced by SNAP, or its old logs were purged): a DIFF
+		// would skip everything between, so the learner (a new member
+		// at zxid 0, say) gets a snapshot, as ZKDatabase.
+		// getProposalsFromTxnLog refuses a log that begins after the
+		// learner's zxid.
 		return nil
 	}
 	out := make([]zab.Entry, len(es))
@@ -806,6 +827,14 @@ func (h diskHistory) From(zxid int64) []zab.Entry {
 		out[i] = zab.Entry{Zxid: e.Header.Zxid, Data: e.Raw}
 	}
 	return out
+}
+
+// reachesBack reports whether the txn log begins at or before zxid: its
+// oldest file's first txn (the zxid in its name) is not after it.
+func (h diskHistory) reachesBack(zxid int64) bool {
+	st := h.db.Store()
+	logs, err := txnlog.List(st.FS(), st.LogDir())
+	return err == nil && len(logs) > 0 && logs[0].Zxid <= zxid
 }
 
 // tooLarge is ZKDatabase.getProposalsFromTxnLog's size check: the log
@@ -869,6 +898,12 @@ func (q *roleQuorum) Forward(data []byte, auth []proto.ID) {
 
 func (q *roleQuorum) Revalidate(id int64, timeout int32) {
 	q.send(op{kind: opRevalidate, session: id, timeout: timeout})
+}
+
+// SyncLearner (engine.LearnerSyncer) queues a learner's sync behind the
+// proposals the engine handed over before it.
+func (q *roleQuorum) SyncLearner(from int64) {
+	q.send(op{kind: opSync, from: from})
 }
 
 func (q *roleQuorum) Touch(id int64, timeout int32) {

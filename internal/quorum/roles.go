@@ -44,6 +44,7 @@ type receivedSnapshot struct {
 // lead runs the leader role until it ends.
 func (p *Peer) lead() {
 	gen := p.newRole("leading")
+	p.heldRevals = nil
 	defer p.stopEngine()
 	if err := p.catchUp(); err != nil {
 		p.log.Error("cannot lead", "err", err)
@@ -151,7 +152,14 @@ func (p *Peer) lead() {
 		core.Step(ev.from, ev.pkt)
 	}
 	onOp := func(o op) bool {
-		if o.gen != gen || o.kind != opPropose {
+		if o.gen != gen {
+			return true
+		}
+		if o.kind == opSync {
+			core.Sync(o.from)
+			return true
+		}
+		if o.kind != opPropose {
 			return true
 		}
 		var err error
@@ -359,12 +367,15 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 		for _, sid := range syncs {
 			core.Sync(sid)
 		}
-		for _, rv := range revals {
-			valid := false
-			if e := *eng; e != nil {
-				valid = e.RevalidateSession(rv.SessionID, rv.Timeout, rv.From)
+		// A REVALIDATE before this leader serves waits for its engine, as
+		// LearnerHandler waits for the leader's startup: its session
+		// tracker is the only one that may call a session expired.
+		p.heldRevals = append(p.heldRevals, revals...)
+		if e := *eng; e != nil {
+			for _, rv := range p.heldRevals {
+				core.RevalidateReply(rv.From, rv.SessionID, e.RevalidateSession(rv.SessionID, rv.Timeout, rv.From))
 			}
-			core.RevalidateReply(rv.From, rv.SessionID, valid)
+			p.heldRevals = nil
 		}
 	}
 	return false, nil

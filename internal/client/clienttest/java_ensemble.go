@@ -25,6 +25,7 @@ type JavaMember struct {
 	Addr         string // client address, 127.0.0.1:port
 	QuorumPort   int
 	ElectionPort int
+	Observer     bool // an observer, not a voter
 	dir          string
 	cfgPath      string
 	jvmFlags     []string
@@ -49,6 +50,13 @@ type JavaMember struct {
 // as a JVM property). memberExtra, if not nil, adds zoo.cfg lines for one
 // member. It returns ErrNoJava when the jar is absent.
 func StartJavaEnsemble(dir string, n int, jvmFlags []string, memberExtra func(id int64) []string, extra ...string) (*JavaEnsemble, error) {
+	return StartJavaEnsembleWithObservers(dir, n, 0, jvmFlags, memberExtra, extra...)
+}
+
+// StartJavaEnsembleWithObservers is StartJavaEnsemble whose last
+// observers members are observers: ":observer" in their server lines and
+// peerType=observer in their own zoo.cfg.
+func StartJavaEnsembleWithObservers(dir string, n, observers int, jvmFlags []string, memberExtra func(id int64) []string, extra ...string) (*JavaEnsemble, error) {
 	if _, err := os.Stat(JavaJar); err != nil {
 		return nil, ErrNoJava
 	}
@@ -70,6 +78,7 @@ func StartJavaEnsemble(dir string, n int, jvmFlags []string, memberExtra func(id
 			Addr:         "127.0.0.1:" + strconv.Itoa(ports[0]),
 			QuorumPort:   ports[1],
 			ElectionPort: ports[2],
+			Observer:     i > n-observers,
 			dir:          filepath.Join(dir, fmt.Sprintf("member%d", i)),
 			jvmFlags:     jvmFlags,
 		})
@@ -88,6 +97,9 @@ func StartJavaEnsemble(dir string, n int, jvmFlags []string, memberExtra func(id
 			return nil, err
 		}
 		lines := append([]string(nil), extra...)
+		if m.Observer {
+			lines = append(lines, "peerType=observer")
+		}
 		if memberExtra != nil {
 			lines = append(lines, memberExtra(m.ID)...)
 		}
@@ -120,9 +132,14 @@ func StartJavaEnsemble(dir string, n int, jvmFlags []string, memberExtra func(id
 
 // ServerSpec is the member's line as the initial configuration (and a
 // reconfig's joining list) names it:
-// "server.N=127.0.0.1:quorumPort:electionPort:participant;127.0.0.1:clientPort".
+// "server.N=127.0.0.1:quorumPort:electionPort:participant;127.0.0.1:clientPort"
+// (observer for an observer).
 func (m *JavaMember) ServerSpec() string {
-	return fmt.Sprintf("server.%d=127.0.0.1:%d:%d:participant;%s", m.ID, m.QuorumPort, m.ElectionPort, m.Addr)
+	role := "participant"
+	if m.Observer {
+		role = "observer"
+	}
+	return fmt.Sprintf("server.%d=127.0.0.1:%d:%d:%s;%s", m.ID, m.QuorumPort, m.ElectionPort, role, m.Addr)
 }
 
 // LogPath is the member's server.log (every run of it, appended).

@@ -1,0 +1,78 @@
+package clienttest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// JavaMemberPorts are a member's loopback ports, picked before it starts
+// (so clients can list its address before it exists).
+type JavaMemberPorts struct {
+	Client, Quorum, Election int
+}
+
+// FreeMemberPorts picks a member's three ports below the ephemeral range.
+func FreeMemberPorts() (JavaMemberPorts, error) {
+	var p [3]int
+	for i := range p {
+		n, err := freePort()
+		if err != nil {
+			return JavaMemberPorts{}, err
+		}
+		p[i] = n
+	}
+	return JavaMemberPorts{Client: p[0], Quorum: p[1], Election: p[2]}, nil
+}
+
+// StartJavaJoiner starts a Java member that joins a running ensemble by
+// reconfig, as ZooKeeper's documentation describes: its zoo.cfg (in
+// dir/zoo.cfg, data in dir/data) has reconfigEnabled=true and a dynamic
+// file holding members (the ensemble's "server.N=..." lines) and its own
+// line; the ensemble's leader lets it sync, and it serves as a follower
+// until a "reconfig -add" of its line makes it a voter. extra lines go
+// into zoo.cfg (the superDigest, say). It waits until the member serves.
+func StartJavaJoiner(dir string, id int64, ports JavaMemberPorts, members []string, jvmFlags []string, extra ...string) (*JavaMember, error) {
+	if _, err := os.Stat(JavaJar); err != nil {
+		return nil, ErrNoJava
+	}
+	m := &JavaMember{
+		ID:           id,
+		Addr:         "127.0.0.1:" + strconv.Itoa(ports.Client),
+		QuorumPort:   ports.Quorum,
+		ElectionPort: ports.Election,
+		dir:          dir,
+		cfgPath:      filepath.Join(dir, "zoo.cfg"),
+		jvmFlags:     jvmFlags,
+	}
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(data, "myid"), []byte(strconv.FormatInt(id, 10)+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	dyn := filepath.Join(dir, "zoo.cfg.dynamic")
+	lines := append(append([]string(nil), members...), m.ServerSpec())
+	if err := os.WriteFile(dyn, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	cfg := fmt.Sprintf("tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=%s\n"+
+		"admin.enableServer=false\n4lw.commands.whitelist=*\nextendedTypesEnabled=true\n"+
+		"reconfigEnabled=true\nstandaloneEnabled=false\ndynamicConfigFile=%s\n%s\n",
+		data, dyn, strings.Join(extra, "\n"))
+	if err := os.WriteFile(m.cfgPath, []byte(cfg), 0o644); err != nil {
+		return nil, err
+	}
+	if err := m.launch(); err != nil {
+		return nil, err
+	}
+	if err := waitServing(m.Addr, Scale(90*time.Second)); err != nil {
+		m.Stop()
+		return nil, fmt.Errorf("clienttest: java joiner %d did not start; see %s: %w", id, m.LogPath(), err)
+	}
+	return m, nil
+}
