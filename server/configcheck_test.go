@@ -199,6 +199,8 @@ func TestCheckKnowsSecurityKeys(t *testing.T) {
 		"admin.serverPort=8081", "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
 		"metricsProvider.httpPort=7001", "metricsProvider.exportJvmInfo=true", "snapshot.compression.method=gz",
 		"jute.maxbuffer=1048576", "znode.container.checkIntervalMs=1000", "preAllocSize=1024",
+		// An ACL id, not a switch (SASLAuthenticationProvider.matches).
+		"letAnySaslUserDoX=anyone",
 	} {
 		lines = append(lines, k)
 	}

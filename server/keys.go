@@ -161,9 +161,11 @@ func buildRegistry() (map[string]*keyInfo, []*keyInfo) {
 	add(keyProperty, sec,
 		"authProvider.", "DigestAuthenticationProvider.superDigest",
 		"SASLAuthenticationProvider.superPassword", "X509AuthenticationProvider.superUser",
-		"superUser", "superUser.", "letAnySaslUserDoX", "serverCnxnFactory", "enforce.auth.schemes", "sasl.serverconfig",
+		"superUser", "superUser.", "serverCnxnFactory", "enforce.auth.schemes", "sasl.serverconfig",
 		"ensembleAuthName", "kerberos.minReLoginTimeMs", "kinit", "security.auth_to_local",
-		"requireKerberosConfig", "fips-mode")
+		"requireKerberosConfig", "fips-mode",
+		// An ACL id every SASL login matches, not a boolean.
+		"letAnySaslUserDoX")
 	add(keyProperty, secBool, "client.portUnification", "enforce.auth.enabled",
 		"sessionRequireClientSASLAuth", "DigestAuthenticationProvider.enabled",
 		"allowSaslFailedClients", "kerberos.canonicalizeHostNames",

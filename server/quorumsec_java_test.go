@@ -214,6 +214,18 @@ func (e *mixedEnsemble) stays(id int64, why string) {
 	}
 }
 
+// keeps checks for a few ticks that members ids stay in mode want.
+func (e *mixedEnsemble) keeps(want string, ids ...int64) {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout(3 * time.Second))
+	for time.Now().Before(deadline) {
+		for _, id := range ids {
+			require.Equal(e.t, want, e.mode(id), "member %d", id)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // write creates path through member id.
 func (e *mixedEnsemble) write(id int64, path string) {
 	e.t.Helper()
@@ -270,6 +282,15 @@ func runMixed(t *testing.T, e *mixedEnsemble) {
 	e.write(2, "/zkit-joined-java")
 	e.sees(javaID, "/zkit-joined-java")
 	e.sees(1, "/zkit-joined-java")
+
+	// The zkit followers stay while idle: a learner PING reply with a
+	// null body (nothing to touch) made Java's LearnerHandler fail and
+	// drop the follower, which then rejoined, so the steps above passed
+	// while it flapped.
+	e.keeps("follower", 1, 2)
+	b, err := os.ReadFile(e.java.LogPath())
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "Unexpected exception in LearnerHandler", "Java leader's log")
 }
 
 func TestJavaMixedEnsembleSSLQuorum(t *testing.T) {

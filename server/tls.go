@@ -182,6 +182,19 @@ func (s *Server) listenClients() (net.Listener, error) {
 	if cl.secure != nil {
 		cl.start(cl.secure, false)
 	}
+	// Say what each client port accepts: "serving" names one address.
+	plainShown, secureShown := "none", "none"
+	if cl.plain != nil {
+		plainShown = cl.plain.Addr().String()
+		if ct.unified {
+			plainShown += " (plaintext and TLS: client.portUnification)"
+		}
+	}
+	if cl.secure != nil {
+		secureShown = cl.secure.Addr().String()
+	}
+	s.cfg.Logger.Info("client TLS on", "clientPort", plainShown, "secureClientPort", secureShown,
+		"clientAuth", string(ct.settings.ClientAuth))
 	return cl, nil
 }
 

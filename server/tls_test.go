@@ -468,3 +468,33 @@ func TestTLSCloseJoinsHandshakes(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestTLSListenersLogged: the start log says which client port takes
+// what, so an operator sees TLS is on (and a plaintext port is not).
+func TestTLSListenersLogged(t *testing.T) {
+	p := newTLSPKI(t)
+	var logs syncBuffer
+	cfg := tlsServerConfig(t, 0, p.serverProps(freePort(t)))
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	s, err := server.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, s.Start())
+	t.Cleanup(func() { s.Close() })
+	<-s.Ready()
+	assert.Contains(t, logs.String(), `msg="client TLS on" clientPort=none secureClientPort=`+s.SecureAddr().String()+" clientAuth=need")
+
+	var unifiedLogs syncBuffer
+	props := p.serverProps(0)
+	delete(props, "secureClientPort")
+	delete(props, "secureClientPortAddress")
+	props["client.portUnification"] = "true"
+	props["ssl.clientAuth"] = "want"
+	cfg = tlsServerConfig(t, freePort(t), props)
+	cfg.Logger = slog.New(slog.NewTextHandler(&unifiedLogs, nil))
+	s, err = server.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, s.Start())
+	t.Cleanup(func() { s.Close() })
+	<-s.Ready()
+	assert.Contains(t, unifiedLogs.String(), `msg="client TLS on" clientPort="`+s.Addr().String()+` (plaintext and TLS: client.portUnification)" secureClientPort=none clientAuth=want`)
+}

@@ -192,6 +192,7 @@ func runServer(args []string, stdout, stderr io.Writer) int {
 	cfg, err := serverConfig(o)
 	if o.check {
 		if err == nil {
+			cfg.Logger = slog.New(newCheckLogHandler(stdout, o.config))
 			err = server.Validate(cfg)
 		}
 		if err != nil {

@@ -140,3 +140,20 @@ func TestHelpIsNotAnError(t *testing.T) {
 	_, err := parseServerArgs([]string{"-h"}, io.Discard)
 	assert.True(t, errors.Is(err, flag.ErrHelp))
 }
+
+// TestCheckReportsServerWarnings: what the server would only log at start
+// (here SASL configured without a JAAS file, so nobody can log in) is part
+// of -check's report, on stdout beside the verdict, not a stray log line.
+func TestCheckReportsServerWarnings(t *testing.T) {
+	t.Setenv("SERVER_JVMFLAGS", "")
+	t.Setenv("JVMFLAGS", "")
+	cfg := filepath.Join(t.TempDir(), "zoo.cfg")
+	require.NoError(t, os.WriteFile(cfg, []byte("dataDir="+t.TempDir()+"\nclientPort=2181\n"+
+		"authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\n"), 0o644))
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"server", "-check", cfg}, strings.NewReader(""), &out, &errb), "%s%s", out.String(), errb.String())
+	assert.Empty(t, errb.String())
+	assert.Contains(t, out.String(), cfg+": warning: SASL is configured for the client port but there is no JAAS file")
+	assert.Contains(t, out.String(), "setting=java.security.auth.login.config\n")
+	assert.True(t, strings.HasSuffix(out.String(), cfg+": OK\n"), out.String())
+}

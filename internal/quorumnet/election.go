@@ -402,7 +402,13 @@ func (n *ElectionNet) initiate(sid int64, addr string) {
 	}()
 	c, err := n.cfg.Dial("tcp", addr, n.cfg.ConnectTimeout)
 	if err != nil {
-		n.log.Debug("cannot open election connection", "sid", sid, "addr", addr, "err", err)
+		if errors.Is(err, ErrTLS) {
+			// Reached the peer but not through TLS: a configuration
+			// problem, not a member that is down.
+			n.log.Warn("cannot open election connection", withHint(err, true, "sid", sid, "addr", addr)...)
+		} else {
+			n.log.Debug("cannot open election connection", "sid", sid, "addr", addr, "err", err)
+		}
 		return
 	}
 	setNoDelay(c)
@@ -429,7 +435,8 @@ func (n *ElectionNet) initiate(sid int64, addr string) {
 	// QuorumCnxManager.startConnection does it.
 	br := bufio.NewReader(c)
 	if err := n.cfg.Security.auth().authAsLearner(c, br, n.cfg.ConnectTimeout); err != nil {
-		n.log.Warn("cannot authenticate to election peer (quorum SASL); dropping the connection", "sid", sid, "err", err)
+		n.log.Warn("cannot authenticate to election peer (quorum SASL); dropping the connection",
+			withHint(err, n.cfg.Security != nil && n.cfg.Security.SSLQuorum, "sid", sid)...)
 		c.Close()
 		return
 	}
@@ -629,7 +636,7 @@ func (n *ElectionNet) handleInbound(c net.Conn) {
 		err = checkHandshakeAddrs(h)
 	}
 	if err != nil {
-		n.log.Warn("bad election handshake", "remote", c.RemoteAddr().String(), "err", err)
+		n.log.Warn("bad election handshake", withHint(err, false, "remote", c.RemoteAddr().String())...)
 		return
 	}
 	// Quorum SASL, before the sid rule (QuorumCnxManager.handleConnection).

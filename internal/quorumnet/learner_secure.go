@@ -122,7 +122,7 @@ func (a *authAcceptor) handshake(c net.Conn) {
 	}
 	if err := serverHandshake(c, a.timeout); err != nil {
 		done()
-		a.log.Warn("quorum learner TLS handshake failed, closing connection", "remote", c.RemoteAddr().String(), "err", err)
+		a.log.Warn("quorum learner TLS handshake failed, closing connection", withHint(err, false, "remote", c.RemoteAddr().String())...)
 		c.Close()
 		return
 	}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/zkit-go/zkit/internal/tlsconf"
@@ -385,4 +386,45 @@ func serverHandshake(c net.Conn, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	return tc.HandshakeContext(ctx)
+}
+
+// The hints mismatchHint adds: one member with sslQuorum=true and another
+// without is the usual cause of these failures, and neither side's raw
+// error ("first record does not look like a TLS handshake", "EOF") says
+// so.
+const (
+	hintPlaintextPeer = "the peer spoke plaintext to this TLS quorum port: set sslQuorum=true on every member " +
+		"(during a rolling move to TLS, portUnification=true on the members already on TLS)"
+	hintTLSPeer = "the peer closed the connection during the TLS handshake: it may not have sslQuorum=true " +
+		"(or it does not trust our certificate)"
+	hintMaybeTLSPeer = "the peer closed the connection: if it has sslQuorum=true, this member needs it too " +
+		"(or portUnification=true on the peer while rolling TLS out)"
+)
+
+// withHint is args for a log line about err, with a "hint" attribute
+// when err looks like a quorum TLS mismatch. tlsOn says whether this side
+// dialled TLS.
+func withHint(err error, tlsOn bool, args ...any) []any {
+	args = append(args, "err", err)
+	if h := mismatchHint(err, tlsOn); h != "" {
+		args = append(args, "hint", h)
+	}
+	return args
+}
+
+func mismatchHint(err error, tlsOn bool) string {
+	var rh tls.RecordHeaderError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &rh):
+		return hintPlaintextPeer
+	case !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, syscall.ECONNRESET):
+		return ""
+	case tlsOn && errors.Is(err, ErrTLS):
+		return hintTLSPeer
+	case !tlsOn:
+		return hintMaybeTLSPeer
+	}
+	return ""
 }

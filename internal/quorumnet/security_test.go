@@ -6,9 +6,13 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -74,6 +78,12 @@ func (brokenTLS) ClientConfig() (*tls.Config, error) { return nil, errNoStore }
 
 // secureNets starts an ElectionNet per id, each with its own Security.
 func secureNets(t *testing.T, secs map[int64]*Security) map[int64]*ElectionNet {
+	return secureNetsLogged(t, secs, nil)
+}
+
+// secureNetsLogged is secureNets with each member's log in logs[id]
+// where logs has one.
+func secureNetsLogged(t *testing.T, secs map[int64]*Security, logs map[int64]*logBuffer) map[int64]*ElectionNet {
 	addrs := map[int64]string{}
 	lns := map[int64]net.Listener{}
 	for id := range secs {
@@ -90,11 +100,15 @@ func secureNets(t *testing.T, secs map[int64]*Security) map[int64]*ElectionNet {
 			}
 		}
 		ln := lns[id]
+		logger := testLogger().With("net", id)
+		if b := logs[id]; b != nil {
+			logger = slog.New(slog.NewTextHandler(b, nil))
+		}
 		n := NewElectionNet(ElectionConfig{
 			MyID: id, ListenAddr: addrs[id], Peers: peers,
 			Listen:         func(string, string) (net.Listener, error) { return ln, nil },
 			ConnectTimeout: scale(2 * time.Second),
-			Logger:         testLogger().With("net", id),
+			Logger:         logger,
 			Security:       sec,
 		})
 		require.NoError(t, n.Start())
@@ -472,4 +486,55 @@ func TestElectionTLSPeerNames(t *testing.T) {
 	defer ln.Close()
 	_, err = DialLeaderSecure(ln.Addr().String(), nil, scale(2*time.Second), tlsSec(ca, t, false))
 	assert.ErrorIs(t, err, ErrTLS, "no name matches")
+}
+
+// logBuffer is a log destination safe for the nets' goroutines.
+type logBuffer struct {
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestElectionTLSMismatchHint: with sslQuorum=true on one member only,
+// both sides say in the log that the other side's TLS setting differs,
+// not just "first record does not look like a TLS handshake" or "EOF".
+func TestElectionTLSMismatchHint(t *testing.T) {
+	ca := newTestCA(t)
+	logs := map[int64]*logBuffer{1: {}, 3: {}}
+	nets := secureNetsLogged(t, map[int64]*Security{1: tlsSec(ca, t, false), 2: tlsSec(ca, t, false), 3: nil}, logs)
+	exchange(t, nets, 1, 2)
+	deadline := time.Now().Add(scale(10 * time.Second))
+	for {
+		nets[3].Send(1, []byte("plaintext")) // 3 dials 1 in plaintext
+		nets[1].Send(3, []byte("tls"))       // 1 dials 3 in TLS
+		l1 := logs[1].String()
+		if strings.Contains(l1, hintPlaintextPeer) && strings.Contains(l1, hintTLSPeer) {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "member 1's log has no mismatch hint:\n%s", l1)
+		time.Sleep(50 * time.Millisecond) // polling the log while the nets retry
+	}
+	assert.Contains(t, logs[1].String(), `msg="bad election handshake"`)
+	assert.Contains(t, logs[1].String(), `msg="cannot open election connection"`)
+	assert.False(t, nets[1].Connected(3))
+}
+
+func TestMismatchHint(t *testing.T) {
+	assert.Empty(t, mismatchHint(nil, true))
+	assert.Equal(t, hintPlaintextPeer, mismatchHint(fmt.Errorf("read: %w", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}), false))
+	assert.Equal(t, hintTLSPeer, mismatchHint(fmt.Errorf("%w: handshake with x: %w", ErrTLS, io.EOF), true))
+	assert.Equal(t, hintMaybeTLSPeer, mismatchHint(fmt.Errorf("%w: read packet: %w", ErrAuth, io.EOF), false))
+	assert.Empty(t, mismatchHint(fmt.Errorf("%w: wrong password", ErrAuth), false), "a SASL failure is not a TLS mismatch")
+	assert.Empty(t, mismatchHint(fmt.Errorf("%w: bad certificate", ErrTLS), true))
 }

@@ -183,7 +183,9 @@ func (l *Learner) stepSyncing(p proto.QuorumPacket) {
 		l.held = append(l.held, Entry{Zxid: p.Zxid, Data: p.Data})
 		l.commits = append(l.commits, p.Zxid)
 	case Ping:
-		l.send(Ping, p.Zxid, nil)
+		// An empty body, never a null buffer: Java's LearnerHandler reads
+		// the body of every learner PING and fails on null.
+		l.send(Ping, p.Zxid, []byte{})
 	case NewLeaderPacket:
 		l.ackNewLeader(p)
 	default:

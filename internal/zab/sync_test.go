@@ -120,3 +120,38 @@ func FuzzLeaderStep(f *testing.F) {
 		ln.Step(proto.QuorumPacket{Type: typ, Zxid: zxid, Data: data})
 	})
 }
+
+// TestLearnerPingBodyNeverNull: a learner answers every PING with a body,
+// empty when it has no sessions to touch, never a null buffer (jute
+// length -1), which a Java 3.8 leader cannot read: its LearnerHandler
+// failed with a NullPointerException and dropped the zkit follower.
+func TestLearnerPingBodyNeverNull(t *testing.T) {
+	pings := func(rd Ready) [][]byte {
+		var out [][]byte
+		for _, m := range rd.Messages {
+			if m.Packet.Type == Ping {
+				out = append(out, m.Packet.Data)
+			}
+		}
+		return out
+	}
+	ln := NewLearner(LearnerConfig{ID: 2, Leader: 1})
+	ln.Advance()
+	ln.Step(proto.QuorumPacket{Type: LeaderInfo, Zxid: MakeZxid(1, 0), Data: []byte{0, 0, 0, 1}})
+	ln.Step(proto.QuorumPacket{Type: Diff})
+	ln.Advance()
+	ln.Step(proto.QuorumPacket{Type: Ping, Zxid: 1}) // during sync
+	got := pings(ln.Ready())
+	require.Len(t, got, 1)
+	assert.NotNil(t, got[0])
+	ln.Step(proto.QuorumPacket{Type: NewLeaderPacket, Zxid: MakeZxid(1, 0)})
+	ln.Step(proto.QuorumPacket{Type: UpToDate})
+	require.True(t, ln.Established())
+	ln.Advance()
+	ln.Step(proto.QuorumPacket{Type: Ping, Zxid: 2}) // broadcast, nothing touched
+	got = pings(ln.Ready())
+	require.Len(t, got, 1)
+	assert.NotNil(t, got[0])
+	wire := jute.Marshal(&proto.QuorumPacket{Type: Ping, Zxid: 2, Data: got[0]})
+	assert.Equal(t, []byte{0, 0, 0, 0}, wire[4+8:4+8+4], "the body's jute length is 0, not -1")
+}

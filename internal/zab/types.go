@@ -191,8 +191,11 @@ func isVoter(voters []int64, sid int64) bool { return slices.Contains(voters, si
 func intBytes(v int32) []byte { return binary.BigEndian.AppendUint32(nil, uint32(v)) }
 
 // EncodeTouches encodes a learner PING body.
+// The result is never nil, even without touches: a Java 3.8 leader
+// (LearnerHandler) wraps the PING body in a stream without a null check,
+// so a null buffer makes it drop the follower.
 func EncodeTouches(ts []Touch) []byte {
-	var b []byte
+	b := make([]byte, 0, 12*len(ts))
 	for _, t := range ts {
 		b = binary.BigEndian.AppendUint64(b, uint64(t.SessionID))
 		b = binary.BigEndian.AppendUint32(b, uint32(t.Timeout))
