@@ -22,7 +22,11 @@ func (sessionWorkload) loops(r *run, conns []*client.Conn) []func(context.Contex
 		addr := c.RemoteAddr()
 		for p := 0; p < r.cfg.Pipeline; p++ {
 			out = append(out, func(ctx context.Context, h *Histogram) error {
-				for r.take() {
+				for {
+					ok, measured := r.take()
+					if !ok {
+						break
+					}
 					t0 := time.Now()
 					s, err := client.Dial(ctx, addr, r.cfg.DialOptions...)
 					if err != nil {
@@ -31,7 +35,9 @@ func (sessionWorkload) loops(r *run, conns []*client.Conn) []func(context.Contex
 						}
 						continue
 					}
-					h.Record(time.Since(t0))
+					if measured {
+						h.Record(time.Since(t0))
+					}
 					s.Close()
 				}
 				return nil

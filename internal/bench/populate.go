@@ -1,0 +1,56 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/zkit-go/zkit/internal/client"
+	"github.com/zkit-go/zkit/internal/proto"
+)
+
+// populateWorkload fills a server with Count persistent nodes,
+// Root/d<i/1000>/n<i>, for the restart benchmark: the tree stays after the
+// run. Every loop takes the next index from one counter.
+type populateWorkload struct{ next atomic.Int64 }
+
+// populateDirSize is how many nodes share a directory: the tree is wide
+// but no directory lists a million children.
+const populateDirSize = 1000
+
+func (p *populateWorkload) setup(ctx context.Context, r *run, admin *client.Conn, _ []*client.Conn) error {
+	for d := int64(0); d < (r.cfg.Count+populateDirSize-1)/populateDirSize; d++ {
+		if err := createPath(ctx, admin, fmt.Sprintf("%s/d%d", r.cfg.Root, d)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *populateWorkload) loops(r *run, conns []*client.Conn) []func(context.Context, *Histogram) error {
+	var out []func(context.Context, *Histogram) error
+	for _, c := range conns {
+		for range r.cfg.Pipeline {
+			out = append(out, func(ctx context.Context, h *Histogram) error {
+				for {
+					ok, measured := r.take() // populate has no warm-up: every op is measured
+					if !ok {
+						return nil
+					}
+					i := p.next.Add(1) - 1
+					t0 := time.Now()
+					_, err := c.Create(ctx, fmt.Sprintf("%s/d%d/n%d", r.cfg.Root, i/populateDirSize, i), r.value, 0, proto.OpenACLUnsafe)
+					if err == nil {
+						if measured {
+							h.Record(time.Since(t0))
+						}
+					} else if err := r.opErr(ctx, err); err != nil {
+						return err
+					}
+				}
+			})
+		}
+	}
+	return out
+}
