@@ -74,7 +74,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 Loads a server and reports ops/s and latency percentiles. With -target
 (repeated) it runs each workload on every target in interleaved rounds and
-reports medians and the throughput ratio to the first target.
+reports medians and the first target's throughput over each's.
 -mode failover SIGKILLs the leader's process and times the first write a
 survivor acknowledges; -mode first-answer starts a server and times its
 first answer and its memory.
@@ -191,13 +191,13 @@ func benchCompare(ctx context.Context, cfg bench.Config, f benchFlags, stdout, s
 	fmt.Fprintf(stdout, "%d clients x %d in flight, %d-byte values, %d rounds of %v, medians of rounds\n",
 		cfg.Clients, max(cfg.Pipeline, 1), cfg.Size, max(f.rounds, 1), cfg.Duration)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\ttarget\tops/s\tratio\tp50\tp99\tp999\trounds ops/s\t")
+	fmt.Fprintf(tw, "workload\ttarget\tops/s\t%s/this\tp50\tp99\tp999\trounds ops/s\t\n", f.targets[0].Name)
 	for _, s := range cmp.Summary {
 		rounds := make([]string, len(s.Rounds))
 		for i, r := range s.Rounds {
 			rounds[i] = fmt.Sprintf("%.0f", r)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.2f\t%s\t%s\t%s\t%s\t\n", s.Workload, s.Target, s.OpsPerSec, s.Ratio,
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.2f\t%s\t%s\t%s\t%s\t\n", s.Workload, s.Target, s.OpsPerSec, s.FirstOverThis,
 			ms(s.P50), ms(s.P99), ms(s.P999), strings.Join(rounds, " "))
 	}
 	tw.Flush()

@@ -359,6 +359,37 @@ func (r *run) opErr(ctx context.Context, err error) error {
 	return nil
 }
 
+// loop is one closed loop: op again and again while the run lasts, one
+// sample per op that succeeds in the measured part, ZooKeeper errors
+// counted (opErr). What op returns as untimed runs after the sample (a
+// lock's release, a session's close); its errors are sorted the same way.
+func (r *run) loop(op func(ctx context.Context) (untimed func(context.Context) error, err error)) func(context.Context, *Histogram) error {
+	return func(ctx context.Context, h *Histogram) error {
+		for {
+			ok, measured := r.take()
+			if !ok {
+				return nil
+			}
+			t0 := time.Now()
+			untimed, err := op(ctx)
+			if err != nil {
+				if err := r.opErr(ctx, err); err != nil {
+					return err
+				}
+				continue
+			}
+			if measured {
+				h.Record(time.Since(t0))
+			}
+			if untimed != nil {
+				if err := r.opErr(ctx, untimed(ctx)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
+
 // kvWorkload is read, write and mixed: one node per client.
 type kvWorkload struct{}
 
@@ -377,31 +408,14 @@ func (kvWorkload) loops(r *run, conns []*client.Conn) []func(context.Context, *H
 		path := fmt.Sprintf("%s/n-%d", r.cfg.Root, i)
 		for p := 0; p < r.cfg.Pipeline; p++ {
 			rng := mrand.New(mrand.NewPCG(uint64(i), uint64(p)))
-			out = append(out, func(ctx context.Context, h *Histogram) error {
-				for {
-					ok, measured := r.take()
-					if !ok {
-						break
-					}
-					read := r.cfg.Workload == "read" ||
-						(r.cfg.Workload == "mixed" && rng.Float64() < r.cfg.ReadRatio)
-					t0 := time.Now()
-					var err error
-					if read {
-						_, _, err = c.GetData(ctx, path, false)
-					} else {
-						_, err = c.SetData(ctx, path, r.value, -1)
-					}
-					if err == nil {
-						if measured {
-							h.Record(time.Since(t0))
-						}
-					} else if err := r.opErr(ctx, err); err != nil {
-						return err
-					}
+			out = append(out, r.loop(func(ctx context.Context) (func(context.Context) error, error) {
+				if r.cfg.Workload == "read" || (r.cfg.Workload == "mixed" && rng.Float64() < r.cfg.ReadRatio) {
+					_, _, err := c.GetData(ctx, path, false)
+					return nil, err
 				}
-				return nil
-			})
+				_, err := c.SetData(ctx, path, r.value, -1)
+				return nil, err
+			}))
 		}
 	}
 	return out
@@ -424,24 +438,10 @@ func (createWorkload) loops(r *run, conns []*client.Conn) []func(context.Context
 	for i, c := range conns {
 		prefix := fmt.Sprintf("%s/c-%d/n-", r.cfg.Root, i)
 		for p := 0; p < r.cfg.Pipeline; p++ {
-			out = append(out, func(ctx context.Context, h *Histogram) error {
-				for {
-					ok, measured := r.take()
-					if !ok {
-						break
-					}
-					t0 := time.Now()
-					_, err := c.Create(ctx, prefix, r.value, proto.FlagPersistentSequential, proto.OpenACLUnsafe)
-					if err == nil {
-						if measured {
-							h.Record(time.Since(t0))
-						}
-					} else if err := r.opErr(ctx, err); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
+			out = append(out, r.loop(func(ctx context.Context) (func(context.Context) error, error) {
+				_, err := c.Create(ctx, prefix, r.value, proto.FlagPersistentSequential, proto.OpenACLUnsafe)
+				return nil, err
+			}))
 		}
 	}
 	return out
@@ -558,31 +558,13 @@ func (l *lockWorkload) setup(ctx context.Context, r *run, admin *client.Conn, _ 
 func (l *lockWorkload) loops(r *run, conns []*client.Conn) []func(context.Context, *Histogram) error {
 	var out []func(context.Context, *Histogram) error
 	for _, c := range conns {
-		out = append(out, func(ctx context.Context, h *Histogram) error {
-			for {
-				ok, measured := r.take()
-				if !ok {
-					break
-				}
-				t0 := time.Now()
-				me, err := l.acquire(ctx, c, r.value)
-				if err != nil {
-					if err := r.opErr(ctx, err); err != nil {
-						return err
-					}
-					continue
-				}
-				if measured {
-					h.Record(time.Since(t0))
-				}
-				if err := c.Delete(ctx, me, -1); err != nil {
-					if err := r.opErr(ctx, err); err != nil {
-						return err
-					}
-				}
+		out = append(out, r.loop(func(ctx context.Context) (func(context.Context) error, error) {
+			me, err := l.acquire(ctx, c, r.value)
+			if err != nil {
+				return nil, err
 			}
-			return nil
-		})
+			return func(ctx context.Context) error { return c.Delete(ctx, me, -1) }, nil
+		}))
 	}
 	return out
 }

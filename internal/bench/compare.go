@@ -55,8 +55,9 @@ type Summary struct {
 	P50       time.Duration `json:"p50_ns"`
 	P99       time.Duration `json:"p99_ns"`
 	P999      time.Duration `json:"p999_ns"`
-	// Ratio is OpsPerSec over the first target's (1 for the first).
-	Ratio float64 `json:"ratio_to_first"`
+	// FirstOverThis is the first target's OpsPerSec over this one's: how
+	// many times the first target's throughput this is (1 for the first).
+	FirstOverThis float64 `json:"first_over_this"`
 }
 
 // Comparison is Compare's outcome.
@@ -66,9 +67,9 @@ type Comparison struct {
 }
 
 // Compare runs the rounds and reports, per workload and target, the
-// median of the rounds' throughput and of their p50, p99 and p999: a
+// median of the rounds' throughput and of their p50, p99 and p999 (a
 // median of rounds, so that one round spoilt by a neighbour on a shared
-// machine does not move it.
+// machine does not move it), and the first target's throughput over each.
 func Compare(ctx context.Context, cfg CompareConfig) (Comparison, error) {
 	if len(cfg.Targets) == 0 || len(cfg.Workloads) == 0 {
 		return Comparison{}, fmt.Errorf("%w: a comparison needs targets and workloads", ErrConfig)
@@ -112,7 +113,7 @@ func Compare(ctx context.Context, cfg CompareConfig) (Comparison, error) {
 		}
 		first := out.Summary[len(out.Summary)-len(cfg.Targets)]
 		for i := len(out.Summary) - len(cfg.Targets); i < len(out.Summary); i++ {
-			out.Summary[i].Ratio = Ratio(out.Summary[i].OpsPerSec, first.OpsPerSec)
+			out.Summary[i].FirstOverThis = Ratio(first.OpsPerSec, out.Summary[i].OpsPerSec)
 		}
 	}
 	return out, nil

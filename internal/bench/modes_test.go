@@ -88,8 +88,8 @@ func TestCompare(t *testing.T) {
 		assert.Positive(t, s.P50)
 		assert.LessOrEqual(t, s.P50, s.P99)
 	}
-	assert.Equal(t, 1.0, cmp.Summary[0].Ratio)
-	assert.InDelta(t, cmp.Summary[1].OpsPerSec/cmp.Summary[0].OpsPerSec, cmp.Summary[1].Ratio, 1e-9)
+	assert.Equal(t, 1.0, cmp.Summary[0].FirstOverThis)
+	assert.InDelta(t, cmp.Summary[0].OpsPerSec/cmp.Summary[1].OpsPerSec, cmp.Summary[1].FirstOverThis, 1e-9)
 
 	_, err = Compare(ctx, CompareConfig{Targets: []Target{{Name: "a", Server: a.Addr()}}, Workloads: []string{"populate"}})
 	assert.ErrorIs(t, err, ErrConfig)

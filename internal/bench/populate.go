@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
-	"time"
 
 	"github.com/zkit-go/zkit/internal/client"
 	"github.com/zkit-go/zkit/internal/proto"
@@ -32,24 +31,11 @@ func (p *populateWorkload) loops(r *run, conns []*client.Conn) []func(context.Co
 	var out []func(context.Context, *Histogram) error
 	for _, c := range conns {
 		for range r.cfg.Pipeline {
-			out = append(out, func(ctx context.Context, h *Histogram) error {
-				for {
-					ok, measured := r.take() // populate has no warm-up: every op is measured
-					if !ok {
-						return nil
-					}
-					i := p.next.Add(1) - 1
-					t0 := time.Now()
-					_, err := c.Create(ctx, fmt.Sprintf("%s/d%d/n%d", r.cfg.Root, i/populateDirSize, i), r.value, 0, proto.OpenACLUnsafe)
-					if err == nil {
-						if measured {
-							h.Record(time.Since(t0))
-						}
-					} else if err := r.opErr(ctx, err); err != nil {
-						return err
-					}
-				}
-			})
+			out = append(out, r.loop(func(ctx context.Context) (func(context.Context) error, error) {
+				i := p.next.Add(1) - 1
+				_, err := c.Create(ctx, fmt.Sprintf("%s/d%d/n%d", r.cfg.Root, i/populateDirSize, i), r.value, 0, proto.OpenACLUnsafe)
+				return nil, err
+			}))
 		}
 	}
 	return out
