@@ -74,7 +74,8 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 Loads a server and reports ops/s and latency percentiles. With -target
 (repeated) it runs each workload on every target in interleaved rounds and
-reports medians and the first target's throughput over each's.
+reports medians and, per target, the first target's throughput divided
+by its own.
 -mode failover SIGKILLs the leader's process and times the first write a
 survivor acknowledges; -mode first-answer starts a server and times its
 first answer and its memory.
