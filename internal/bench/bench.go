@@ -19,7 +19,7 @@ import (
 )
 
 // Workloads are the workload names Run accepts.
-var Workloads = []string{"read", "write", "create", "mixed", "watch", "lock", "session"}
+var Workloads = []string{"read", "write", "create", "mixed", "watch", "lock", "session", "populate"}
 
 // ErrConfig reports an invalid Config.
 var ErrConfig = errors.New("bench: bad config")
@@ -28,15 +28,19 @@ var ErrConfig = errors.New("bench: bad config")
 type Config struct {
 	// Server is host:port, or a comma-separated list of them: client i
 	// connects to the (i mod n)th, the setup to the first.
-	Server    string
-	Workload  string        // one of Workloads
-	Clients   int           // simulated clients (connections); default 1
-	Pipeline  int           // requests in flight per client; default 1
-	Duration  time.Duration // run length when Count is 0; default 10s
-	Count     int64         // total ops to run; 0 means run for Duration
-	Size      int           // value bytes; default 32
-	ReadRatio float64       // mixed: fraction of reads; default 0.9
-	Root      string        // parent of the run's nodes; default /zkit-bench/<random>
+	Server   string
+	Workload string        // one of Workloads
+	Clients  int           // simulated clients (connections); default 1
+	Pipeline int           // requests in flight per client; default 1
+	Duration time.Duration // run length when Count is 0; default 10s
+	Count    int64         // total ops to run; 0 means run for Duration
+	// Warmup is an untimed lead-in: the loops run for it before the
+	// measured Duration or Count starts, and its ops are not counted.
+	Warmup         time.Duration
+	SessionTimeout time.Duration // requested session timeout; 0 is the client's default
+	Size           int           // value bytes; default 32
+	ReadRatio      float64       // mixed: fraction of reads; default 0.9
+	Root           string        // parent of the run's nodes; default /zkit-bench/<random>
 	// Progress is called about once a second with the running totals.
 	Progress func(Progress)
 	// Dial options for every connection (tests pass dialers).
@@ -95,6 +99,16 @@ func (c *Config) fill() error {
 	if c.ReadRatio < 0 || c.ReadRatio > 1 {
 		return fmt.Errorf("%w: read ratio %v outside [0,1]", ErrConfig, c.ReadRatio)
 	}
+	if c.Warmup < 0 || c.SessionTimeout < 0 {
+		return fmt.Errorf("%w: negative warm-up or session timeout", ErrConfig)
+	}
+	if c.SessionTimeout > 0 {
+		// Clipped: the caller's slice is not written through.
+		c.DialOptions = append(slices.Clip(c.DialOptions), client.WithSessionTimeout(c.SessionTimeout))
+	}
+	if c.Workload == "populate" && (c.Count <= 0 || c.Warmup > 0) {
+		return fmt.Errorf("%w: populate needs a count (the nodes to create) and no warm-up", ErrConfig)
+	}
 	if c.Root == "" {
 		var b [4]byte
 		rand.Read(b[:])
@@ -111,7 +125,10 @@ type run struct {
 	errs  atomic.Int64
 	stop  chan struct{} // closed when the run ends (time, count or ctx)
 	once  sync.Once
-	start time.Time
+	// warming is set while the warm-up runs; start is when the measured
+	// part began (UnixNano), set by the clock as warming clears.
+	warming atomic.Bool
+	start   atomic.Int64
 }
 
 func (r *run) end() { r.once.Do(func() { close(r.stop) }) }
@@ -125,22 +142,27 @@ func (r *run) stopped() bool {
 	}
 }
 
-// take claims one op; false once Count ops are claimed or the run ended.
-func (r *run) take() bool {
+// take claims one op: ok is false once Count ops are claimed or the run
+// ended; measured is false for a warm-up op, which takes no sample and
+// does not count.
+func (r *run) take() (ok, measured bool) {
 	if r.stopped() {
-		return false
+		return false, false
+	}
+	if r.warming.Load() {
+		return true, false
 	}
 	if r.cfg.Count > 0 {
 		// Exhausting the count does not end the run: the ops already
 		// claimed finish first, and the run ends when every loop returns.
 		if n := r.ops.Add(1); n > r.cfg.Count {
 			r.ops.Add(-1)
-			return false
+			return false, false
 		}
-		return true
+		return true, true
 	}
 	r.ops.Add(1)
-	return true
+	return true, true
 }
 
 // Run runs one benchmark.
@@ -161,7 +183,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err := createPath(ctx, admin, cfg.Root); err != nil {
 		return Result{}, fmt.Errorf("bench: create %s: %w", cfg.Root, err)
 	}
-	defer removeTree(context.WithoutCancel(ctx), admin, cfg.Root)
+	if cfg.Workload != "populate" { // populate's tree is what it is for
+		defer removeTree(context.WithoutCancel(ctx), admin, cfg.Root)
+	}
 
 	conns := make([]*client.Conn, cfg.Clients)
 	defer func() {
@@ -189,6 +213,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		w = &lockWorkload{}
 	case "session":
 		w = sessionWorkload{}
+	case "populate":
+		w = &populateWorkload{}
 	}
 	if err := w.setup(ctx, r, admin, conns); err != nil {
 		return Result{}, fmt.Errorf("bench: setup: %w", err)
@@ -214,7 +240,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		r.end()
 		cancel()
 	}
-	r.start = time.Now()
+	r.warming.Store(cfg.Warmup > 0)
+	r.start.Store(time.Now().UnixNano())
 	for _, loop := range w.loops(r, conns) {
 		wg.Add(1)
 		go func() {
@@ -233,11 +260,28 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		wg.Wait()
 		r.end()
 	}()
-	// ... or at Duration or ctx. The clock also reports progress.
+	// ... or at Duration or ctx. The clock also ends the warm-up and
+	// reports progress.
 	var clockWG sync.WaitGroup
 	clockWG.Add(1)
 	go func() {
 		defer clockWG.Done()
+		if cfg.Warmup > 0 {
+			t := time.NewTimer(cfg.Warmup)
+			select {
+			case <-r.stop:
+				t.Stop()
+				return
+			case <-ctx.Done():
+				t.Stop()
+				r.end()
+				return
+			case <-t.C:
+			}
+			r.start.Store(time.Now().UnixNano())
+			r.warming.Store(false)
+		}
+		start := time.Unix(0, r.start.Load())
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
 		var deadline <-chan time.Time
@@ -246,7 +290,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			defer t.Stop()
 			deadline = t.C
 		}
-		last, lastAt := int64(0), r.start
+		last, lastAt := int64(0), start
 		for {
 			select {
 			case <-r.stop:
@@ -260,7 +304,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			case now := <-tick.C:
 				if cfg.Progress != nil {
 					n := r.ops.Load()
-					cfg.Progress(Progress{Elapsed: now.Sub(r.start), Ops: n, Errors: r.errs.Load(),
+					cfg.Progress(Progress{Elapsed: now.Sub(start), Ops: n, Errors: r.errs.Load(),
 						Rate: float64(n-last) / now.Sub(lastAt).Seconds()})
 					last, lastAt = n, now
 				}
@@ -268,7 +312,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 	}()
 	<-r.stop
-	elapsed := time.Since(r.start)
+	elapsed := time.Since(time.Unix(0, r.start.Load()))
 	cancel() // unblock loops waiting on replies or events
 	wg.Wait()
 	clockWG.Wait()
@@ -315,6 +359,37 @@ func (r *run) opErr(ctx context.Context, err error) error {
 	return nil
 }
 
+// loop is one closed loop: op again and again while the run lasts, one
+// sample per op that succeeds in the measured part, ZooKeeper errors
+// counted (opErr). What op returns as untimed runs after the sample (a
+// lock's release, a session's close); its errors are sorted the same way.
+func (r *run) loop(op func(ctx context.Context) (untimed func(context.Context) error, err error)) func(context.Context, *Histogram) error {
+	return func(ctx context.Context, h *Histogram) error {
+		for {
+			ok, measured := r.take()
+			if !ok {
+				return nil
+			}
+			t0 := time.Now()
+			untimed, err := op(ctx)
+			if err != nil {
+				if err := r.opErr(ctx, err); err != nil {
+					return err
+				}
+				continue
+			}
+			if measured {
+				h.Record(time.Since(t0))
+			}
+			if untimed != nil {
+				if err := r.opErr(ctx, untimed(ctx)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
+
 // kvWorkload is read, write and mixed: one node per client.
 type kvWorkload struct{}
 
@@ -333,25 +408,14 @@ func (kvWorkload) loops(r *run, conns []*client.Conn) []func(context.Context, *H
 		path := fmt.Sprintf("%s/n-%d", r.cfg.Root, i)
 		for p := 0; p < r.cfg.Pipeline; p++ {
 			rng := mrand.New(mrand.NewPCG(uint64(i), uint64(p)))
-			out = append(out, func(ctx context.Context, h *Histogram) error {
-				for r.take() {
-					read := r.cfg.Workload == "read" ||
-						(r.cfg.Workload == "mixed" && rng.Float64() < r.cfg.ReadRatio)
-					t0 := time.Now()
-					var err error
-					if read {
-						_, _, err = c.GetData(ctx, path, false)
-					} else {
-						_, err = c.SetData(ctx, path, r.value, -1)
-					}
-					if err == nil {
-						h.Record(time.Since(t0))
-					} else if err := r.opErr(ctx, err); err != nil {
-						return err
-					}
+			out = append(out, r.loop(func(ctx context.Context) (func(context.Context) error, error) {
+				if r.cfg.Workload == "read" || (r.cfg.Workload == "mixed" && rng.Float64() < r.cfg.ReadRatio) {
+					_, _, err := c.GetData(ctx, path, false)
+					return nil, err
 				}
-				return nil
-			})
+				_, err := c.SetData(ctx, path, r.value, -1)
+				return nil, err
+			}))
 		}
 	}
 	return out
@@ -374,18 +438,10 @@ func (createWorkload) loops(r *run, conns []*client.Conn) []func(context.Context
 	for i, c := range conns {
 		prefix := fmt.Sprintf("%s/c-%d/n-", r.cfg.Root, i)
 		for p := 0; p < r.cfg.Pipeline; p++ {
-			out = append(out, func(ctx context.Context, h *Histogram) error {
-				for r.take() {
-					t0 := time.Now()
-					_, err := c.Create(ctx, prefix, r.value, proto.FlagPersistentSequential, proto.OpenACLUnsafe)
-					if err == nil {
-						h.Record(time.Since(t0))
-					} else if err := r.opErr(ctx, err); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
+			out = append(out, r.loop(func(ctx context.Context) (func(context.Context) error, error) {
+				_, err := c.Create(ctx, prefix, r.value, proto.FlagPersistentSequential, proto.OpenACLUnsafe)
+				return nil, err
+			}))
 		}
 	}
 	return out
@@ -447,10 +503,13 @@ func (w *watchWorkload) loops(r *run, conns []*client.Conn) []func(context.Conte
 					if ev.Type != proto.EventNodeDataChanged {
 						continue
 					}
-					if !r.take() {
+					ok, measured := r.take()
+					if !ok {
 						return nil
 					}
-					h.Record(time.Duration(time.Now().UnixNano() - w.sentAt.Load()))
+					if measured {
+						h.Record(time.Duration(time.Now().UnixNano() - w.sentAt.Load()))
+					}
 					if _, _, err := c.GetData(ctx, w.path, true); err != nil {
 						return r.opErr(ctx, err)
 					}
@@ -499,25 +558,13 @@ func (l *lockWorkload) setup(ctx context.Context, r *run, admin *client.Conn, _ 
 func (l *lockWorkload) loops(r *run, conns []*client.Conn) []func(context.Context, *Histogram) error {
 	var out []func(context.Context, *Histogram) error
 	for _, c := range conns {
-		out = append(out, func(ctx context.Context, h *Histogram) error {
-			for r.take() {
-				t0 := time.Now()
-				me, err := l.acquire(ctx, c, r.value)
-				if err != nil {
-					if err := r.opErr(ctx, err); err != nil {
-						return err
-					}
-					continue
-				}
-				h.Record(time.Since(t0))
-				if err := c.Delete(ctx, me, -1); err != nil {
-					if err := r.opErr(ctx, err); err != nil {
-						return err
-					}
-				}
+		out = append(out, r.loop(func(ctx context.Context) (func(context.Context) error, error) {
+			me, err := l.acquire(ctx, c, r.value)
+			if err != nil {
+				return nil, err
 			}
-			return nil
-		})
+			return func(ctx context.Context) error { return c.Delete(ctx, me, -1) }, nil
+		}))
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 // Package bench drives load at a ZooKeeper-compatible server (zkit or
-// Java ZooKeeper) and measures throughput and latency: the engine behind
-// `zkit bench` and scripts/bench-vs-java.sh.
+// Java ZooKeeper) and measures throughput and latency: zkit's one load
+// generator, behind `zkit bench` and every scripts/bench-*.sh (which only
+// start the servers and call `zkit bench`).
 //
 // # Workloads
 //
@@ -23,13 +24,32 @@
 //	session a new connection and session per op: TCP, the TLS handshake
 //	        when the dial options carry TLS, and ConnectRequest; a sample
 //	        is the time to the established session (closing it untimed)
+//	populate Count persistent nodes Root/d<i/1000>/n<i> of Size bytes,
+//	        the loops sharing one index; the tree stays after the run (the
+//	        restart benchmark's data). It needs Count and takes no warm-up.
 //
 // Server may list several members (a,b,c): client i connects to the
 // (i mod n)th and syncs before the run, so a benchmark loads a whole
 // ensemble and measures it as one histogram.
 //
 // Every workload works under Root (default /zkit-bench/<random>), created
-// before and removed after the run.
+// before and removed after the run (but for populate).
+//
+// Warmup runs the loops untimed before the measured Duration or Count:
+// an op claimed during it takes no sample and does not count.
+//
+// # Comparisons and other measurements
+//
+// Compare runs workloads on several targets (zkit and Java, standalone or
+// ensembles) in interleaved rounds: per workload, round after round, each
+// target in turn, so that all see the same machine; it reports each run
+// and, per workload and target, the median of the rounds' throughput and
+// percentiles and the first target's throughput over each.
+//
+// Failover kills an ensemble leader's process and times the first write
+// a survivor acknowledges, moving one session between survivors.
+// FirstAnswer starts a server command and times its first answer to a new
+// session, reading its resident memory from /proc then and after a settle.
 //
 // # Caller duties
 //

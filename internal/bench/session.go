@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"time"
 
 	"github.com/zkit-go/zkit/internal/client"
 )
@@ -21,21 +20,14 @@ func (sessionWorkload) loops(r *run, conns []*client.Conn) []func(context.Contex
 	for _, c := range conns {
 		addr := c.RemoteAddr()
 		for p := 0; p < r.cfg.Pipeline; p++ {
-			out = append(out, func(ctx context.Context, h *Histogram) error {
-				for r.take() {
-					t0 := time.Now()
-					s, err := client.Dial(ctx, addr, r.cfg.DialOptions...)
-					if err != nil {
-						if err := r.opErr(ctx, err); err != nil {
-							return err
-						}
-						continue
-					}
-					h.Record(time.Since(t0))
-					s.Close()
+			out = append(out, r.loop(func(ctx context.Context) (func(context.Context) error, error) {
+				s, err := client.Dial(ctx, addr, r.cfg.DialOptions...)
+				if err != nil {
+					return nil, err
 				}
-				return nil
-			})
+				// Closing is untimed and its outcome not this benchmark's.
+				return func(context.Context) error { s.Close(); return nil }, nil
+			}))
 		}
 	}
 	return out

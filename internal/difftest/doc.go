@@ -87,7 +87,4 @@
 // The four-letter words are compared by shape: ruok and isro exactly;
 // srvr, stat and conf by key sets and stable values; mntr by a core key
 // set (Java prints about 480 keys).
-//
-// The bench subdirectory is the read benchmark used by
-// scripts/bench-read.sh.
 package difftest
