@@ -213,7 +213,7 @@ func saslSec(pw string, learnerRequired, serverRequired bool) *Security {
 	return &Security{Logger: testLogger(), Auth: &Auth{
 		LearnerRequired: learnerRequired,
 		ServerRequired:  serverRequired,
-		NewLearner:      func() (quorumauth.LearnerMechanism, error) { return passwordLearner{pw}, nil },
+		NewLearner:      func(string) (quorumauth.LearnerMechanism, error) { return passwordLearner{pw}, nil },
 		NewServer:       func() (quorumauth.ServerMechanism, error) { return passwordServer{"secret"}, nil },
 	}}
 }
