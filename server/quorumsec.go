@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	krbclient "github.com/jcmturner/gokrb5/v8/client"
@@ -184,7 +185,9 @@ func quorumSASLServer(c Config, file *jaas.Config, path, section string) (func()
 	}
 	var hosts []string
 	for _, qs := range c.Servers {
-		hosts = append(hosts, qs.Host)
+		if !slices.Contains(hosts, qs.Host) {
+			hosts = append(hosts, qs.Host)
+		}
 	}
 	authorize := quorumauth.HostAuthorizer(hosts)
 	c.Logger.Info("quorum SASL server: GSSAPI (Kerberos)", "section", section, "principal", krb.Principal, "authorizedHosts", strings.Join(hosts, ","))
