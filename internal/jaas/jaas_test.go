@@ -102,7 +102,7 @@ Empty { };
 	require.NoError(t, err)
 	_, err = c.ServerCredentials("QuorumServer")
 	require.ErrorIs(t, err, ErrUnsupported)
-	assert.Contains(t, err.Error(), "z.conf:15: section \"QuorumServer\" uses com.sun.security.auth.module.Krb5LoginModule (Kerberos/GSSAPI), which zkit supports only in the server")
+	assert.Contains(t, err.Error(), "z.conf:15: section \"QuorumServer\" uses com.sun.security.auth.module.Krb5LoginModule (Kerberos/GSSAPI), not "+DigestLoginModule)
 	login, err := c.Krb5Login("QuorumServer")
 	require.NoError(t, err)
 	assert.Equal(t, &Krb5Login{KeyTab: "/k", Principal: "zk/host@R", Line: 15}, login)

@@ -62,7 +62,7 @@ func (c *Config) DigestSection(section string) ([]Entry, error) {
 		switch e.LoginModule {
 		case DigestLoginModule:
 		case Krb5LoginModule, IBMKrb5LoginModule:
-			return nil, fmt.Errorf("%w: %s:%d: section %q uses %s (Kerberos/GSSAPI), which zkit supports only in the server's client-port section; use %s", ErrUnsupported, c.File, e.Line, section, e.LoginModule, DigestLoginModule)
+			return nil, fmt.Errorf("%w: %s:%d: section %q uses %s (Kerberos/GSSAPI), not %s (DIGEST-MD5) credentials", ErrUnsupported, c.File, e.Line, section, e.LoginModule, DigestLoginModule)
 		default:
 			return nil, fmt.Errorf("%w: %s:%d: section %q uses login module %s; zkit supports only %s", ErrUnsupported, c.File, e.Line, section, e.LoginModule, DigestLoginModule)
 		}
