@@ -26,7 +26,10 @@ const (
 // CLIENT_JVMFLAGS environment variable zkCli.sh passes to Java) with the
 // properties file at path (empty: none), the file winning.
 func ClientProperties(jvmFlags, path string) (map[string]string, error) {
-	props := JVMSystemProperties(jvmFlags)
+	props, err := JVMSystemProperties(jvmFlags)
+	if err != nil {
+		return nil, err
+	}
 	if path == "" {
 		return props, nil
 	}
@@ -45,52 +48,17 @@ func ClientProperties(jvmFlags, path string) (map[string]string, error) {
 	return props, nil
 }
 
-// JVMSystemProperties returns the -Dkey=value (or -Dkey, meaning "") options
-// among JVM flags split at white space; single or double quotes group a
-// value with spaces, as a shell would have.
-func JVMSystemProperties(flags string) map[string]string {
-	props := map[string]string{}
-	for _, tok := range shellWords(flags) {
-		kv, ok := strings.CutPrefix(tok, "-D")
-		if !ok || kv == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(kv, "=")
-		props[k] = v
+// JVMSystemProperties returns the -Dkey=value (or -Dkey, meaning "")
+// options among JVM flags, split as a shell splits words
+// (javaprops.ParseJVMFlags: quotes group a value with spaces). A flag
+// line that does not split (an open quote, a -D without a name) is an
+// error rather than a guess.
+func JVMSystemProperties(flags string) (map[string]string, error) {
+	props, err := javaprops.ParseJVMFlags(flags)
+	if err != nil {
+		return nil, fmt.Errorf("cli: CLIENT_JVMFLAGS: %w", err)
 	}
-	return props
-}
-
-func shellWords(s string) []string {
-	var out []string
-	var cur strings.Builder
-	in, quote := false, byte(0)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			} else {
-				cur.WriteByte(c)
-			}
-		case c == '\'' || c == '"':
-			quote, in = c, true
-		case c == ' ' || c == '\t' || c == '\n':
-			if in {
-				out = append(out, cur.String())
-				cur.Reset()
-				in = false
-			}
-		default:
-			cur.WriteByte(c)
-			in = true
-		}
-	}
-	if in {
-		out = append(out, cur.String())
-	}
-	return out
+	return props, nil
 }
 
 // ErrClientTLS reports client TLS settings that cannot be used.
