@@ -163,10 +163,11 @@ func buildRegistry() (map[string]*keyInfo, []*keyInfo) {
 		"SASLAuthenticationProvider.superPassword", "X509AuthenticationProvider.superUser",
 		"superUser", "superUser.", "serverCnxnFactory", "enforce.auth.schemes", "sasl.serverconfig",
 		"ensembleAuthName", "kerberos.minReLoginTimeMs", "kinit", "security.auth_to_local",
-		"requireKerberosConfig", "fips-mode")
+		"requireKerberosConfig", "fips-mode",
+		"letAnySaslUserDoX") // an ACL id, not a boolean (ZooKeeperServer)
 	add(keyProperty, secBool, "client.portUnification", "enforce.auth.enabled",
 		"sessionRequireClientSASLAuth", "DigestAuthenticationProvider.enabled",
-		"allowSaslFailedClients", "letAnySaslUserDoX", "kerberos.canonicalizeHostNames",
+		"allowSaslFailedClients", "kerberos.canonicalizeHostNames",
 		"kerberos.removeHostFromPrincipal", "kerberos.removeRealmFromPrincipal")
 	for _, pfx := range []string{"ssl.", "ssl.quorum."} {
 		for _, s := range x509Suffixes {

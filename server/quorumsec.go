@@ -123,7 +123,7 @@ func quorumSASL(c Config) (*quorumnet.Auth, error) {
 	case !enabled:
 		return nil, nil
 	}
-	file, path, ok, err := jaasFile(c)
+	file, path, ok, err := jaas.LoadConfigured(c.Property)
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("%w: %w", ErrQuorumSecurity, err)

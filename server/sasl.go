@@ -127,7 +127,7 @@ func clientAuth(c Config) (engine.ClientAuth, error) {
 		sectionKeySet = true
 	}
 	section := jaas.SectionName(c.Property, jaas.ServerSectionKey, jaas.DefaultServerSection)
-	file, path, jaasSet, err := jaasFile(c)
+	file, path, jaasSet, err := jaas.LoadConfigured(c.Property)
 	if !jaasSet {
 		if sectionKeySet {
 			return a, fmt.Errorf("%w: %s is set to %q but no JAAS file is configured (%s)", ErrSASLConfig, jaas.ServerSectionKey, section, jaas.LoginConfigKey)
@@ -217,23 +217,6 @@ func (c Config) saslSuperUsers() []string {
 		out = append(out, supers[k])
 	}
 	return out
-}
-
-// jaasFile loads the JAAS file java.security.auth.login.config names,
-// expanding ${...} as a JVM would; ok is false when none is configured.
-// Client-port and quorum SASL both read it through here.
-func jaasFile(c Config) (file *jaas.Config, path string, ok bool, err error) {
-	v, set := c.Property(jaas.LoginConfigKey)
-	if !set || strings.TrimSpace(v) == "" {
-		return nil, "", false, nil
-	}
-	if path, err = jaas.PathFromProperty(v); err != nil {
-		return nil, "", true, fmt.Errorf("%s: %w", jaas.LoginConfigKey, err)
-	}
-	if file, err = jaas.Load(path, jaas.SystemExpander(c.Property)); err != nil {
-		return nil, path, true, fmt.Errorf("%s: %w", jaas.LoginConfigKey, err)
-	}
-	return file, path, true, nil
 }
 
 // loadKeytab reads a Kerberos login's keytab, naming the JAAS line and
