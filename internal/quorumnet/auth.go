@@ -29,7 +29,8 @@ type Auth struct {
 	// closed when the exchange ends.
 	NewLearner func(host string) (quorumauth.LearnerMechanism, error)
 	// NewServer returns a fresh server mechanism (the JAAS QuorumServer
-	// section's users).
+	// section's users or keytab). One with a SetPeer(net.IP) method is
+	// given the learner's address; an io.Closer is closed at the end.
 	NewServer func() (quorumauth.ServerMechanism, error)
 }
 
@@ -97,6 +98,11 @@ func (a *Auth) authAsServer(c net.Conn, br *bufio.Reader, timeout time.Duration)
 	if closer, ok := mech.(io.Closer); ok {
 		defer closer.Close()
 	}
+	if p, ok := mech.(peerAware); ok {
+		if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+			p.SetPeer(ta.IP)
+		}
+	}
 	s := quorumauth.NewServer(mech, a.ServerRequired)
 	first, err := br.Peek(8)
 	if err != nil {
@@ -140,6 +146,10 @@ func (a *Auth) authAsServer(c net.Conn, br *bufio.Reader, timeout time.Duration)
 	}
 	return false, fmt.Errorf("%w: learner %s: %w", ErrAuth, c.RemoteAddr(), err)
 }
+
+// peerAware is a server mechanism that checks the learner's address
+// (GSSAPI: a ticket that lists addresses must list it).
+type peerAware interface{ SetPeer(net.IP) }
 
 func (a *Auth) newServerMech() (quorumauth.ServerMechanism, error) {
 	if a.NewServer == nil {
