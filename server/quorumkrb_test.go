@@ -144,3 +144,12 @@ func TestQuorumKerberosStaleKeytabRefused(t *testing.T) {
 	assert.Contains(t, err.Error(), "QuorumServer")
 	assert.Contains(t, err.Error(), quorumHostPrincipal)
 }
+
+// The Kerberos configuration comes from SERVER_JVMFLAGS as Java's does.
+func TestKRB5ConfFromJVMFlags(t *testing.T) {
+	c := server.DefaultConfig()
+	require.NoError(t, c.ApplyJVMFlags("-Djava.security.krb5.conf=/etc/zk/krb5.conf -Djava.security.auth.login.config=/etc/zk/jaas.conf"))
+	v, ok := c.Property("java.security.krb5.conf")
+	require.True(t, ok)
+	assert.Equal(t, "/etc/zk/krb5.conf", v)
+}
