@@ -66,3 +66,34 @@ func TestJavaMixedEnsembleQuorumKerberos(t *testing.T) {
 	e.sees(javaID, "/without-2")
 	e.stays(2, "a member with an unauthorized principal joined")
 }
+
+// TestJavaMixedEnsembleQuorumKerberosUnauthorizedJava: a Java member
+// logged in as a principal of a host outside the ensemble (valid keys)
+// cannot join a zkit quorum.
+func TestJavaMixedEnsembleQuorumKerberosUnauthorizedJava(t *testing.T) {
+	e := newMixedEnsemble(t, []string{"quorum.auth.enableSasl=true", "quorum.auth.learnerRequireSasl=true",
+		"quorum.auth.serverRequireSasl=true", "quorum.auth.kerberos.servicePrincipal=zkquorum/_HOST"}, nil)
+	kdc := krbtest.Start(t)
+	keytab := kdc.AddPrincipal(quorumHostPrincipal)
+	intruderKeytab := kdc.AddPrincipal("zkquorum/10.11.12.13")
+	e.sysProps = map[string]string{"java.security.krb5.conf": noCanonicalKRB5Conf(t, kdc)}
+	for id := int64(1); id <= 3; id++ {
+		learner, learnerKeytab := quorumHostPrincipal, keytab
+		if id == javaID {
+			learner, learnerKeytab = "zkquorum/10.11.12.13", intruderKeytab
+		}
+		e.jaas[id] = quorumKrbJAAS(t, filepath.Dir(e.cfgs[id]), keytab, learner, learnerKeytab)
+	}
+	e.startZkit(1)
+	e.startZkit(2)
+	e.waitMode(2, "leader")
+	e.startJava()
+	zktesting.Eventually(t, timeout(45*time.Second), func() bool {
+		return e.logs.has(2, "not a server of the ensemble") || e.logs.has(1, "not a server of the ensemble")
+	}, "zkit refuses the Java member's principal")
+	e.write(2, "/no-java")
+	e.stays(javaID, "a Java member with an unauthorized principal joined")
+	b, err := os.ReadFile(e.java.LogPath())
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "Authentication failed against server", "Java learns it was refused")
+}
