@@ -98,7 +98,8 @@
 //     While the outcome is Continue, read a packet with ReadPacket, call
 //     Step and write the reply it returns (if any). On an I/O or decode
 //     error call Fail and try to write its reply.
-//  2. Learner: write Start's packet, then read a packet and call Step
+//  2. Learner: write Start's packet (an error there, e.g. no Kerberos
+//     ticket, ends the exchange), then read a packet and call Step
 //     until the outcome is not Continue, writing each reply.
 //  3. Authenticated and Unauthenticated let the connection go on (the
 //     protocol proper starts with the next byte); Rejected closes it.
