@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zkit-go/zkit/internal/javaprops"
 	"github.com/zkit-go/zkit/internal/vfs"
 )
 
@@ -214,7 +215,7 @@ func ParseConfig(path string) (Config, error) {
 		return Config{}, fmt.Errorf("server: %w", err)
 	}
 	defer f.Close()
-	keys, props, err := parseProperties(f)
+	keys, props, err := javaprops.Parse(f)
 	if err != nil {
 		return Config{}, fmt.Errorf("server: %s: %w", path, err)
 	}
@@ -547,7 +548,7 @@ func readDynamicConfig(cfg *Config) error {
 		return fmt.Errorf("server: dynamicConfigFile: %w", err)
 	}
 	defer f.Close()
-	keys, props, err := parseProperties(f)
+	keys, props, err := javaprops.Parse(f)
 	if err != nil {
 		return fmt.Errorf("server: %s: %w", cfg.DynamicConfigFile, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/zkit-go/zkit/internal/javaprops"
 	"github.com/zkit-go/zkit/internal/vfs"
 )
 
@@ -22,7 +23,7 @@ func editStaticConfig(path, dynamicFile string, clientInLine bool) error {
 	if err != nil {
 		return err
 	}
-	keys, props, err := parseProperties(f)
+	keys, props, err := javaprops.Parse(f)
 	f.Close()
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)

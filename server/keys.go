@@ -191,7 +191,7 @@ func buildRegistry() (map[string]*keyInfo, []*keyInfo) {
 	add(keyRaw, nil, "jute.maxbuffer", "readonlymode.enabled", "znode.container.checkIntervalMs",
 		"znode.container.maxPerMinute")
 	add(keyRaw, unused, "znode.container.maxNeverUsedIntervalMs", "leader.nodelay", "follower.nodelay")
-	add(keyRaw, sec, "java.security.auth.login.config")
+	add(keyRaw, sec, "java.security.auth.login.config", "java.security.krb5.conf")
 	sort.Slice(pre, func(i, j int) bool { return len(pre[i].name) > len(pre[j].name) })
 	return m, pre
 }

@@ -3,7 +3,10 @@ package server
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+
+	krbclient "github.com/jcmturner/gokrb5/v8/client"
 
 	"github.com/zkit-go/zkit/internal/jaas"
 	"github.com/zkit-go/zkit/internal/quorumauth"
@@ -120,55 +123,174 @@ func quorumSASL(c Config) (*quorumnet.Auth, error) {
 	case !enabled:
 		return nil, nil
 	}
-	jaasProp, ok := c.Property(jaas.LoginConfigKey)
-	if !ok {
+	file, path, ok, err := jaas.LoadConfigured(c.Property)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrQuorumSecurity, err)
+	case !ok:
 		return nil, fmt.Errorf("%w: %s=true needs a JAAS file with the %s and %s sections (-D%s=... in SERVER_JVMFLAGS)",
 			ErrQuorumSecurity, keyQuorumSASL, jaas.DefaultQuorumServerSection, jaas.DefaultQuorumLearnerSection, jaas.LoginConfigKey)
 	}
-	path, err := jaas.PathFromProperty(jaasProp)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrQuorumSecurity, jaas.LoginConfigKey, err)
-	}
-	file, err := jaas.Load(path, func(name string) (string, bool) { return c.Property(name) })
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrQuorumSecurity, jaas.LoginConfigKey, err)
-	}
 	serverSection := jaas.SectionName(c.Property, jaas.QuorumServerSectionKey, jaas.DefaultQuorumServerSection)
 	learnerSection := jaas.SectionName(c.Property, jaas.QuorumLearnerSectionKey, jaas.DefaultQuorumLearnerSection)
-	for _, s := range []string{serverSection, learnerSection} {
-		if _, err := file.DigestSection(s); err != nil {
-			if errors.Is(err, jaas.ErrUnsupported) {
-				// Kerberos (GSSAPI) needs a KDC client zkit does not have.
-				return nil, fmt.Errorf("%w: quorum SASL supports DIGEST-MD5 (DigestLoginModule) only, not Kerberos (%s is not used): %w",
-					ErrQuorumSecurity, keyQuorumKrbPrincipal, err)
-			}
-			return nil, fmt.Errorf("%w: %s: %w", ErrQuorumSecurity, keyQuorumSASL, err)
-		}
-	}
-	users, err := file.ServerCredentials(serverSection)
+	auth := &quorumnet.Auth{LearnerRequired: learnerReq, ServerRequired: serverReq}
+	// Java makes both sides whenever SASL is enabled, so both sections
+	// must be usable even when learnerRequireSasl is false.
+	serverMech, err := quorumSASLServer(c, file, path, serverSection)
 	if err != nil {
-		return nil, fmt.Errorf("%w: section %s of %s: %w", ErrQuorumSecurity, serverSection, path, err)
+		return nil, err
 	}
-	user, password, err := file.ClientCredentials(learnerSection)
+	learnerMech, err := quorumSASLLearner(c, file, path, learnerSection)
 	if err != nil {
-		return nil, fmt.Errorf("%w: section %s of %s: %w", ErrQuorumSecurity, learnerSection, path, err)
+		return nil, err
 	}
-	if _, ok := c.Property(keyQuorumKrbPrincipal); ok {
-		c.Logger.Info("quorum.auth.kerberos.servicePrincipal is set but quorum SASL uses DIGEST-MD5: ignored, as Java ignores it", "key", keyQuorumKrbPrincipal)
-	}
+	auth.NewServer, auth.NewLearner = serverMech, learnerMech
 	c.Logger.Info("quorum SASL enabled", "learnerRequireSasl", learnerReq, "serverRequireSasl", serverReq,
-		"serverSection", serverSection, "learnerSection", learnerSection, "learner", user)
-	return &quorumnet.Auth{
-		LearnerRequired: learnerReq,
-		ServerRequired:  serverReq,
-		NewLearner: func() (quorumauth.LearnerMechanism, error) {
-			return sasl.NewDigestClient(quorumauth.Protocol, quorumauth.ServerName, user, password), nil
-		},
-		NewServer: func() (quorumauth.ServerMechanism, error) {
+		"serverSection", serverSection, "learnerSection", learnerSection)
+	return auth, nil
+}
+
+// quorumSASLServer reads the QuorumServer section: DIGEST-MD5 users, or a
+// Kerberos acceptor (keytab and principal) whose learners must be
+// service/host@REALM with host one of the ensemble's (Java's authzHosts).
+func quorumSASLServer(c Config, file *jaas.Config, path, section string) (func() (quorumauth.ServerMechanism, error), error) {
+	krb, err := quorumKerberosSection(file, section)
+	if err != nil {
+		return nil, err
+	}
+	if krb == nil {
+		users, err := file.ServerCredentials(section)
+		if err != nil {
+			return nil, fmt.Errorf("%w: section %s of %s: %w", ErrQuorumSecurity, section, path, err)
+		}
+		c.Logger.Info("quorum SASL server: DIGEST-MD5", "section", section, "users", len(users))
+		return func() (quorumauth.ServerMechanism, error) {
 			return sasl.NewDigestServer(quorumauth.Protocol, quorumauth.ServerName, func(name string) (string, bool) {
 				pw, ok := users[name]
 				return pw, ok
 			}), nil
-		},
+		}, nil
+	}
+	if c.javaBool(keyCanonicalizeHosts) {
+		return nil, fmt.Errorf("%w: %s=true: zkit does not canonicalize the ensemble's host names for quorum Kerberos; write the canonical names in the server.N lines",
+			ErrQuorumSecurity, keyCanonicalizeHosts)
+	}
+	kt, err := loadKeytab(path, krb)
+	if err != nil {
+		return nil, fmt.Errorf("%w: section %s: %w", ErrQuorumSecurity, section, err)
+	}
+	if !keytabHolds(kt, krb.Principal) {
+		return nil, fmt.Errorf("%w: %s:%d: keyTab %s holds no key for principal %s (section %s)",
+			ErrQuorumSecurity, path, krb.Line, krb.KeyTab, krb.Principal, section)
+	}
+	var hosts []string
+	for _, qs := range c.Servers {
+		if !slices.Contains(hosts, qs.Host) {
+			hosts = append(hosts, qs.Host)
+		}
+	}
+	authorize := quorumauth.HostAuthorizer(hosts)
+	c.Logger.Info("quorum SASL server: GSSAPI (Kerberos)", "section", section, "principal", krb.Principal, "authorizedHosts", strings.Join(hosts, ","))
+	return func() (quorumauth.ServerMechanism, error) {
+		m := sasl.NewGSSAPIServer(kt, krb.Principal)
+		m.SetAuthorizer(authorize)
+		return m, nil
 	}, nil
+}
+
+// quorumSASLLearner reads the QuorumLearner section: a DIGEST-MD5
+// username and password, or a Kerberos login (keytab and principal) that
+// asks for quorum.auth.kerberos.servicePrincipal with _HOST replaced by
+// the server's host. The Kerberos login is tried once here, as Java's
+// Login does at start, so a stale keytab or an unknown principal stops
+// the server; each connection then logs in afresh (new tickets, a
+// rotated keytab read again) and ends its login when the exchange ends.
+func quorumSASLLearner(c Config, file *jaas.Config, path, section string) (func(host string) (quorumauth.LearnerMechanism, error), error) {
+	krb, err := quorumKerberosSection(file, section)
+	if err != nil {
+		return nil, err
+	}
+	if krb == nil {
+		user, password, err := file.ClientCredentials(section)
+		if err != nil {
+			return nil, fmt.Errorf("%w: section %s of %s: %w", ErrQuorumSecurity, section, path, err)
+		}
+		if _, ok := c.Property(keyQuorumKrbPrincipal); ok {
+			c.Logger.Info("quorum.auth.kerberos.servicePrincipal is set but the quorum learner uses DIGEST-MD5: ignored, as Java ignores it", "key", keyQuorumKrbPrincipal)
+		}
+		c.Logger.Info("quorum SASL learner: DIGEST-MD5", "section", section, "user", user)
+		return func(string) (quorumauth.LearnerMechanism, error) {
+			return sasl.NewDigestClient(quorumauth.Protocol, quorumauth.ServerName, user, password), nil
+		}, nil
+	}
+	krb5Conf := defaultKRB5Conf
+	if v, ok := c.Property(keyKRB5Conf); ok && strings.TrimSpace(v) != "" {
+		krb5Conf = strings.TrimSpace(v)
+	}
+	service := quorumauth.DefaultServicePrincipal
+	if v, ok := c.Property(keyQuorumKrbPrincipal); ok && strings.TrimSpace(v) != "" {
+		service = strings.TrimSpace(v)
+	}
+	_, learnerRealm, _ := strings.Cut(krb.Principal, "@")
+	if _, realm, ok := strings.Cut(service, "@"); ok && learnerRealm != "" && realm != learnerRealm {
+		return nil, fmt.Errorf("%w: %s=%s: the service's realm differs from the learner's (%s); zkit does not do cross-realm quorum Kerberos",
+			ErrQuorumSecurity, keyQuorumKrbPrincipal, service, krb.Principal)
+	}
+	login := func() (*krbclient.Client, error) {
+		cl, err := sasl.KerberosLogin(krb5Conf, krb.KeyTab, krb.Principal)
+		if err != nil {
+			return nil, fmt.Errorf("section %s of %s (keyTab %s): %w", section, path, krb.KeyTab, err)
+		}
+		return cl, nil
+	}
+	cl, err := login()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrQuorumSecurity, err)
+	}
+	cl.Destroy()
+	c.Logger.Info("quorum SASL learner: GSSAPI (Kerberos)", "section", section, "principal", krb.Principal,
+		keyQuorumKrbPrincipal, service, "krb5.conf", krb5Conf)
+	return func(host string) (quorumauth.LearnerMechanism, error) {
+		cl, err := login()
+		if err != nil {
+			return nil, err
+		}
+		// gokrb5 wants the service without its realm (that of the login).
+		target, _, _ := strings.Cut(quorumauth.ServicePrincipal(service, host), "@")
+		return kerberosLearner{GSSAPIClient: sasl.NewGSSAPIClient(cl, target), login: cl}, nil
+	}, nil
+}
+
+// kerberosLearner ends its login (and gokrb5's renewal goroutine) when
+// quorumnet closes it after the exchange.
+type kerberosLearner struct {
+	*sasl.GSSAPIClient
+	login *krbclient.Client
+}
+
+func (k kerberosLearner) Close() error {
+	k.login.Destroy()
+	return nil
+}
+
+// quorumKerberosSection returns the section's Kerberos login, nil for a
+// DIGEST-MD5 section. A section mixing Krb5LoginModule with another
+// module, or a Kerberos login zkit cannot honour (no keytab, no
+// principal), is an error naming it.
+func quorumKerberosSection(file *jaas.Config, section string) (*jaas.Krb5Login, error) {
+	krb, err := file.Krb5Login(section)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrQuorumSecurity, keyQuorumSASL, err)
+	}
+	if krb == nil {
+		return nil, nil
+	}
+	entries, _ := file.Section(section)
+	for _, e := range entries {
+		if e.LoginModule != jaas.Krb5LoginModule && e.LoginModule != jaas.IBMKrb5LoginModule {
+			return nil, fmt.Errorf("%w: %s:%d: section %q mixes %s with Kerberos; use one or the other",
+				ErrQuorumSecurity, file.File, e.Line, section, e.LoginModule)
+		}
+	}
+	return krb, nil
 }

@@ -27,14 +27,15 @@ import (
 // JVM flags where Java reads system properties, and zkit the same
 // settings as properties.
 type mixedEnsemble struct {
-	t       *testing.T
-	dir     string
-	clients map[int64]string
-	cfgs    map[int64]string // zoo.cfg path
-	jaas    map[int64]string // JAAS file path, when SASL is on
-	zkit    map[int64]*server.Server
-	java    *clienttest.JavaMember
-	logs    *memberLogs
+	t        *testing.T
+	dir      string
+	clients  map[int64]string
+	cfgs     map[int64]string  // zoo.cfg path
+	jaas     map[int64]string  // JAAS file path, when SASL is on
+	sysProps map[string]string // -D flags for Java, properties for zkit
+	zkit     map[int64]*server.Server
+	java     *clienttest.JavaMember
+	logs     *memberLogs
 }
 
 const javaID = 3
@@ -96,6 +97,9 @@ func (e *mixedEnsemble) startZkit(id int64) {
 	if p := e.jaas[id]; p != "" {
 		cfg.Properties["java.security.auth.login.config"] = p // SERVER_JVMFLAGS' -D
 	}
+	for k, v := range e.sysProps {
+		cfg.Properties[k] = v
+	}
 	cfg.Logger = slog.New(&captureHandler{logs: e.logs, id: id})
 	srv, err := server.New(cfg)
 	require.NoError(e.t, err)
@@ -115,6 +119,9 @@ func (e *mixedEnsemble) startJava() {
 	var flags []string
 	if p := e.jaas[javaID]; p != "" {
 		flags = append(flags, "-Djava.security.auth.login.config="+p)
+	}
+	for k, v := range e.sysProps {
+		flags = append(flags, "-D"+k+"="+v)
 	}
 	if e.java != nil {
 		e.java.Stop()

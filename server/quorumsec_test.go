@@ -289,6 +289,15 @@ func TestQuorumSecurityRefusedSettings(t *testing.T) {
 	require.NoError(t, os.WriteFile(krb, []byte(`QuorumServer { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/etc/zk.keytab" principal="zkquorum/localhost"; };
 QuorumLearner { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/etc/zk.keytab" principal="learner/localhost"; };
 `), 0o600))
+	noKeytab := filepath.Join(dir, "nokeytab.conf")
+	require.NoError(t, os.WriteFile(noKeytab, []byte(`QuorumServer { com.sun.security.auth.module.Krb5LoginModule required useTicketCache=true principal="zkquorum/localhost"; };
+QuorumLearner { com.sun.security.auth.module.Krb5LoginModule required useTicketCache=true principal="zkquorum/localhost"; };
+`), 0o600))
+	mixed := filepath.Join(dir, "mixed.conf")
+	require.NoError(t, os.WriteFile(mixed, []byte(`QuorumServer { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/etc/zk.keytab" principal="zkquorum/localhost";
+  org.apache.zookeeper.server.auth.DigestLoginModule required user_a="b"; };
+QuorumLearner { org.apache.zookeeper.server.auth.DigestLoginModule required username="a" password="b"; };
+`), 0o600))
 	noLearner := filepath.Join(dir, "nolearner.conf")
 	require.NoError(t, os.WriteFile(noLearner, []byte(`QuorumServer { org.apache.zookeeper.server.auth.DigestLoginModule required user_a="b"; };`), 0o600))
 	missing := filepath.Join(dir, "missing.p12")
@@ -313,7 +322,11 @@ QuorumLearner { com.sun.security.auth.module.Krb5LoginModule required useKeyTab=
 		{"required without enabled", map[string]string{"quorum.auth.serverRequireSasl": "true", "quorum.auth.learnerRequireSasl": "true"}, []string{"quorum.auth.enableSasl is disabled"}},
 		{"server required without learner", map[string]string{"quorum.auth.enableSasl": "true", "quorum.auth.serverRequireSasl": "true"}, []string{"quorum.auth.learnerRequireSasl is disabled"}},
 		{"no JAAS file", map[string]string{"quorum.auth.enableSasl": "true"}, []string{"java.security.auth.login.config"}},
-		{"kerberos", map[string]string{"quorum.auth.enableSasl": "true", "java.security.auth.login.config": krb}, []string{"Kerberos", "Krb5LoginModule"}},
+		{"kerberos keytab missing", map[string]string{"quorum.auth.enableSasl": "true", "java.security.auth.login.config": krb}, []string{"QuorumServer", "/etc/zk.keytab"}},
+		{"kerberos without keytab", map[string]string{"quorum.auth.enableSasl": "true", "java.security.auth.login.config": noKeytab}, []string{"QuorumServer", "useKeyTab=true"}},
+		{"kerberos mixed with digest", map[string]string{"quorum.auth.enableSasl": "true", "java.security.auth.login.config": mixed}, []string{"QuorumServer", "mixes"}},
+		{"kerberos canonicalized host names", map[string]string{"quorum.auth.enableSasl": "true", "java.security.auth.login.config": krb,
+			"zookeeper.kerberos.canonicalizeHostNames": "true"}, []string{"canonicalizeHostNames"}},
 		{"no learner section", map[string]string{"quorum.auth.enableSasl": "true", "java.security.auth.login.config": noLearner}, []string{"QuorumLearner"}},
 		{"renamed section absent", map[string]string{"quorum.auth.enableSasl": "true", "java.security.auth.login.config": quorumJAAS(t, dir, "x"),
 			"quorum.auth.server.saslLoginContext": "ZkQuorumServer"}, []string{"ZkQuorumServer"}},

@@ -32,6 +32,9 @@ const (
 	superUserSASLName       = "super"
 	javaTrue                = "true"
 	propertyPrefixZooKeeper = "zookeeper."
+	keyKRB5Conf             = "java.security.krb5.conf"
+	keyCanonicalizeHosts    = "zookeeper.kerberos.canonicalizeHostNames"
+	defaultKRB5Conf         = "/etc/krb5.conf"
 )
 
 // ErrSASLConfig reports client-port SASL settings the server cannot honour.
@@ -124,8 +127,8 @@ func clientAuth(c Config) (engine.ClientAuth, error) {
 		sectionKeySet = true
 	}
 	section := jaas.SectionName(c.Property, jaas.ServerSectionKey, jaas.DefaultServerSection)
-	jaasProp, jaasSet := c.Property(jaas.LoginConfigKey)
-	if !jaasSet || strings.TrimSpace(jaasProp) == "" {
+	file, path, jaasSet, err := jaas.LoadConfigured(c.Property)
+	if !jaasSet {
 		if sectionKeySet {
 			return a, fmt.Errorf("%w: %s is set to %q but no JAAS file is configured (%s)", ErrSASLConfig, jaas.ServerSectionKey, section, jaas.LoginConfigKey)
 		}
@@ -135,13 +138,8 @@ func clientAuth(c Config) (engine.ClientAuth, error) {
 		}
 		return a, nil
 	}
-	path, err := jaas.PathFromProperty(jaasProp)
 	if err != nil {
-		return a, fmt.Errorf("%w: %s: %w", ErrSASLConfig, jaas.LoginConfigKey, err)
-	}
-	file, err := jaas.Load(path, jaas.SystemExpander(c.Property))
-	if err != nil {
-		return a, fmt.Errorf("%w: %s: %w", ErrSASLConfig, jaas.LoginConfigKey, err)
+		return a, fmt.Errorf("%w: %w", ErrSASLConfig, err)
 	}
 	if _, ok := file.Section(section); !ok {
 		if sectionKeySet || saslProvider || saslEnforced {
@@ -158,9 +156,9 @@ func clientAuth(c Config) (engine.ClientAuth, error) {
 		return a, fmt.Errorf("%w: %w", ErrSASLConfig, err)
 	}
 	if krb != nil {
-		kt, err := keytab.Load(krb.KeyTab)
+		kt, err := loadKeytab(path, krb)
 		if err != nil {
-			return a, fmt.Errorf("%w: %s:%d: keyTab %s: %v", ErrSASLConfig, path, krb.Line, krb.KeyTab, err)
+			return a, fmt.Errorf("%w: %w", ErrSASLConfig, err)
 		}
 		a.SASL = &engine.SASLConfig{
 			Kerberos:                 &engine.KerberosAcceptor{Keytab: kt, Principal: krb.Principal},
@@ -219,4 +217,26 @@ func (c Config) saslSuperUsers() []string {
 		out = append(out, supers[k])
 	}
 	return out
+}
+
+// loadKeytab reads a Kerberos login's keytab, naming the JAAS line and
+// the file when it cannot.
+func loadKeytab(jaasPath string, krb *jaas.Krb5Login) (*keytab.Keytab, error) {
+	kt, err := keytab.Load(krb.KeyTab)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%d: keyTab %s: %v", jaasPath, krb.Line, krb.KeyTab, err)
+	}
+	return kt, nil
+}
+
+// keytabHolds reports whether kt has a key for principal ("name/host" or
+// "name/host@REALM"; without a realm any realm matches).
+func keytabHolds(kt *keytab.Keytab, principal string) bool {
+	name, realm, _ := strings.Cut(principal, "@")
+	for _, e := range kt.Entries {
+		if strings.Join(e.Principal.Components, "/") == name && (realm == "" || e.Principal.Realm == realm) {
+			return true
+		}
+	}
+	return false
 }

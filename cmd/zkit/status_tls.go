@@ -41,7 +41,10 @@ func secureStatusTarget(cfg server.Config, stdout io.Writer) (string, int, bool)
 // zookeeper.ssl.* system properties of CLIENT_JVMFLAGS.
 func secureDial(jvmFlags string) func(addr string, timeout time.Duration) (net.Conn, error) {
 	return func(addr string, timeout time.Duration) (net.Conn, error) {
-		props := cli.JVMSystemProperties(jvmFlags)
+		props, err := cli.JVMSystemProperties(jvmFlags)
+		if err != nil {
+			return nil, err
+		}
 		s, err := tlsconf.FromProperties(func(k string) (string, bool) { v, ok := props[k]; return v, ok }, tlsconf.ClientPrefix)
 		if err != nil {
 			return nil, err

@@ -1,13 +1,13 @@
 package cli
 
 import (
-	"bufio"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
 
+	"github.com/zkit-go/zkit/internal/javaprops"
 	"github.com/zkit-go/zkit/internal/tlsconf"
 )
 
@@ -26,7 +26,10 @@ const (
 // CLIENT_JVMFLAGS environment variable zkCli.sh passes to Java) with the
 // properties file at path (empty: none), the file winning.
 func ClientProperties(jvmFlags, path string) (map[string]string, error) {
-	props := JVMSystemProperties(jvmFlags)
+	props, err := JVMSystemProperties(jvmFlags)
+	if err != nil {
+		return nil, err
+	}
 	if path == "" {
 		return props, nil
 	}
@@ -35,7 +38,7 @@ func ClientProperties(jvmFlags, path string) (map[string]string, error) {
 		return nil, fmt.Errorf("cli: client configuration: %w", err)
 	}
 	defer f.Close()
-	fileProps, err := readProperties(f)
+	fileProps, err := javaprops.Load(f)
 	if err != nil {
 		return nil, fmt.Errorf("cli: client configuration %s: %w", path, err)
 	}
@@ -45,144 +48,17 @@ func ClientProperties(jvmFlags, path string) (map[string]string, error) {
 	return props, nil
 }
 
-// JVMSystemProperties returns the -Dkey=value (or -Dkey, meaning "") options
-// among JVM flags split at white space; single or double quotes group a
-// value with spaces, as a shell would have.
-func JVMSystemProperties(flags string) map[string]string {
-	props := map[string]string{}
-	for _, tok := range shellWords(flags) {
-		kv, ok := strings.CutPrefix(tok, "-D")
-		if !ok || kv == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(kv, "=")
-		props[k] = v
+// JVMSystemProperties returns the -Dkey=value (or -Dkey, meaning "")
+// options among JVM flags, split as a shell splits words
+// (javaprops.ParseJVMFlags: quotes group a value with spaces). A flag
+// line that does not split (an open quote, a -D without a name) is an
+// error rather than a guess.
+func JVMSystemProperties(flags string) (map[string]string, error) {
+	props, err := javaprops.ParseJVMFlags(flags)
+	if err != nil {
+		return nil, fmt.Errorf("cli: CLIENT_JVMFLAGS: %w", err)
 	}
-	return props
-}
-
-func shellWords(s string) []string {
-	var out []string
-	var cur strings.Builder
-	in, quote := false, byte(0)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			} else {
-				cur.WriteByte(c)
-			}
-		case c == '\'' || c == '"':
-			quote, in = c, true
-		case c == ' ' || c == '\t' || c == '\n':
-			if in {
-				out = append(out, cur.String())
-				cur.Reset()
-				in = false
-			}
-		default:
-			cur.WriteByte(c)
-			in = true
-		}
-	}
-	if in {
-		out = append(out, cur.String())
-	}
-	return out
-}
-
-// readProperties reads a java.util.Properties file: '#' and '!' comments,
-// key and value separated by '=', ':' or white space, a trailing backslash
-// continuing the line, and \t \n \r \f \uXXXX escapes.
-func readProperties(f *os.File) (map[string]string, error) {
-	props := map[string]string{}
-	sc := bufio.NewScanner(f)
-	var logical string
-	for sc.Scan() {
-		line := strings.TrimLeft(sc.Text(), " \t\f")
-		if logical == "" && (line == "" || line[0] == '#' || line[0] == '!') {
-			continue
-		}
-		if trailingBackslashes(line)%2 == 1 {
-			logical += line[:len(line)-1]
-			continue
-		}
-		logical += line
-		k, v := splitProperty(logical)
-		props[unescapeProperty(k)] = unescapeProperty(v)
-		logical = ""
-	}
-	if logical != "" {
-		k, v := splitProperty(logical)
-		props[unescapeProperty(k)] = unescapeProperty(v)
-	}
-	return props, sc.Err()
-}
-
-func trailingBackslashes(s string) int {
-	n := 0
-	for i := len(s) - 1; i >= 0 && s[i] == '\\'; i-- {
-		n++
-	}
-	return n
-}
-
-func splitProperty(line string) (string, string) {
-	for i := 0; i < len(line); i++ {
-		switch line[i] {
-		case '\\':
-			i++
-		case '=', ':':
-			return line[:i], strings.TrimLeft(line[i+1:], " \t\f")
-		case ' ', '\t', '\f':
-			rest := strings.TrimLeft(line[i:], " \t\f")
-			if rest != "" && (rest[0] == '=' || rest[0] == ':') {
-				rest = strings.TrimLeft(rest[1:], " \t\f")
-			}
-			return line[:i], rest
-		}
-	}
-	return line, ""
-}
-
-func unescapeProperty(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 >= len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		switch s[i] {
-		case 't':
-			b.WriteByte('\t')
-		case 'n':
-			b.WriteByte('\n')
-		case 'r':
-			b.WriteByte('\r')
-		case 'f':
-			b.WriteByte('\f')
-		case 'u':
-			var r rune
-			if i+4 < len(s) {
-				if _, err := fmt.Sscanf(s[i+1:i+5], "%04x", &r); err == nil {
-					b.WriteRune(r)
-					i += 4
-					continue
-				}
-			}
-			b.WriteByte('u')
-		default:
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String()
+	return props, nil
 }
 
 // ErrClientTLS reports client TLS settings that cannot be used.

@@ -63,18 +63,13 @@ func ResolveSASL(sys, conf map[string]string) SASLSetup {
 	}
 	section := jaas.SectionName(get, jaas.ClientSectionKey, jaas.DefaultClientSection)
 	_, explicitSection := get(jaas.ClientSectionKey)
-	file, hasFile := sys[jaas.LoginConfigKey]
-	if !hasFile || strings.TrimSpace(file) == "" {
+	cfg, _, hasFile, err := jaas.LoadConfigured(func(k string) (string, bool) { v, ok := sys[k]; return v, ok })
+	if !hasFile {
 		if explicitSection {
 			return SASLSetup{LoginErr: fmt.Errorf("cli: client cannot SASL-authenticate: %s names section %q but no JAAS file is set (%s)", jaas.ClientSectionKey, section, jaas.LoginConfigKey)}
 		}
 		return SASLSetup{}
 	}
-	path, err := jaas.PathFromProperty(file)
-	if err != nil {
-		return SASLSetup{LoginErr: err}
-	}
-	cfg, err := jaas.Load(path, jaas.SystemExpander(func(k string) (string, bool) { v, ok := sys[k]; return v, ok }))
 	if err != nil {
 		return SASLSetup{LoginErr: err}
 	}

@@ -369,7 +369,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Exception in thread \"main\" %v\n", err)
 		return 1
 	}
-	opts.SASL = ResolveSASL(JVMSystemProperties(os.Getenv("CLIENT_JVMFLAGS")+" "+os.Getenv("JVMFLAGS")), props)
+	// ClientProperties has parsed these flags without error above.
+	sys, _ := JVMSystemProperties(os.Getenv("CLIENT_JVMFLAGS") + " " + os.Getenv("JVMFLAGS"))
+	opts.SASL = ResolveSASL(sys, props)
 	if opts.SASL.LoginErr != nil {
 		// Java logs this and goes on without SASL (an AuthFailed event).
 		fmt.Fprintf(stderr, "SASL configuration failed: %v Will continue connection to Zookeeper server without SASL authentication, if Zookeeper server allows it.\n", opts.SASL.LoginErr)

@@ -44,12 +44,16 @@
 // user_<name>="<password>" options (ServerCredentials); client and learner
 // sections give username="..." password="..." (ClientCredentials).
 // com.sun.security.auth.module.Krb5LoginModule (GSSAPI) is supported in
-// the server's client-port section and zkit cli's Client section, with
-// useKeyTab=true, keyTab="..." and principal="..." (Krb5Login); a ticket cache, a
-// missing keytab or principal, principal="*" and two Kerberos logins in
-// one section are ErrUnsupported. Any other module, and Kerberos in the
-// other sections, is ErrUnsupported: the server refuses to start instead
-// of serving without the protection asked for.//
+// the server's client-port section, the QuorumServer and QuorumLearner
+// sections and zkit cli's Client section, with useKeyTab=true,
+// keyTab="..." and principal="..." (Krb5Login); a ticket cache, a missing
+// keytab or principal, principal="*" and two Kerberos logins in one
+// section are ErrUnsupported. Any other module is ErrUnsupported: the
+// server refuses to start instead of serving without the protection asked
+// for. (DigestSection, used by ServerCredentials and ClientCredentials,
+// accepts DigestLoginModule entries only: callers look for a Kerberos
+// login first.)
+//
 // # Settings zkit honours for SASL
 //
 // Server side, read through server.Config.Property (zoo.cfg key K or the
@@ -69,6 +73,13 @@
 //	zookeeper.allowSaslFailedClients         a failed login keeps its connection
 //	enforce.auth.enabled, enforce.auth.schemes, sessionRequireClientSASLAuth
 //	                                         refuse requests before authentication
+//	quorum.auth.enableSasl, learnerRequireSasl, serverRequireSasl
+//	                                         quorum SASL (sections QuorumServer, QuorumLearner)
+//	quorum.auth.kerberos.servicePrincipal    the principal a Kerberos learner asks for
+//	                                         (default zkquorum/localhost; service/_HOST
+//	                                         takes the server.N host)
+//	java.security.krb5.conf                  Kerberos configuration for the quorum
+//	                                         learner (default /etc/krb5.conf)
 //
 // The server refuses to start when the JAAS file cannot be read or parsed,
 // when its Server section uses a login module other than

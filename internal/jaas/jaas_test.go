@@ -102,7 +102,7 @@ Empty { };
 	require.NoError(t, err)
 	_, err = c.ServerCredentials("QuorumServer")
 	require.ErrorIs(t, err, ErrUnsupported)
-	assert.Contains(t, err.Error(), "z.conf:15: section \"QuorumServer\" uses com.sun.security.auth.module.Krb5LoginModule (Kerberos/GSSAPI), which zkit supports only in the server")
+	assert.Contains(t, err.Error(), "z.conf:15: section \"QuorumServer\" uses com.sun.security.auth.module.Krb5LoginModule (Kerberos/GSSAPI), not "+DigestLoginModule)
 	login, err := c.Krb5Login("QuorumServer")
 	require.NoError(t, err)
 	assert.Equal(t, &Krb5Login{KeyTab: "/k", Principal: "zk/host@R", Line: 15}, login)
@@ -253,4 +253,35 @@ func TestParserMatchesJava(t *testing.T) {
 		c, err := Parse("case.conf", []byte(text), expand)
 		assert.Equal(t, javaDumps[i], dumpGo(c, err, sections), "case %d: %q (our error: %v)", i, text, err)
 	}
+}
+
+func TestLoadConfigured(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "jaas.conf")
+	require.NoError(t, os.WriteFile(path, []byte(`Client { org.apache.zookeeper.server.auth.DigestLoginModule required username="${who}" password="p"; };`), 0o600))
+	props := map[string]string{}
+	get := func(k string) (string, bool) { v, ok := props[k]; return v, ok }
+
+	_, _, ok, err := LoadConfigured(get)
+	require.NoError(t, err)
+	assert.False(t, ok, "no file configured")
+	props[LoginConfigKey] = "  "
+	_, _, ok, err = LoadConfigured(get)
+	require.NoError(t, err)
+	assert.False(t, ok, "a blank setting is none")
+
+	props[LoginConfigKey], props["who"] = path, "bob"
+	cfg, got, ok, err := LoadConfigured(get)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, path, got)
+	user, _, err := cfg.ClientCredentials("Client")
+	require.NoError(t, err)
+	assert.Equal(t, "bob", user, "${who} expanded from the settings")
+
+	props[LoginConfigKey] = filepath.Join(dir, "missing.conf")
+	_, _, ok, err = LoadConfigured(get)
+	assert.True(t, ok)
+	assert.ErrorContains(t, err, LoginConfigKey)
+	assert.ErrorContains(t, err, "missing.conf")
 }

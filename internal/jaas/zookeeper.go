@@ -50,6 +50,25 @@ func SectionName(get Lookup, key, def string) string {
 	return def
 }
 
+// LoadConfigured loads the JAAS file that java.security.auth.login.config
+// names in get, expanding ${...} in option values from get and the JVM's
+// own properties (SystemExpander); ok is false, with no error, when the
+// setting is absent or blank. The server (client-port and quorum SASL)
+// and zkit cli all find their file here.
+func LoadConfigured(get Lookup) (cfg *Config, path string, ok bool, err error) {
+	v, set := get(LoginConfigKey)
+	if !set || strings.TrimSpace(v) == "" {
+		return nil, "", false, nil
+	}
+	if path, err = PathFromProperty(v); err != nil {
+		return nil, "", true, fmt.Errorf("%s: %w", LoginConfigKey, err)
+	}
+	if cfg, err = Load(path, SystemExpander(get)); err != nil {
+		return nil, path, true, fmt.Errorf("%s: %w", LoginConfigKey, err)
+	}
+	return cfg, path, true, nil
+}
+
 // DigestSection checks that every entry of section uses DigestLoginModule;
 // anything else (Kerberos above all) is ErrUnsupported, naming the module
 // and its line.
@@ -62,7 +81,7 @@ func (c *Config) DigestSection(section string) ([]Entry, error) {
 		switch e.LoginModule {
 		case DigestLoginModule:
 		case Krb5LoginModule, IBMKrb5LoginModule:
-			return nil, fmt.Errorf("%w: %s:%d: section %q uses %s (Kerberos/GSSAPI), which zkit supports only in the server's client-port section; use %s", ErrUnsupported, c.File, e.Line, section, e.LoginModule, DigestLoginModule)
+			return nil, fmt.Errorf("%w: %s:%d: section %q uses %s (Kerberos/GSSAPI), not %s (DIGEST-MD5) credentials", ErrUnsupported, c.File, e.Line, section, e.LoginModule, DigestLoginModule)
 		default:
 			return nil, fmt.Errorf("%w: %s:%d: section %q uses login module %s; zkit supports only %s", ErrUnsupported, c.File, e.Line, section, e.LoginModule, DigestLoginModule)
 		}

@@ -2,10 +2,17 @@ package javaprops
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
+	"unicode/utf16"
 )
+
+// ErrMalformedUnicode reports a \u escape not followed by four hex digits
+// (Properties.load's "Malformed \uxxxx encoding").
+var ErrMalformedUnicode = errors.New(`javaprops: malformed \uxxxx encoding`)
 
 // Parse reads a Java .properties file, the syntax of zoo.cfg:
 // "key=value", "key: value" or "key value"; '#' and '!' start comments; a
@@ -28,10 +35,11 @@ func Parse(r io.Reader) (keys []string, props map[string]string, err error) {
 			continue
 		}
 		logical.WriteString(line)
-		k, v := splitProperty(logical.String())
+		k, v, err := entry(logical.String())
 		logical.Reset()
-		k = unescapeProperty(k)
-		v = unescapeProperty(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("line %d: %w", lineNo, err)
+		}
 		if _, seen := props[k]; !seen {
 			keys = append(keys, k)
 		}
@@ -41,14 +49,35 @@ func Parse(r io.Reader) (keys []string, props map[string]string, err error) {
 		return nil, nil, fmt.Errorf("line %d: %w", lineNo, err)
 	}
 	if logical.Len() > 0 {
-		k, v := splitProperty(logical.String())
-		k = unescapeProperty(k)
+		k, v, err := entry(logical.String())
+		if err != nil {
+			return nil, nil, fmt.Errorf("line %d: %w", lineNo, err)
+		}
 		if _, seen := props[k]; !seen {
 			keys = append(keys, k)
 		}
-		props[k] = unescapeProperty(v)
+		props[k] = v
 	}
 	return keys, props, nil
+}
+
+// Load reads a .properties file into a map (a repeated key keeps its last
+// value), for callers that do not need the keys' order.
+func Load(r io.Reader) (map[string]string, error) {
+	_, props, err := Parse(r)
+	return props, err
+}
+
+// entry splits one logical line into its unescaped key and value.
+func entry(line string) (key, value string, err error) {
+	k, v := splitProperty(line)
+	if key, err = unescapeProperty(k); err != nil {
+		return "", "", err
+	}
+	if value, err = unescapeProperty(v); err != nil {
+		return "", "", err
+	}
+	return key, value, nil
 }
 
 func continues(line string) bool {
@@ -78,9 +107,9 @@ func splitProperty(s string) (string, string) {
 	return s, ""
 }
 
-func unescapeProperty(s string) string {
+func unescapeProperty(s string) (string, error) {
 	if !strings.Contains(s, `\`) {
-		return s
+		return s, nil
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
@@ -99,9 +128,46 @@ func unescapeProperty(s string) string {
 			b.WriteByte('\r')
 		case 'f':
 			b.WriteByte('\f')
+		case 'u':
+			r, ok := hex4(s[i+1:])
+			if !ok {
+				return "", fmt.Errorf("%w: %q", ErrMalformedUnicode, s[i-1:min(len(s), i+5)])
+			}
+			i += 4
+			// Java's chars are UTF-16: two escapes may make one pair.
+			if utf16.IsSurrogate(r) && strings.HasPrefix(s[i+1:], `\u`) {
+				if lo, ok := hex4(s[i+3:]); ok {
+					if pair := utf16.DecodeRune(r, lo); pair != unicode.ReplacementChar {
+						r = pair
+						i += 6
+					}
+				}
+			}
+			b.WriteRune(r)
 		default:
 			b.WriteByte(s[i])
 		}
 	}
-	return b.String()
+	return b.String(), nil
+}
+
+// hex4 reads the four hex digits a \u escape must have.
+func hex4(s string) (rune, bool) {
+	if len(s) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(s[:4]) {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }

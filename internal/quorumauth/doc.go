@@ -2,9 +2,10 @@
 // SaslQuorumAuthServer, SaslQuorumAuthLearner in 3.8) as two small state
 // machines with no goroutines, clocks or I/O. The network driver
 // (internal/quorumnet) reads and writes the packets and applies the
-// outcome; the SASL mechanism (DIGEST-MD5 from internal/sasl, protocol
-// "zookeeper-quorum", server name "zk-quorum-sasl-md5") is plugged in
-// through the ServerMechanism and LearnerMechanism interfaces.
+// outcome; the SASL mechanism (from internal/sasl: DIGEST-MD5 with
+// protocol "zookeeper-quorum" and server name "zk-quorum-sasl-md5", or
+// GSSAPI, Kerberos V5) is plugged in through the ServerMechanism and
+// LearnerMechanism interfaces.
 //
 // # Where it runs
 //
@@ -37,6 +38,35 @@
 //	                             ◄──   SUCCESS, rspauth     (or ERROR, "")
 //	check rspauth: done
 //
+// # Exchange (GSSAPI, RFC 4752 over Kerberos V5)
+//
+// The learner speaks first (InitialResponder) and its mechanism is
+// complete once it has sent its layer choice; it then reads the server's
+// last packet for its status only (a Java server's SUCCESS carries a null
+// token there).
+//
+//	learner                                     server
+//	IN_PROGRESS, AP-REQ          ──►   verify with the QuorumServer keytab
+//	                             ◄──   IN_PROGRESS, AP-REP  (mutual auth)
+//	IN_PROGRESS, ""              ──►
+//	                             ◄──   IN_PROGRESS, wrap(no layer, max buffer)
+//	IN_PROGRESS, wrap(choice, authzid) ──►  authorize (HostAuthorizer)
+//	                             ◄──   SUCCESS          (or ERROR, "")
+//
+// Names (SecurityUtils, SaslQuorumServerCallbackHandler):
+//
+//   - The learner asks for quorum.auth.kerberos.servicePrincipal (default
+//     DefaultServicePrincipal); exactly "service/_HOST" becomes
+//     "service/<host>" with the server's host from its server.N line, in
+//     lower case (ServicePrincipal). Anything else, "service/_HOST@REALM"
+//     included, is used as written.
+//   - The server authorizes only an authzid equal to the authenticated
+//     principal that splits on '/' and '@' into exactly three parts
+//     (service, host, realm; trailing empty parts dropped, as Java's
+//     split does) whose host is one of the ensemble's server.N hosts, as
+//     written, case and all (HostAuthorizer; Java's authzHosts). DIGEST-MD5
+//     has no host rule.
+//
 // # Rules, as Java 3.8 has them
 //
 //   - quorum.auth.learnerRequireSasl=false: the learner does not
@@ -68,7 +98,8 @@
 //     While the outcome is Continue, read a packet with ReadPacket, call
 //     Step and write the reply it returns (if any). On an I/O or decode
 //     error call Fail and try to write its reply.
-//  2. Learner: write Start's packet, then read a packet and call Step
+//  2. Learner: write Start's packet (an error there, e.g. no Kerberos
+//     ticket, ends the exchange), then read a packet and call Step
 //     until the outcome is not Continue, writing each reply.
 //  3. Authenticated and Unauthenticated let the connection go on (the
 //     protocol proper starts with the next byte); Rejected closes it.

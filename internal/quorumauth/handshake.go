@@ -10,7 +10,8 @@ type ServerMechanism interface {
 }
 
 // LearnerMechanism is the client side of a SASL mechanism (internal/sasl's
-// DigestClient). DIGEST-MD5 has no initial response.
+// DigestClient or GSSAPIClient). DIGEST-MD5 has no initial response;
+// GSSAPI has one (see InitialResponder).
 type LearnerMechanism interface {
 	Step(challenge []byte) (response []byte, done bool, err error)
 }
@@ -121,19 +122,33 @@ func (s *Server) Fail() (*Packet, Outcome) {
 // when quorum.auth.learnerRequireSasl is true: otherwise Java's learner
 // does not authenticate.
 type Learner struct {
-	mech    LearnerMechanism
-	started bool
-	ended   bool
+	mech     LearnerMechanism
+	started  bool
+	ended    bool
+	complete bool // the mechanism said done: only the server's status is left
 }
 
 // NewLearner returns the learner side of one exchange.
 func NewLearner(mech LearnerMechanism) *Learner { return &Learner{mech: mech} }
 
-// Start returns the first packet: IN_PROGRESS with an empty token
-// (DIGEST-MD5 has no initial response).
-func (l *Learner) Start() Packet {
+// Start returns the first packet: IN_PROGRESS with the mechanism's
+// initial response (an InitialResponder's Step of an empty challenge),
+// else with an empty token (DIGEST-MD5).
+func (l *Learner) Start() (Packet, error) {
 	l.started = true
-	return NewPacket(InProgress, []byte{})
+	token := []byte{}
+	if ir, ok := l.mech.(InitialResponder); ok && ir.HasInitialResponse() {
+		resp, done, err := l.mech.Step([]byte{})
+		if err != nil {
+			l.ended = true
+			return Packet{}, fmt.Errorf("quorumauth: initial response: %w", err)
+		}
+		l.complete = done
+		if resp != nil {
+			token = resp
+		}
+	}
+	return NewPacket(InProgress, token), nil
 }
 
 // Step takes one server packet and returns the reply to write (on
@@ -156,6 +171,17 @@ func (l *Learner) Step(p Packet) (*Packet, Outcome, error) {
 	default:
 		return fail(fmt.Errorf("%w: unknown status %d", ErrProtocol, int32(p.Status)))
 	}
+	if l.complete {
+		// Java's learner leaves its loop once the mechanism is complete
+		// (GSSAPI after sending its layer choice) and looks only at the
+		// status of the server's last packet, whose token (null from a
+		// Java server) is not read.
+		l.ended = true
+		if p.Status != Success {
+			return fail(fmt.Errorf("%w: status %v after the mechanism completed", ErrProtocol, p.Status))
+		}
+		return nil, Authenticated, nil
+	}
 	if p.Token == nil {
 		return fail(fmt.Errorf("%w: the server's token is null", ErrProtocol))
 	}
@@ -173,9 +199,10 @@ func (l *Learner) Step(p Packet) (*Packet, Outcome, error) {
 		l.ended = true
 		return nil, Authenticated, nil
 	}
-	if done && len(resp) == 0 {
-		// Complete on our side; Java sends the (empty) response anyway and
-		// waits for the server's status.
+	l.complete = done
+	if resp == nil {
+		// Complete on our side (or nothing to say); Java sends the empty
+		// response anyway and waits for the server's status.
 		resp = []byte{}
 	}
 	reply := NewPacket(InProgress, resp)

@@ -86,7 +86,9 @@ func (s *scripted) Step(in []byte) ([]byte, bool, error) {
 // run drives a learner and a server against each other through encoded
 // packets, as quorumnet does.
 func run(t *testing.T, l *Learner, s *Server) (learner, server Outcome, lerr, serr error) {
-	wire := AppendPacket(nil, l.Start())
+	first, err := l.Start()
+	require.NoError(t, err)
+	wire := AppendPacket(nil, first)
 	out, err := s.Begin(StartsWithMagic(wire))
 	require.NoError(t, err)
 	require.Equal(t, Continue, out)
@@ -211,7 +213,8 @@ func TestLearnerBadReplies(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			l := NewLearner(&scripted{t: t, steps: c.steps})
-			l.Start()
+			_, err := l.Start()
+			require.NoError(t, err)
 			reply, out, err := l.Step(c.p)
 			assert.Nil(t, reply)
 			assert.Equal(t, Rejected, out)

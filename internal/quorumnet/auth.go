@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"time"
 
@@ -21,10 +22,15 @@ type Auth struct {
 	// do not authenticate or fail to. False: let them through.
 	ServerRequired bool
 	// NewLearner returns a fresh client mechanism (the JAAS QuorumLearner
-	// section's credentials); needed when LearnerRequired.
-	NewLearner func() (quorumauth.LearnerMechanism, error)
+	// section's credentials) for the server at host (its host as the
+	// configuration writes it: Kerberos asks a ticket for
+	// quorum.auth.kerberos.servicePrincipal with _HOST replaced by it);
+	// needed when LearnerRequired. A mechanism that is an io.Closer is
+	// closed when the exchange ends.
+	NewLearner func(host string) (quorumauth.LearnerMechanism, error)
 	// NewServer returns a fresh server mechanism (the JAAS QuorumServer
-	// section's users).
+	// section's users or keytab). One with a SetPeer(net.IP) method is
+	// given the learner's address; an io.Closer is closed at the end.
 	NewServer func() (quorumauth.ServerMechanism, error)
 }
 
@@ -32,20 +38,32 @@ type Auth struct {
 var ErrAuth = errors.New("quorumnet: quorum SASL authentication failed")
 
 // authAsLearner runs the learner side on c (already connected, TLS done)
-// within timeout. br reads c; bytes the server sends after its SUCCESS
-// stay buffered in it for the protocol.
-func (a *Auth) authAsLearner(c net.Conn, br *bufio.Reader, timeout time.Duration) error {
+// within timeout, against the server at addr (host:port as configured).
+// br reads c; bytes the server sends after its SUCCESS stay buffered in
+// it for the protocol.
+func (a *Auth) authAsLearner(c net.Conn, br *bufio.Reader, timeout time.Duration, addr string) error {
 	if a == nil || !a.LearnerRequired {
 		return nil
 	}
-	mech, err := a.NewLearner()
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	mech, err := a.NewLearner(host)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrAuth, err)
+	}
+	if closer, ok := mech.(io.Closer); ok {
+		defer closer.Close()
 	}
 	_ = c.SetDeadline(time.Now().Add(timeout))
 	defer c.SetDeadline(time.Time{})
 	l := quorumauth.NewLearner(mech)
-	out := quorumauth.AppendPacket(nil, l.Start())
+	first, err := l.Start()
+	if err != nil {
+		return fmt.Errorf("%w: to %s: %w", ErrAuth, c.RemoteAddr(), err)
+	}
+	out := quorumauth.AppendPacket(nil, first)
 	for {
 		if _, err := c.Write(out); err != nil {
 			return fmt.Errorf("%w: send to %s: %w", ErrAuth, c.RemoteAddr(), err)
@@ -77,6 +95,14 @@ func (a *Auth) authAsServer(c net.Conn, br *bufio.Reader, timeout time.Duration)
 	_ = c.SetDeadline(time.Now().Add(timeout))
 	defer c.SetDeadline(time.Time{})
 	mech, merr := a.newServerMech()
+	if closer, ok := mech.(io.Closer); ok {
+		defer closer.Close()
+	}
+	if p, ok := mech.(peerAware); ok {
+		if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+			p.SetPeer(ta.IP)
+		}
+	}
 	s := quorumauth.NewServer(mech, a.ServerRequired)
 	first, err := br.Peek(8)
 	if err != nil {
@@ -120,6 +146,10 @@ func (a *Auth) authAsServer(c net.Conn, br *bufio.Reader, timeout time.Duration)
 	}
 	return false, fmt.Errorf("%w: learner %s: %w", ErrAuth, c.RemoteAddr(), err)
 }
+
+// peerAware is a server mechanism that checks the learner's address
+// (GSSAPI: a ticket that lists addresses must list it).
+type peerAware interface{ SetPeer(net.IP) }
 
 func (a *Auth) newServerMech() (quorumauth.ServerMechanism, error) {
 	if a.NewServer == nil {

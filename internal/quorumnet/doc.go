@@ -108,8 +108,10 @@
 //   - sslQuorumReloadCertFiles: the stores are re-read when their files
 //     change (tlsconf checks size and mtime at most once a second, at a
 //     handshake); connections already open keep their certificates.
-//   - Quorum SASL (Security.Auth, quorum.auth.enableSasl): DIGEST-MD5 in
-//     QuorumAuthPackets, see package quorumauth. On the election port the
+//   - Quorum SASL (Security.Auth, quorum.auth.enableSasl): DIGEST-MD5 or
+//     Kerberos (GSSAPI) in QuorumAuthPackets, see package quorumauth. The
+//     learner's mechanism is made for the host of the address it dials
+//     (Auth.NewLearner), for Kerberos' _HOST. On the election port the
 //     initiator authenticates after sending its handshake and before the
 //     "larger sid keeps the connection" rule, the acceptor checks it after
 //     reading the handshake (QuorumCnxManager.startConnection and
@@ -144,10 +146,10 @@
 //     stops both.
 //   - Java's election initiator authenticates only to a sid in its
 //     current view; here always, when learnerRequireSasl is set.
-//   - Quorum SASL is DIGEST-MD5 only: a JAAS section using Kerberos
-//     (Krb5LoginModule) stops the server with an error naming it;
-//     quorum.auth.kerberos.servicePrincipal is ignored, as Java ignores it
-//     for DIGEST-MD5.
+//   - The host a learner's Kerberos service principal gets for _HOST is
+//     that of the address dialled (the server.N host, or for a peer known
+//     only from its election handshake, the address it advertised); Java
+//     uses the server.N host and authenticates only to peers in its view.
 //   - See package quorumauth for the exchange's own differences.
 //
 // Every goroutine belongs to the ElectionNet, PeerConn or LearnerListener

@@ -434,7 +434,7 @@ func (n *ElectionNet) initiate(sid int64, addr string) {
 	// Quorum SASL comes after the handshake and before the sid rule, as
 	// QuorumCnxManager.startConnection does it.
 	br := bufio.NewReader(c)
-	if err := n.cfg.Security.auth().authAsLearner(c, br, n.cfg.ConnectTimeout); err != nil {
+	if err := n.cfg.Security.auth().authAsLearner(c, br, n.cfg.ConnectTimeout, addr); err != nil {
 		n.log.Warn("cannot authenticate to election peer (quorum SASL); dropping the connection",
 			withHint(err, n.cfg.Security != nil && n.cfg.Security.SSLQuorum, "sid", sid)...)
 		c.Close()

@@ -52,7 +52,7 @@ func DialLeaderSecure(addr string, dial DialFunc, timeout time.Duration, sec *Se
 		return nil, fmt.Errorf("quorumnet: connect to leader %s: %w", addr, err)
 	}
 	br := bufio.NewReader(c)
-	if err := sec.auth().authAsLearner(c, br, timeout); err != nil {
+	if err := sec.auth().authAsLearner(c, br, timeout, addr); err != nil {
 		c.Close()
 		return nil, err
 	}

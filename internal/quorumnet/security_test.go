@@ -227,7 +227,7 @@ func saslSec(pw string, learnerRequired, serverRequired bool) *Security {
 	return &Security{Logger: testLogger(), Auth: &Auth{
 		LearnerRequired: learnerRequired,
 		ServerRequired:  serverRequired,
-		NewLearner:      func() (quorumauth.LearnerMechanism, error) { return passwordLearner{pw}, nil },
+		NewLearner:      func(string) (quorumauth.LearnerMechanism, error) { return passwordLearner{pw}, nil },
 		NewServer:       func() (quorumauth.ServerMechanism, error) { return passwordServer{"secret"}, nil },
 	}}
 }
@@ -257,6 +257,53 @@ func TestElectionSASLUpgrade(t *testing.T) {
 	exchange(t, nets, 1, 2)
 	exchange(t, nets, 1, 3)
 	exchange(t, nets, 3, 2)
+}
+
+// recordingServer is passwordServer that keeps the peer address and
+// whether it was closed, as a GSSAPI acceptor would be given them.
+type recordingServer struct {
+	passwordServer
+	peer   chan net.IP
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (r *recordingServer) SetPeer(ip net.IP) {
+	select {
+	case r.peer <- ip:
+	default: // a reconnection: the first is enough
+	}
+}
+func (r *recordingServer) Close() error {
+	r.once.Do(func() { close(r.closed) })
+	return nil
+}
+
+// TestElectionSASLPeerNames: the learner's mechanism is made for the host
+// it dials (Kerberos' _HOST), the server's is told the learner's address
+// and closed after the exchange.
+func TestElectionSASLPeerNames(t *testing.T) {
+	hosts := make(chan string, 64)
+	srv := &recordingServer{passwordServer: passwordServer{"secret"}, peer: make(chan net.IP, 16), closed: make(chan struct{})}
+	learner := saslSec("secret", true, true)
+	learner.Auth.NewLearner = func(host string) (quorumauth.LearnerMechanism, error) {
+		select {
+		case hosts <- host:
+		default:
+		}
+		return passwordLearner{"secret"}, nil
+	}
+	server := saslSec("secret", true, true)
+	server.Auth.NewServer = func() (quorumauth.ServerMechanism, error) { return srv, nil }
+	nets := secureNets(t, map[int64]*Security{1: server, 2: learner})
+	exchange(t, nets, 2, 1)
+	assert.Equal(t, "127.0.0.1", <-hosts)
+	assert.Equal(t, "127.0.0.1", (<-srv.peer).String())
+	select {
+	case <-srv.closed:
+	case <-time.After(scale(5 * time.Second)):
+		t.Fatal("the server mechanism was not closed")
+	}
 }
 
 func TestElectionSASLOverTLS(t *testing.T) {

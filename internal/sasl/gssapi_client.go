@@ -54,6 +54,10 @@ func NewGSSAPIClient(krb *krbclient.Client, service string) *GSSAPIClient {
 	return c
 }
 
+// HasInitialResponse is true: GSSAPI speaks first (the AP-REQ), as the
+// JDK's SaslClient.hasInitialResponse says.
+func (c *GSSAPIClient) HasInitialResponse() bool { return true }
+
 // Step takes the server's token and returns the next one; the first call
 // (empty challenge) returns the initial context token. The last call
 // returns the wrapped layer choice with done set: send it, and the
