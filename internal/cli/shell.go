@@ -393,7 +393,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		sh.process(cmd)
 		return sh.exitCode
 	}
-	fmt.Fprintf(stdout, "Welcome to ZooKeeper!\n")
+	sh.outf("Welcome to ZooKeeper!\n") // the session may already be printing events
 	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
 		sh.outf("JLine support is enabled\n")
 		return runTerminal(sh, f, stdout)
