@@ -41,9 +41,16 @@ type session struct {
 
 // runner executes a scenario against one server.
 type runner struct {
-	addr     string
-	ctrl     *client.Conn // control session: base zxid, waitGone polls
-	base     int64        // last processed zxid when the scenario began
+	addr string
+	ctrl *client.Conn // control session: base zxid, waitGone polls
+	base int64        // last processed zxid when the scenario began
+	// marks are the last processed zxids after each waitGone, once the
+	// server went quiet: background deletions (containers, TTL nodes) take
+	// a varying number of zxids on Java, whose ContainerManager may submit
+	// a delete again before the first is applied (the second becomes an
+	// error txn). Zxids after a mark are printed relative to it, so that
+	// nondeterminism does not shift the rest of the scenario.
+	marks    []int64
 	sessions map[int]*session
 	names    map[int64]string // session id -> "S<i>"
 	timeout  time.Duration    // per-request deadline
@@ -106,6 +113,11 @@ func Run(ctx context.Context, addr string, steps []Step) ([]Record, error) {
 func (r *runner) zx(z int64) string {
 	if z == 0 {
 		return "0"
+	}
+	for k := len(r.marks) - 1; k >= 0; k-- {
+		if z > r.marks[k] {
+			return fmt.Sprintf("w%d+%d", k+1, z-r.marks[k])
+		}
 	}
 	d := z - r.base
 	if d >= 0 {
@@ -203,6 +215,11 @@ func (r *runner) exec(ctx context.Context, st Step) (string, error) {
 		for {
 			_, err := r.ctrl.Exists(ctx, st.Path, false)
 			if errors.Is(err, proto.ErrNoNode) {
+				mark, err := r.quiet(ctx, deadline)
+				if err != nil {
+					return "", err
+				}
+				r.marks = append(r.marks, mark)
 				return "gone", nil
 			}
 			if err != nil {
@@ -525,4 +542,26 @@ func sorted(s []string) []string {
 	out := append([]string(nil), s...)
 	sort.Strings(out)
 	return out
+}
+
+// quiet waits until the server's last processed zxid has not moved for
+// three container-check intervals (or until deadline) and returns it:
+// the point after which no background deletion of this wait is pending.
+func (r *runner) quiet(ctx context.Context, deadline time.Time) (int64, error) {
+	var last int64 = -1
+	since := time.Now()
+	for {
+		hdr, err := r.ctrl.Do(ctx, proto.OpExists, &proto.ExistsRequest{Path: "/"}, &proto.ExistsResponse{})
+		if err != nil {
+			return 0, fmt.Errorf("difftest: last zxid: %w", err)
+		}
+		now := time.Now()
+		if hdr.Zxid != last {
+			last, since = hdr.Zxid, now
+		}
+		if now.Sub(since) >= 3*ContainerCheck || now.After(deadline) {
+			return last, nil
+		}
+		time.Sleep(20 * time.Millisecond) // polling the server's state, not synchronising goroutines
+	}
 }
