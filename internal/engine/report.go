@@ -179,6 +179,22 @@ func (e *Engine) TraceMask() int64 { return e.traceMask.Load() }
 // SetTraceMask sets the trace mask (stmk).
 func (e *Engine) SetTraceMask(m int64) { e.traceMask.Store(m) }
 
+// PeerState is what ZooKeeper's mntr reports as peer_state for a quorum
+// member (QuorumPeer.getDetailedPeerState: the peer state, then the Zab
+// phase, broadcast whenever an engine serves), "" for a standalone or
+// read-only server, which report none.
+func (e *Engine) PeerState() string {
+	switch e.cfg.Role {
+	case RoleLeader:
+		return "leading - broadcast"
+	case RoleFollower:
+		return "following - broadcast"
+	case RoleObserver:
+		return "observing - broadcast"
+	}
+	return ""
+}
+
 // Metrics returns the server's metrics registry.
 func (e *Engine) Metrics() *metrics.Registry { return e.metrics }
 

@@ -4,9 +4,10 @@ package metrics
 // (ServerMetrics, and the registerGauge/registerGaugeSet calls of
 // ZooKeeperServer, LeaderZooKeeperServer, FollowerZooKeeperServer and
 // QuorumZooKeeperServer). The order is the one Java 3.8's mntr prints for a
-// standalone server with its default metrics provider (gauges, counters,
-// basic summaries, advanced summaries, each in Java's hash order), followed
-// by the metrics a standalone server does not print, grouped the same way.
+// quorum leader with its default metrics provider (gauges, counters, basic
+// summaries, advanced summaries, each in Java's hash order; a standalone
+// server's and a follower's are subsequences of it), followed by the
+// summary sets, grouped the same way.
 
 // Kind is a metric's type in ZooKeeper's metrics API.
 type Kind int
@@ -36,6 +37,13 @@ const (
 	// them as 0, and so does a standalone zkit server. An ensemble member
 	// does not report them until zkit measures them.
 	ZeroStandalone
+	// RoleMeasured metrics are gauges Java registers for some roles only
+	// (the leader's learner and proposal gauges, a member's quorum_size);
+	// the quorum package reports them in those roles, measured.
+	RoleMeasured
+	// QuorumMeasured metrics are 0 on a standalone server, as in Java, and
+	// measured by the quorum package on an ensemble member.
+	QuorumMeasured
 	// Omitted metrics are ones Java reports with real values that zkit does
 	// not measure yet; zkit leaves them out rather than report a false 0.
 	// docs/operations.md lists them.
@@ -55,6 +63,7 @@ var Java38 = []Def{
 	{"ephemerals_count", KindGauge, Basic, Measured},
 	{"num_alive_connections", KindGauge, Basic, Measured},
 	{"avg_latency", KindGauge, Basic, Measured},
+	{"min_proposal_size", KindGauge, Basic, RoleMeasured},
 	{"outstanding_requests", KindGauge, Basic, Measured},
 	{"znode_count", KindGauge, Basic, Measured},
 	{"global_sessions", KindGauge, Basic, Measured},
@@ -62,25 +71,34 @@ var Java38 = []Def{
 	{"last_client_response_size", KindGauge, Basic, Measured},
 	{"packets_sent", KindGauge, Basic, Measured},
 	{"packets_received", KindGauge, Basic, Measured},
+	{"max_proposal_size", KindGauge, Basic, RoleMeasured},
 	{"max_client_response_size", KindGauge, Basic, Measured},
+	{"synced_followers", KindGauge, Basic, RoleMeasured},
 	{"connection_drop_probability", KindGauge, Basic, Measured},
 	{"watch_count", KindGauge, Basic, Measured},
+	{"synced_non_voting_followers", KindGauge, Basic, RoleMeasured},
+	{"synced_observers", KindGauge, Basic, RoleMeasured},
 	{"auth_failed_count", KindGauge, Basic, Measured},
 	{"min_latency", KindGauge, Basic, Measured},
 	{"max_file_descriptor_count", KindGauge, Basic, Measured},
 	{"approximate_data_size", KindGauge, Basic, Measured},
 	{"open_file_descriptor_count", KindGauge, Basic, Measured},
+	{"last_proposal_size", KindGauge, Basic, RoleMeasured},
+	{"pending_syncs", KindGauge, Basic, RoleMeasured},
+	{"leader_uptime", KindGauge, Basic, RoleMeasured},
 	{"local_sessions", KindGauge, Basic, Measured},
 	{"uptime", KindGauge, Basic, Measured},
 	{"max_latency", KindGauge, Basic, Measured},
 	{"outstanding_tls_handshake", KindGauge, Basic, Measured},
+	{"learners", KindGauge, Basic, RoleMeasured},
 	{"min_client_response_size", KindGauge, Basic, Measured},
 	{"non_mtls_local_conn_count", KindGauge, Basic, Measured},
+	{"quorum_size", KindGauge, Basic, RoleMeasured},
 	{"quota_bytes_limit_per_namespace", KindGaugeSet, Basic, Measured},
 	{"quota_count_usage_per_namespace", KindGaugeSet, Basic, Measured},
 	{"quota_count_limit_per_namespace", KindGaugeSet, Basic, Measured},
 	{"quota_bytes_usage_per_namespace", KindGaugeSet, Basic, Measured},
-	{"proposal_count", KindCounter, Basic, ZeroStandalone},
+	{"proposal_count", KindCounter, Basic, QuorumMeasured},
 	{"watch_bytes", KindCounter, Basic, Omitted},
 	{"outstanding_changes_removed", KindCounter, Basic, Omitted},
 	{"throttled_ops", KindCounter, Basic, ZeroAlways},
@@ -90,11 +108,11 @@ var Java38 = []Def{
 	{"connection_rejected", KindCounter, Basic, Measured},
 	{"cnxn_closed_without_zk_server_running", KindCounter, Basic, ZeroAlways},
 	{"sessionless_connections_expired", KindCounter, Basic, Omitted},
-	{"looking_count", KindCounter, Basic, ZeroStandalone},
+	{"looking_count", KindCounter, Basic, QuorumMeasured},
 	{"dead_watchers_queued", KindCounter, Basic, ZeroAlways},
 	{"stale_requests", KindCounter, Basic, ZeroAlways},
 	{"connection_drop_count", KindCounter, Basic, Omitted},
-	{"learner_proposal_received_count", KindCounter, Basic, ZeroStandalone},
+	{"learner_proposal_received_count", KindCounter, Basic, QuorumMeasured},
 	{"digest_mismatches_count", KindCounter, Basic, Measured},
 	{"dead_watchers_cleared", KindCounter, Basic, ZeroAlways},
 	{"response_packet_cache_hits", KindCounter, Basic, Omitted},
@@ -105,19 +123,19 @@ var Java38 = []Def{
 	{"response_packet_cache_misses", KindCounter, Basic, Omitted},
 	{"ensemble_auth_success", KindCounter, Basic, ZeroStandalone},
 	{"prep_processor_request_queued", KindCounter, Basic, Measured},
-	{"learner_commit_received_count", KindCounter, Basic, ZeroStandalone},
+	{"learner_commit_received_count", KindCounter, Basic, QuorumMeasured},
 	{"stale_replies", KindCounter, Basic, ZeroAlways},
 	{"connection_request_count", KindCounter, Basic, Measured},
 	{"response_bytes", KindCounter, Basic, Measured},
 	{"ensemble_auth_fail", KindCounter, Basic, ZeroStandalone},
-	{"diff_count", KindCounter, Basic, ZeroStandalone},
+	{"diff_count", KindCounter, Basic, QuorumMeasured},
 	{"response_packet_get_children_cache_misses", KindCounter, Basic, Omitted},
 	{"connection_revalidate_count", KindCounter, Basic, Omitted},
 	{"quit_leading_due_to_disloyal_voter", KindCounter, Basic, ZeroStandalone},
-	{"snap_count", KindCounter, Basic, ZeroStandalone},
+	{"snap_count", KindCounter, Basic, QuorumMeasured},
 	{"unrecoverable_error_count", KindCounter, Basic, ZeroAlways},
 	{"unsuccessful_handshake", KindCounter, Basic, ZeroAlways},
-	{"commit_count", KindCounter, Basic, ZeroStandalone},
+	{"commit_count", KindCounter, Basic, QuorumMeasured},
 	{"stale_sessions_expired", KindCounter, Basic, Measured},
 	{"response_packet_get_children_cache_hits", KindCounter, Basic, Omitted},
 	{"sync_processor_request_queued", KindCounter, Basic, Measured},
@@ -138,7 +156,7 @@ var Java38 = []Def{
 	{"node_deleted_watch_count", KindSummary, Basic, Omitted},
 	{"startup_txns_load_time", KindSummary, Basic, Omitted},
 	{"sync_processor_queue_size", KindSummary, Basic, Omitted},
-	{"follower_sync_time", KindSummary, Basic, ZeroStandalone},
+	{"follower_sync_time", KindSummary, Basic, QuorumMeasured},
 	{"prep_processor_queue_size", KindSummary, Basic, Omitted},
 	{"fsynctime", KindSummary, Basic, Measured},
 	{"inflight_snap_count", KindSummary, Basic, ZeroStandalone},
@@ -157,14 +175,14 @@ var Java38 = []Def{
 	{"dbinittime", KindSummary, Basic, Omitted},
 	{"inflight_diff_count", KindSummary, Basic, ZeroStandalone},
 	{"netty_queued_buffer_capacity", KindSummary, Basic, ZeroAlways},
-	{"election_time", KindSummary, Basic, ZeroStandalone},
+	{"election_time", KindSummary, Basic, QuorumMeasured},
 	{"commit_commit_proc_req_queued", KindSummary, Basic, ZeroStandalone},
 	{"sync_processor_batch_size", KindSummary, Basic, Measured},
 	{"node_children_watch_count", KindSummary, Basic, Omitted},
 	{"write_batch_time_in_commit_processor", KindSummary, Basic, ZeroStandalone},
 	{"read_commit_proc_issued", KindSummary, Basic, ZeroStandalone},
 	{"concurrent_request_processing_in_commit_processor", KindSummary, Basic, ZeroStandalone},
-	{"observer_sync_time", KindSummary, Basic, ZeroStandalone},
+	{"observer_sync_time", KindSummary, Basic, QuorumMeasured},
 	{"node_changed_watch_count", KindSummary, Basic, Omitted},
 	{"sync_process_time", KindSummary, Basic, Omitted},
 	{"startup_snap_load_time", KindSummary, Basic, Omitted},
@@ -191,16 +209,6 @@ var Java38 = []Def{
 	{"sync_processor_queue_time_ms", KindSummary, Advanced, Omitted},
 	{"sync_processor_queue_flush_time_ms", KindSummary, Advanced, Omitted},
 	{"write_commitproc_time_ms", KindSummary, Advanced, ZeroStandalone},
-	{"learners", KindGauge, Basic, Omitted},
-	{"synced_followers", KindGauge, Basic, Omitted},
-	{"synced_non_voting_followers", KindGauge, Basic, Omitted},
-	{"synced_observers", KindGauge, Basic, Omitted},
-	{"pending_syncs", KindGauge, Basic, Omitted},
-	{"leader_uptime", KindGauge, Basic, Omitted},
-	{"last_proposal_size", KindGauge, Basic, Omitted},
-	{"max_proposal_size", KindGauge, Basic, Omitted},
-	{"min_proposal_size", KindGauge, Basic, Omitted},
-	{"quorum_size", KindGauge, Basic, Omitted},
 	{"quota_exceeded_error_per_namespace", KindCounterSet, Basic, Omitted},
 	{"write_per_namespace", KindSummarySet, Basic, Omitted},
 	{"read_per_namespace", KindSummarySet, Basic, Omitted},

@@ -93,6 +93,11 @@ type Summary struct {
 	ring  []atomic.Int64
 }
 
+// NewSummary returns a summary that belongs to no registry yet, for
+// statistics that outlive one (a quorum member's, kept across roles);
+// AttachSummary reports it.
+func NewSummary(level Level) *Summary { return newSummary(level) }
+
 func newSummary(level Level) *Summary {
 	s := &Summary{level: level, ring: make([]atomic.Int64, summaryReservoir)}
 	s.Reset()
@@ -257,12 +262,14 @@ func (r *Registry) ReportWhile(name string, present func() bool) {
 }
 
 // RegisterJavaZeros registers the Java38 counters and summaries whose
-// Status is ZeroAlways or ZeroStandalone and that are not registered yet;
-// nothing updates them. The ZeroStandalone ones are reported only while
-// standalone returns true.
+// Status is ZeroAlways, ZeroStandalone or QuorumMeasured and that are not
+// registered yet; nothing updates them. The ZeroStandalone and
+// QuorumMeasured ones are reported only while standalone returns true (a
+// member's quorum code attaches the measured ones: AttachCounter,
+// AttachSummary).
 func (r *Registry) RegisterJavaZeros(standalone func() bool) {
 	for _, d := range Java38 {
-		if d.Status != ZeroAlways && d.Status != ZeroStandalone {
+		if d.Status != ZeroAlways && d.Status != ZeroStandalone && d.Status != QuorumMeasured {
 			continue
 		}
 		r.mu.Lock()
@@ -279,7 +286,7 @@ func (r *Registry) RegisterJavaZeros(standalone func() bool) {
 		default:
 			continue // sets have no value until a key is added
 		}
-		if d.Status == ZeroStandalone {
+		if d.Status == ZeroStandalone || d.Status == QuorumMeasured {
 			r.ReportWhile(d.Name, standalone)
 		}
 	}
@@ -297,6 +304,27 @@ func (r *Registry) Summary(name string, level Level) *Summary {
 	return r.lookup(name, kindSummary, func() *entry {
 		return &entry{name: name, kind: kindSummary, summary: newSummary(level)}
 	}).summary
+}
+
+// AttachCounter reports c, kept by its owner, as the counter called name,
+// replacing what name held (and any ReportWhile condition). Reset zeroes
+// it as it zeroes the registry's own.
+func (r *Registry) AttachCounter(name string, c *Counter) {
+	r.attach(&entry{name: name, kind: kindCounter, counter: c})
+}
+
+// AttachSummary reports s, kept by its owner, as the summary called name,
+// as AttachCounter does for counters.
+func (r *Registry) AttachSummary(name string, s *Summary) {
+	r.attach(&entry{name: name, kind: kindSummary, summary: s})
+}
+
+func (r *Registry) attach(e *entry) {
+	old := r.lookup(e.name, e.kind, func() *entry { return &entry{name: e.name, kind: e.kind} })
+	r.mu.Lock()
+	e.rank = old.rank
+	*old = *e
+	r.mu.Unlock()
 }
 
 // Gauge registers (or replaces) the callback that reads name.

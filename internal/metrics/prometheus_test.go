@@ -147,7 +147,7 @@ func TestScrapeMatchesJava(t *testing.T) {
 	java := readJavaFamilies(t)
 	r := New()
 	for _, d := range Java38 {
-		if d.Status != Measured {
+		if d.Status != Measured && d.Status != RoleMeasured {
 			continue
 		}
 		switch d.Kind {

@@ -147,6 +147,8 @@ type Peer struct {
 	// txns, written by the peer loop, read by the snapshotter.
 	sessMu   sync.Mutex
 	sessions map[int64]int32
+
+	stats *roleStats // quorum statistics, reported by each role's engine
 }
 
 // SnapshotState returns the committed sessions and the last applied zxid,
@@ -201,6 +203,7 @@ func New(cfg Config) (*Peer, error) {
 		}
 	}
 	p := &Peer{
+		stats:    newRoleStats(),
 		cfg:      cfg,
 		log:      cfg.Logger.With("myid", cfg.ID),
 		db:       cfg.DB,
@@ -463,6 +466,7 @@ func (p *Peer) run() {
 
 func (p *Peer) lookForLeader() (election.Decision, bool) {
 	p.setState("looking")
+	p.stats.startLooking()
 	_, cur := p.epochs()
 	p.elec.Start(p.lastLogged, cur)
 	tick := time.NewTicker(p.cfg.ElectionTick)
@@ -481,6 +485,7 @@ func (p *Peer) lookForLeader() (election.Decision, bool) {
 	for {
 		if d := p.flushElection(); d != nil {
 			p.log.Info("election decided", "leader", d.Leader, "role", d.Role.String(), "zxid", hexZxid(d.Zxid))
+			p.stats.elected()
 			return *d, true
 		}
 		select {
@@ -603,6 +608,8 @@ func (p *Peer) startEngine(role engine.Role, zxidFloor int64, gen int64) (*engin
 	if err != nil {
 		return nil, err
 	}
+	p.stats.quorumSize.Store(int64(len(p.voters)))
+	p.stats.attach(eng, role)
 	if err := eng.StartServing(); err != nil {
 		eng.Close()
 		return nil, err

@@ -45,6 +45,8 @@ type receivedSnapshot struct {
 func (p *Peer) lead() {
 	gen := p.newRole("leading")
 	defer p.stopEngine()
+	p.stats.startLeading()
+	defer p.stats.stopLeading()
 	if err := p.catchUp(); err != nil {
 		p.log.Error("cannot lead", "err", err)
 		return
@@ -170,6 +172,7 @@ func (p *Peer) lead() {
 			p.log.Error("proposal refused, leaving the leader role", "zxid", hexZxid(o.zxid), "err", err)
 			return false
 		}
+		p.stats.proposed(len(o.data))
 		return true
 	}
 	for {
@@ -269,18 +272,26 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 			p.cfgMu.Unlock()
 		}()
 	}
+	defer func() {
+		p.stats.publishLearners(core.LearnerCounts())
+		p.stats.quorumSize.Store(int64(len(p.voters)))
+	}()
 	for core.HasReady() {
 		rd := core.Ready()
 		if err := p.persist(&rd); err != nil {
 			return true, fmt.Errorf("persist: %w", err)
 		}
 		if len(rd.Committed) > 0 {
+			if *eng != nil {
+				p.stats.commits.Add(int64(len(rd.Committed)))
+			}
 			if err := p.commit(*eng, rd.Committed); err != nil {
 				return true, err
 			}
 		}
 		touched := make(map[int64]*quorumnet.PeerConn)
 		for _, m := range rd.Messages {
+			p.stats.sentToLearner(m)
 			c := conns[m.To]
 			if c == nil {
 				continue
@@ -405,6 +416,7 @@ func (p *Peer) learn(leader int64, observer bool) {
 		p.log.Warn("cannot connect to the elected leader; electing again", "leader", leader, "addr", addr, "err", err)
 		return
 	}
+	p.stats.syncSince = time.Now()
 	acc, cur := p.epochs()
 	core := zab.NewLearner(zab.LearnerConfig{
 		ID:            p.cfg.ID,
@@ -449,6 +461,9 @@ func (p *Peer) learn(leader int64, observer bool) {
 		}
 		if ev.snap != nil {
 			snap = ev.snap
+		}
+		if core.Established() {
+			p.stats.learnerReceived(ev.pkt)
 		}
 		core.Step(ev.pkt)
 	}
@@ -630,6 +645,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			}
 			*eng = e
 			p.setState(role.String())
+			p.stats.synced(role == engine.RoleObserver)
 		}
 		if rd.Done != nil {
 			p.log.Warn("leaving the "+role.String()+" role: this member stops serving clients and looks for a leader",
