@@ -161,5 +161,17 @@ func TestMntrMatchesJava(t *testing.T) {
 		"zk_app_quota_bytes_usage_per_namespace", "zk_beta_quota_count_usage_per_namespace"} {
 		assert.Equal(t, javaVal[k], zkitVal[k], k)
 	}
+	// Reads and writes per namespace: the same requests, the same bytes.
+	for _, k := range []string{"zk_cnt_app_read_per_namespace", "zk_cnt_app_write_per_namespace", "zk_cnt_zookeeper_read_per_namespace"} {
+		assert.NotEmpty(t, javaVal[k], k)
+	}
+	for _, ns := range []string{"app", "beta", "other", "zookeeper"} {
+		for _, set := range []string{"read_per_namespace", "write_per_namespace"} {
+			for _, stat := range []string{"cnt", "sum", "min", "max"} {
+				k := "zk_" + stat + "_" + ns + "_" + set
+				assert.Equal(t, javaVal[k], zkitVal[k], k)
+			}
+		}
+	}
 	assert.True(t, strings.HasPrefix(zkitVal["zk_version"], "3.8.0-"), zkitVal["zk_version"])
 }

@@ -282,6 +282,7 @@ func (t *Tree) createNode(path string, data []byte, acl []proto.ACL, owner int64
 	}
 	st := t.clientStat(child)
 	t.quotaAfterCreate(path, parentName, childName, data)
+	t.writeStat(path, int64(len(data)))
 	t.dataWatches.Trigger(path, proto.EventNodeCreated, acl, nil)
 	t.childWatches.Trigger(watchPath(parentName), proto.EventNodeChildrenChanged, parentACL, nil)
 	return st, proto.OK
@@ -335,6 +336,7 @@ func (t *Tree) deleteNode(path string, zxid int64) proto.Code {
 		delete(t.ephemerals[owner], path)
 	}
 	t.quotaAfterDelete(path, parentName, childName, n.data())
+	t.writeStat(path, 0)
 	fired := t.dataWatches.Trigger(path, proto.EventNodeDeleted, acl, nil)
 	t.childWatches.Trigger(path, proto.EventNodeDeleted, acl, fired)
 	t.childWatches.Trigger(watchPath(parentName), proto.EventNodeChildrenChanged, parentACL, nil)
@@ -355,6 +357,7 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 	st := t.clientStat(n)
 	t.postChange(path, n)
 	t.quotaAfterSetData(path, old, data)
+	t.writeStat(path, int64(len(data)))
 	t.dataSize += nodeSize(path, data) - nodeSize(path, old)
 	t.dataWatches.Trigger(path, proto.EventNodeDataChanged, t.nodeACL(n), nil)
 	return st, proto.OK

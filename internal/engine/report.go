@@ -306,6 +306,8 @@ func (e *Engine) registerMetrics() {
 	e.stats.largeRequestsRejected = m.Counter("large_requests_rejected")
 	e.stats.connectionRejected = m.Counter("connection_rejected")
 	m.CounterFunc("digest_mismatches_count", e.tree.DigestMismatches)
+	m.AttachSummarySet("read_per_namespace", e.tree.ReadPerNamespace())
+	m.AttachSummarySet("write_per_namespace", e.tree.WritePerNamespace())
 	// Per top-level namespace quota limits and usage (QuotaMetricsUtils).
 	m.GaugeSet("quota_count_limit_per_namespace", func() map[string]metrics.Value { return e.quotaMetric(quotaCountLimit) })
 	m.GaugeSet("quota_bytes_limit_per_namespace", func() map[string]metrics.Value { return e.quotaMetric(quotaBytesLimit) })
@@ -356,8 +358,8 @@ func (e *Engine) quotaMetric(kind quotaKind) map[string]metrics.Value {
 		if len(parts) < 2 {
 			return
 		}
-		data, _, err := e.tree.GetData(path, nil)
-		if err != nil || data == nil {
+		data, ok := e.tree.PeekData(path)
+		if !ok || data == nil {
 			return
 		}
 		st := datatree.ParseQuotaStats(data)

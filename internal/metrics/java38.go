@@ -210,9 +210,9 @@ var Java38 = []Def{
 	{"sync_processor_queue_flush_time_ms", KindSummary, Advanced, Omitted},
 	{"write_commitproc_time_ms", KindSummary, Advanced, ZeroStandalone},
 	{"quota_exceeded_error_per_namespace", KindCounterSet, Basic, Omitted},
-	{"write_per_namespace", KindSummarySet, Basic, Omitted},
-	{"read_per_namespace", KindSummarySet, Basic, Omitted},
 	{"learner_handler_qp_size", KindSummarySet, Basic, Omitted},
+	{"read_per_namespace", KindSummarySet, Basic, Measured},
+	{"write_per_namespace", KindSummarySet, Basic, Measured},
 	{"learner_handler_qp_time_ms", KindSummarySet, Advanced, Omitted},
 	{"ack_latency", KindSummarySet, Advanced, Omitted},
 }

@@ -172,6 +172,54 @@ func (s Snapshot) Quantile(q float64) float64 {
 	return lo + (pos-math.Floor(pos))*(hi-lo)
 }
 
+// SummarySet is a summary per key (ZooKeeper's SummarySet), such as a
+// top-level namespace; keys appear with their first sample. Safe for
+// concurrent use.
+type SummarySet struct {
+	level Level
+	mu    sync.RWMutex // guards m; the summaries have their own atomics
+	m     map[string]*Summary
+}
+
+// NewSummarySet returns an empty summary set.
+func NewSummarySet(level Level) *SummarySet {
+	return &SummarySet{level: level, m: make(map[string]*Summary)}
+}
+
+// Observe records one sample for key.
+func (s *SummarySet) Observe(key string, v int64) {
+	s.mu.RLock()
+	sum := s.m[key]
+	s.mu.RUnlock()
+	if sum == nil {
+		s.mu.Lock()
+		if sum = s.m[key]; sum == nil {
+			sum = newSummary(s.level)
+			s.m[key] = sum
+		}
+		s.mu.Unlock()
+	}
+	sum.Observe(v)
+}
+
+// summaries returns the keys' summaries at this moment.
+func (s *SummarySet) summaries() map[string]*Summary {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[string]*Summary, len(s.m))
+	for k, v := range s.m {
+		out[k] = v
+	}
+	return out
+}
+
+// Reset forgets every sample of every key (the keys stay, as Java's do).
+func (s *SummarySet) Reset() {
+	for _, sum := range s.summaries() {
+		sum.Reset()
+	}
+}
+
 type kind int
 
 const (
@@ -180,6 +228,7 @@ const (
 	kindSummary
 	kindCounterFunc
 	kindGaugeSet
+	kindSummarySet
 )
 
 type entry struct {
@@ -188,6 +237,7 @@ type entry struct {
 	counter *Counter
 	gauge   func() Value // gauges and counter callbacks
 	summary *Summary
+	sumSet  *SummarySet
 	set     func() map[string]Value // gauge sets: a value per key
 	rank    int                     // report order: Java38's, then registration order
 	present func() bool             // nil: always reported
@@ -327,6 +377,14 @@ func (r *Registry) attach(e *entry) {
 	r.mu.Unlock()
 }
 
+// AttachSummarySet reports s, kept by its owner (the data tree's
+// per-namespace statistics), as the summary set called name: in mntr as
+// zk_avg_<key>_<name> and the rest for each key in Java's hash order, to
+// Prometheus with a "key" label.
+func (r *Registry) AttachSummarySet(name string, s *SummarySet) {
+	r.attach(&entry{name: name, kind: kindSummarySet, sumSet: s})
+}
+
 // Gauge registers (or replaces) the callback that reads name.
 func (r *Registry) Gauge(name string, f func() Value) {
 	e := r.lookup(name, kindGauge, func() *entry { return &entry{name: name, kind: kindGauge} })
@@ -346,7 +404,9 @@ func (r *Registry) snapshotEntries() []entry {
 	r.mu.Unlock()
 	out := all[:0]
 	for _, e := range all {
-		if (e.kind == kindGauge || e.kind == kindCounterFunc) && e.gauge == nil || e.kind == kindGaugeSet && e.set == nil {
+		if (e.kind == kindGauge || e.kind == kindCounterFunc) && e.gauge == nil || e.kind == kindGaugeSet && e.set == nil ||
+			e.kind == kindCounter && e.counter == nil || e.kind == kindSummary && e.summary == nil || e.kind == kindSummarySet && e.sumSet == nil {
+			// (an attached metric between its lookup and its attach)
 			continue
 		}
 		if e.present == nil || e.present() {
@@ -384,21 +444,36 @@ func (r *Registry) Values() []KV {
 				out = append(out, KV{k + "_" + e.name, vals[k]})
 			}
 		case kindSummary:
-			s := e.summary.Snapshot()
-			out = append(out,
-				KV{"avg_" + e.name, Float(s.Avg)},
-				KV{"min_" + e.name, Int(s.Min)},
-				KV{"max_" + e.name, Int(s.Max)},
-				KV{"cnt_" + e.name, Int(s.Count)},
-				KV{"sum_" + e.name, Int(s.Sum)})
-			if e.summary.level == Advanced {
-				out = append(out,
-					KV{"p50_" + e.name, Int(int64(math.Round(s.Quantile(0.5))))},
-					KV{"p95_" + e.name, Int(int64(math.Round(s.Quantile(0.95))))},
-					KV{"p99_" + e.name, Int(int64(math.Round(s.Quantile(0.99))))},
-					KV{"p999_" + e.name, Int(int64(math.Round(s.Quantile(0.999))))})
+			out = appendSummary(out, e.name, e.summary)
+		case kindSummarySet:
+			sums := e.sumSet.summaries()
+			keys := make([]string, 0, len(sums))
+			for k := range sums {
+				keys = append(keys, k)
+			}
+			for _, k := range JavaHashOrder(keys) {
+				out = appendSummary(out, k+"_"+e.name, sums[k])
 			}
 		}
+	}
+	return out
+}
+
+// appendSummary appends a summary's mntr values.
+func appendSummary(out []KV, name string, sum *Summary) []KV {
+	s := sum.Snapshot()
+	out = append(out,
+		KV{"avg_" + name, Float(s.Avg)},
+		KV{"min_" + name, Int(s.Min)},
+		KV{"max_" + name, Int(s.Max)},
+		KV{"cnt_" + name, Int(s.Count)},
+		KV{"sum_" + name, Int(s.Sum)})
+	if sum.level == Advanced {
+		out = append(out,
+			KV{"p50_" + name, Int(int64(math.Round(s.Quantile(0.5))))},
+			KV{"p95_" + name, Int(int64(math.Round(s.Quantile(0.95))))},
+			KV{"p99_" + name, Int(int64(math.Round(s.Quantile(0.99))))},
+			KV{"p999_" + name, Int(int64(math.Round(s.Quantile(0.999))))})
 	}
 	return out
 }
@@ -458,6 +533,8 @@ func (r *Registry) Reset() {
 			e.counter.v.Store(0)
 		case kindSummary:
 			e.summary.Reset()
+		case kindSummarySet:
+			e.sumSet.Reset()
 		}
 	}
 }

@@ -159,6 +159,10 @@ func TestScrapeMatchesJava(t *testing.T) {
 			r.Summary(d.Name, d.Level).Observe(1)
 		case KindGaugeSet:
 			r.GaugeSet(d.Name, func() map[string]Value { return map[string]Value{"app": Int(3)} })
+		case KindSummarySet:
+			set := NewSummarySet(d.Level)
+			set.Observe("app", 3)
+			r.AttachSummarySet(d.Name, set)
 		}
 	}
 	r.RegisterJavaZeros(func() bool { return true })

@@ -465,6 +465,11 @@ func (p *Peer) learn(leader int64, observer bool) {
 		if core.Established() {
 			p.stats.learnerReceived(ev.pkt)
 		}
+		if ev.pkt.Type == zab.Diff {
+			// Learner.syncWithLeader rewrites /zookeeper/config after
+			// every sync mode, DIFF too (SNAP and TRUNC: learnerReady).
+			p.initConfigNode()
+		}
 		core.Step(ev.pkt)
 	}
 	onOp := func(o op) {

@@ -61,6 +61,9 @@ func (db *DB) InstallSnapshot(tree *datatree.Tree, sessions map[int64]int32, zxi
 	if _, err := db.store.Snapshot(zxid, src, snapshot.WriteOptions{Compression: db.comp}); err != nil {
 		return fmt.Errorf("zkdb: write received snapshot: %w", err)
 	}
+	if db.Tree != nil {
+		tree.AdoptStats(db.Tree) // the server's counts go on
+	}
 	db.Tree = tree
 	db.Sessions = sessions
 	db.LastZxid = zxid

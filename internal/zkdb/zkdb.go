@@ -206,6 +206,9 @@ func (db *DB) restore() error {
 		last = 0
 	}
 	tree.SetLastProcessedZxid(last)
+	if db.Tree != nil {
+		tree.AdoptStats(db.Tree) // the server's counts go on
+	}
 	db.Tree = tree
 	db.Sessions = sk.sessions
 	db.LastZxid = last
