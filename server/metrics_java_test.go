@@ -158,7 +158,8 @@ func TestMntrMatchesJava(t *testing.T) {
 		"zk_non_mtls_local_conn_count", "zk_num_alive_connections", "zk_cnt_readlatency", "zk_cnt_updatelatency",
 		"zk_app_quota_count_limit_per_namespace", "zk_other_quota_bytes_limit_per_namespace",
 		"zk_beta_quota_count_limit_per_namespace", "zk_app_quota_count_usage_per_namespace",
-		"zk_app_quota_bytes_usage_per_namespace", "zk_beta_quota_count_usage_per_namespace"} {
+		"zk_app_quota_bytes_usage_per_namespace", "zk_beta_quota_count_usage_per_namespace",
+		"zk_cnt_dbinittime", "zk_cnt_startup_snap_load_time", "zk_cnt_startup_txns_loaded", "zk_cnt_startup_txns_load_time"} {
 		assert.Equal(t, javaVal[k], zkitVal[k], k)
 	}
 	// Reads and writes per namespace: the same requests, the same bytes.

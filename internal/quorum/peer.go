@@ -610,6 +610,7 @@ func (p *Peer) startEngine(role engine.Role, zxidFloor int64, gen int64) (*engin
 	}
 	p.stats.quorumSize.Store(int64(len(p.voters)))
 	p.stats.attach(eng, role)
+	p.db.AttachMetrics(eng.Metrics())
 	if err := eng.StartServing(); err != nil {
 		eng.Close()
 		return nil, err
