@@ -69,8 +69,8 @@ type DB struct {
 	wg          sync.WaitGroup
 	closeOnce   sync.Once
 
-	stats dbStats // load and snapshot timings; lock-free summaries
-	lastSnap    string
+	stats    dbStats // load and snapshot timings; lock-free summaries
+	lastSnap string
 }
 
 // bigTree is the node count from which Open returns the garbage of the
