@@ -68,9 +68,9 @@ type DB struct {
 	stop        chan struct{}
 	wg          sync.WaitGroup
 	closeOnce   sync.Once
+	lastSnap    string
 
-	stats    dbStats // load and snapshot timings; lock-free summaries
-	lastSnap string
+	stats dbStats // load and snapshot timings; lock-free summaries
 }
 
 // bigTree is the node count from which Open returns the garbage of the
