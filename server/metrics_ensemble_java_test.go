@@ -97,7 +97,10 @@ func TestMntrEnsembleMatchesJava(t *testing.T) {
 			"zk_ephemerals_count", "zk_proposal_count", "zk_commit_count", "zk_learner_proposal_received_count",
 			"zk_learner_commit_received_count", "zk_learners", "zk_synced_followers",
 			"zk_synced_non_voting_followers", "zk_synced_observers", "zk_pending_syncs",
-			"zk_cnt_follower_sync_time", "zk_cnt_observer_sync_time"} {
+			"zk_cnt_follower_sync_time", "zk_cnt_observer_sync_time",
+			"zk_cnt_node_created_watch_count", "zk_sum_node_created_watch_count", "zk_cnt_node_deleted_watch_count",
+			"zk_sum_node_deleted_watch_count", "zk_cnt_node_changed_watch_count", "zk_sum_node_changed_watch_count",
+			"zk_cnt_node_children_watch_count", "zk_sum_node_children_watch_count"} {
 			assert.Equal(t, jv[k], zv[k], "%s: %s", role, k)
 		}
 		// Bytes read (leader) and written (every member applies) per

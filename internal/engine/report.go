@@ -306,8 +306,7 @@ func (e *Engine) registerMetrics() {
 	e.stats.largeRequestsRejected = m.Counter("large_requests_rejected")
 	e.stats.connectionRejected = m.Counter("connection_rejected")
 	m.CounterFunc("digest_mismatches_count", e.tree.DigestMismatches)
-	m.AttachSummarySet("read_per_namespace", e.tree.ReadPerNamespace())
-	m.AttachSummarySet("write_per_namespace", e.tree.WritePerNamespace())
+	e.tree.AttachMetrics(m) // per-namespace bytes, watchers per event
 	// Per top-level namespace quota limits and usage (QuotaMetricsUtils).
 	m.GaugeSet("quota_count_limit_per_namespace", func() map[string]metrics.Value { return e.quotaMetric(quotaCountLimit) })
 	m.GaugeSet("quota_bytes_limit_per_namespace", func() map[string]metrics.Value { return e.quotaMetric(quotaBytesLimit) })
