@@ -147,7 +147,7 @@ func TestEnsembleMntrRoles(t *testing.T) {
 		assert.Contains(t, out, "zk_znode_count\t")
 		assert.Contains(t, out, "zk_cnt_readlatency\t")
 		assert.Contains(t, out, "zk_cnt_netty_queued_buffer_capacity\t0\n", "ZeroAlways: 0 in every role")
-		assert.NotContains(t, out, "zk_revalidate_count", "ZeroStandalone: not reported by a member")
+		assert.NotContains(t, out, "zk_quit_leading_due_to_disloyal_voter", "ZeroStandalone: not reported by a member")
 		assert.Contains(t, out, "zk_commit_count\t", "QuorumMeasured: measured by a member")
 		assert.Contains(t, out, "zk_learner_commit_received_count\t")
 		assert.Contains(t, out, "zk_quorum_size\t3\n")

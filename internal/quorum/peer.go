@@ -442,6 +442,7 @@ func (p *Peer) setState(s string) {
 
 func (p *Peer) run() {
 	for !p.stopped() {
+		p.stats.unavailable()
 		var dec election.Decision
 		if d := p.designated; d != nil {
 			p.designated = nil

@@ -338,6 +338,7 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 			}
 		}
 		revals = rd.Revalidations
+		p.stats.revalidations.Add(int64(len(revals)))
 		if rd.Established && *eng == nil {
 			p.elec.UpdatePeerEpoch(core.Epoch())
 			switch lg := p.logged; {

@@ -30,12 +30,20 @@ type roleStats struct {
 	proposals, commits               metrics.Counter // leader: Leader.propose, Leader.commit
 	learnerProposals, learnerCommits metrics.Counter // learner: Follower.processPacket
 	looking                          metrics.Counter // elections started
+	revalidations                    metrics.Counter // leader: REVALIDATEs from learners
 	diffs, snaps                     metrics.Counter // leader: learners synced by DIFF, by SNAP
 
 	electionTime, followerSyncTime, observerSyncTime *metrics.Summary // ms
+	// unavailableTime and leaderUnavailableTime: from a role's end (or
+	// the start) until the next role serves (QuorumPeer's
+	// unavailableStartTime, recorded at ZabState BROADCAST), in ms.
+	unavailableTime, leaderUnavailableTime *metrics.Summary
 
 	// Owned by the peer loop.
 	lookingSince, syncSince time.Time
+	// unavailableSince is when this member stopped serving a role; read
+	// by attach, which the peer loop calls too.
+	unavailableSince time.Time
 }
 
 func newRoleStats() *roleStats {
@@ -43,6 +51,9 @@ func newRoleStats() *roleStats {
 		electionTime:     metrics.NewSummary(metrics.Basic),
 		followerSyncTime: metrics.NewSummary(metrics.Basic),
 		observerSyncTime: metrics.NewSummary(metrics.Basic),
+
+		unavailableTime:       metrics.NewSummary(metrics.Basic),
+		leaderUnavailableTime: metrics.NewSummary(metrics.Basic),
 	}
 	s.resetProposalSizes()
 	return s
@@ -52,6 +63,27 @@ func (s *roleStats) resetProposalSizes() {
 	s.lastProposal.Store(-1)
 	s.minProposal.Store(-1)
 	s.maxProposal.Store(-1)
+}
+
+// unavailable: the peer loop starts a role (or looks for one); the member
+// is unavailable from the first such moment until a role serves.
+func (s *roleStats) unavailable() {
+	if s.unavailableSince.IsZero() {
+		s.unavailableSince = time.Now()
+	}
+}
+
+// available: a role serves (ZabState BROADCAST).
+func (s *roleStats) available(role engine.Role) {
+	if s.unavailableSince.IsZero() {
+		return
+	}
+	d := time.Since(s.unavailableSince).Milliseconds()
+	s.unavailableTime.Observe(d)
+	if role == engine.RoleLeader {
+		s.leaderUnavailableTime.Observe(d)
+	}
+	s.unavailableSince = time.Time{}
 }
 
 // startLooking: an election starts (QuorumPeer's LOOKING case).
@@ -140,15 +172,19 @@ func (s *roleStats) attach(eng *engine.Engine, role engine.Role) {
 		"proposal_count": &s.proposals, "commit_count": &s.commits,
 		"learner_proposal_received_count": &s.learnerProposals, "learner_commit_received_count": &s.learnerCommits,
 		"looking_count": &s.looking, "diff_count": &s.diffs, "snap_count": &s.snaps,
+		"revalidate_count": &s.revalidations,
 	} {
 		m.AttachCounter(name, c)
 	}
 	m.AttachSummary("election_time", s.electionTime)
 	m.AttachSummary("follower_sync_time", s.followerSyncTime)
 	m.AttachSummary("observer_sync_time", s.observerSyncTime)
+	m.AttachSummary("unavailable_time", s.unavailableTime)
+	m.AttachSummary("leader_unavailable_time", s.leaderUnavailableTime)
 	if role == engine.RoleReadOnly {
 		return // a ReadOnlyZooKeeperServer is no QuorumZooKeeperServer
 	}
+	s.available(role)
 	gauge := func(name string, v *atomic.Int64) {
 		m.Gauge(name, func() metrics.Value { return metrics.Int(v.Load()) })
 	}
