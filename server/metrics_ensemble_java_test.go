@@ -101,7 +101,9 @@ func TestMntrEnsembleMatchesJava(t *testing.T) {
 			"zk_cnt_follower_sync_time", "zk_cnt_observer_sync_time",
 			"zk_cnt_node_created_watch_count", "zk_sum_node_created_watch_count", "zk_cnt_node_deleted_watch_count",
 			"zk_sum_node_deleted_watch_count", "zk_cnt_node_changed_watch_count", "zk_sum_node_changed_watch_count",
-			"zk_cnt_node_children_watch_count", "zk_sum_node_children_watch_count", "zk_revalidate_count"} {
+			"zk_cnt_node_children_watch_count", "zk_sum_node_children_watch_count", "zk_revalidate_count",
+			"zk_cnt_quorum_ack_latency", "zk_cnt_commit_propagation_latency", "zk_cnt_proposal_ack_creation_latency",
+			"zk_cnt_proposal_latency"} {
 			assert.Equal(t, jv[k], zv[k], "%s: %s", role, k)
 		}
 		// Bytes read (leader) and written (every member applies) per

@@ -281,9 +281,11 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 		if err := p.persist(&rd); err != nil {
 			return true, fmt.Errorf("persist: %w", err)
 		}
+		p.stats.logged(rd.Entries)
 		if len(rd.Committed) > 0 {
 			if *eng != nil {
 				p.stats.commits.Add(int64(len(rd.Committed)))
+				p.stats.quorumAcked(rd.Committed)
 			}
 			if err := p.commit(*eng, rd.Committed); err != nil {
 				return true, err
@@ -598,6 +600,10 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 		}
 		if err := p.persist(&rd); err != nil {
 			return true, fmt.Errorf("persist: %w", err)
+		}
+		p.stats.logged(rd.Entries)
+		if *eng != nil {
+			p.stats.commitPropagated(rd.Committed)
 		}
 		endRole := false
 		if len(rd.Committed) > 0 {

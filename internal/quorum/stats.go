@@ -1,6 +1,7 @@
 package quorum
 
 import (
+	"encoding/binary"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +39,11 @@ type roleStats struct {
 	// the start) until the next role serves (QuorumPeer's
 	// unavailableStartTime, recorded at ZabState BROADCAST), in ms.
 	unavailableTime, leaderUnavailableTime *metrics.Summary
+	// Txn latencies: from the txn header's time (the leader's wall clock
+	// when it made the txn) to this member's proposal receipt (learner),
+	// durable log entry (its ACK), commit by a quorum (leader) or commit
+	// received (learner); advanced, as Java's.
+	proposalLatency, ackCreationLatency, quorumAckLatency, commitPropagationLatency *metrics.Summary
 
 	// Owned by the peer loop.
 	lookingSince, syncSince time.Time
@@ -54,6 +60,11 @@ func newRoleStats() *roleStats {
 
 		unavailableTime:       metrics.NewSummary(metrics.Basic),
 		leaderUnavailableTime: metrics.NewSummary(metrics.Basic),
+
+		proposalLatency:          metrics.NewSummary(metrics.Advanced),
+		ackCreationLatency:       metrics.NewSummary(metrics.Advanced),
+		quorumAckLatency:         metrics.NewSummary(metrics.Advanced),
+		commitPropagationLatency: metrics.NewSummary(metrics.Advanced),
 	}
 	s.resetProposalSizes()
 	return s
@@ -146,8 +157,45 @@ func (s *roleStats) learnerReceived(p proto.QuorumPacket) {
 	switch p.Type {
 	case zab.Proposal:
 		s.learnerProposals.Inc()
+		observeTxnLatency(s.proposalLatency, p.Data)
 	case zab.Commit:
 		s.learnerCommits.Inc()
+	}
+}
+
+// logged: entries are durable in the log and acknowledged
+// (SendAckRequestProcessor, AckRequestProcessor).
+func (s *roleStats) logged(entries []zab.Entry) {
+	for _, e := range entries {
+		observeTxnLatency(s.ackCreationLatency, e.Data)
+	}
+}
+
+// quorumAcked: the leader committed entries a quorum acknowledged.
+func (s *roleStats) quorumAcked(entries []zab.Entry) {
+	for _, e := range entries {
+		observeTxnLatency(s.quorumAckLatency, e.Data)
+	}
+}
+
+// commitPropagated: a serving learner got entries' commits.
+func (s *roleStats) commitPropagated(entries []zab.Entry) {
+	for _, e := range entries {
+		observeTxnLatency(s.commitPropagationLatency, e.Data)
+	}
+}
+
+// observeTxnLatency records the time since a txn's header time (wall
+// clock, ms, at bytes 20..28 of a PROPOSAL body: clientId, cxid and zxid
+// come first), skipping a negative one (clock drift), as
+// Request.logLatency does.
+func observeTxnLatency(sum *metrics.Summary, txn []byte) {
+	if len(txn) < 28 {
+		return
+	}
+	made := int64(binary.BigEndian.Uint64(txn[20:28]))
+	if d := time.Now().UnixMilli() - made; d >= 0 {
+		sum.Observe(d)
 	}
 }
 
@@ -181,6 +229,10 @@ func (s *roleStats) attach(eng *engine.Engine, role engine.Role) {
 	m.AttachSummary("observer_sync_time", s.observerSyncTime)
 	m.AttachSummary("unavailable_time", s.unavailableTime)
 	m.AttachSummary("leader_unavailable_time", s.leaderUnavailableTime)
+	m.AttachSummary("proposal_latency", s.proposalLatency)
+	m.AttachSummary("proposal_ack_creation_latency", s.ackCreationLatency)
+	m.AttachSummary("quorum_ack_latency", s.quorumAckLatency)
+	m.AttachSummary("commit_propagation_latency", s.commitPropagationLatency)
 	if role == engine.RoleReadOnly {
 		return // a ReadOnlyZooKeeperServer is no QuorumZooKeeperServer
 	}
