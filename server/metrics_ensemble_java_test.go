@@ -103,7 +103,7 @@ func TestMntrEnsembleMatchesJava(t *testing.T) {
 			"zk_sum_node_deleted_watch_count", "zk_cnt_node_changed_watch_count", "zk_sum_node_changed_watch_count",
 			"zk_cnt_node_children_watch_count", "zk_sum_node_children_watch_count", "zk_revalidate_count",
 			"zk_cnt_quorum_ack_latency", "zk_cnt_commit_propagation_latency", "zk_cnt_proposal_ack_creation_latency",
-			"zk_cnt_proposal_latency"} {
+			"zk_cnt_proposal_latency", "zk_watch_bytes"} {
 			assert.Equal(t, jv[k], zv[k], "%s: %s", role, k)
 		}
 		// Bytes read (leader) and written (every member applies) per

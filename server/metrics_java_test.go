@@ -162,7 +162,7 @@ func TestMntrMatchesJava(t *testing.T) {
 		"zk_cnt_dbinittime", "zk_cnt_startup_snap_load_time", "zk_cnt_startup_txns_loaded", "zk_cnt_startup_txns_load_time",
 		"zk_cnt_node_created_watch_count", "zk_sum_node_created_watch_count", "zk_cnt_node_deleted_watch_count",
 		"zk_sum_node_deleted_watch_count", "zk_cnt_node_changed_watch_count", "zk_sum_node_changed_watch_count",
-		"zk_cnt_node_children_watch_count", "zk_sum_node_children_watch_count"} {
+		"zk_cnt_node_children_watch_count", "zk_sum_node_children_watch_count", "zk_watch_bytes"} {
 		assert.Equal(t, javaVal[k], zkitVal[k], k)
 	}
 	// Reads and writes per namespace: the same requests, the same bytes.

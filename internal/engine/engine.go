@@ -195,6 +195,7 @@ type stats struct {
 	connRequests  *metrics.Counter
 	bytesReceived *metrics.Counter
 	responseBytes *metrics.Counter
+	watchBytes    *metrics.Counter
 	readLatency   *metrics.Summary
 	updateLatency *metrics.Summary
 	fsyncTime     *metrics.Summary

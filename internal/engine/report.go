@@ -296,6 +296,7 @@ func (e *Engine) registerMetrics() {
 	e.stats.connRequests = m.Counter("connection_request_count")
 	e.stats.bytesReceived = m.Counter("bytes_received_count")
 	e.stats.responseBytes = m.Counter("response_bytes")
+	e.stats.watchBytes = m.Counter("watch_bytes")
 	e.stats.readLatency = m.Summary("readlatency", metrics.Advanced)
 	e.stats.updateLatency = m.Summary("updatelatency", metrics.Advanced)
 	e.stats.fsyncTime = m.Summary("fsynctime", metrics.Basic)

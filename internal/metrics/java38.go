@@ -99,7 +99,7 @@ var Java38 = []Def{
 	{"quota_count_limit_per_namespace", KindGaugeSet, Basic, Measured},
 	{"quota_bytes_usage_per_namespace", KindGaugeSet, Basic, Measured},
 	{"proposal_count", KindCounter, Basic, QuorumMeasured},
-	{"watch_bytes", KindCounter, Basic, Omitted},
+	{"watch_bytes", KindCounter, Basic, Measured},
 	{"outstanding_changes_removed", KindCounter, Basic, Omitted},
 	{"throttled_ops", KindCounter, Basic, ZeroAlways},
 	{"stale_requests_dropped", KindCounter, Basic, ZeroAlways},
