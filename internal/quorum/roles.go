@@ -490,6 +490,7 @@ func (p *Peer) learn(leader int64, observer bool) {
 	}
 	for {
 		done, err := p.learnerReady(core, c, &eng, &snap, role, gen, leader)
+		p.stats.quorumSize.Store(int64(len(p.voters))) // a committed reconfig changes it
 		if err != nil {
 			p.log.Error("learner stopping", "err", err)
 			return
