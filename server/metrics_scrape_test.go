@@ -66,6 +66,7 @@ func TestScrapeComparedWithJavaList(t *testing.T) {
 			"metricsProvider.httpHost":  "127.0.0.1",
 			"metricsProvider.httpPort":  "0",
 		}
+		c.EnforceQuota = true
 	}))
 	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(10*time.Second))
 	defer cancel()
@@ -75,7 +76,9 @@ func TestScrapeComparedWithJavaList(t *testing.T) {
 	_, err = c.Create(ctx, "/scrape", []byte("x"), 0, proto.OpenACLUnsafe)
 	require.NoError(t, err)
 	var out strings.Builder // a quota, so the per-namespace gauges have a key
-	require.Zero(t, cli.Main([]string{"-server", srv.Addr(), "setquota", "-n", "5", "/scrape"}, strings.NewReader(""), &out, &out), out.String())
+	require.Zero(t, cli.Main([]string{"-server", srv.Addr(), "setquota", "-N", "1", "/scrape"}, strings.NewReader(""), &out, &out), out.String())
+	_, err = c.Create(ctx, "/scrape/over", nil, 0, proto.OpenACLUnsafe) // a refusal for the counter set
+	require.ErrorIs(t, err, proto.ErrQuotaExceeded)
 
 	fams := scrape(t, srv.Server().MetricsAddr().String())
 	java := javaPrometheusList(t)
@@ -115,6 +118,11 @@ func TestScrapeComparedWithJavaList(t *testing.T) {
 	require.Len(t, usage.Metric, 1)
 	assert.Equal(t, "scrape", usage.Metric[0].Label[0].GetValue())
 	assert.Equal(t, 1.0, usage.Metric[0].GetGauge().GetValue())
+	exceeded := fams["quota_exceeded_error_per_namespace"]
+	require.NotNil(t, exceeded)
+	require.Len(t, exceeded.Metric, 1)
+	assert.Equal(t, "scrape", exceeded.Metric[0].Label[0].GetValue())
+	assert.Equal(t, 1.0, exceeded.Metric[0].GetCounter().GetValue())
 	for _, d := range metrics.Java38 {
 		// A standalone server has no role gauges, as Java's has none.
 		want := d.Status != metrics.Omitted && d.Status != metrics.RoleMeasured

@@ -63,20 +63,20 @@ func (t *Tree) trigger(m *watch.Manager, path string, typ proto.EventType, acl [
 }
 
 func (t *Tree) readStat(path string, bytes int64) {
-	if ns, ok := topNamespace(path); ok {
+	if ns, ok := TopNamespace(path); ok {
 		t.ns.reads.Observe(ns, javaLen(path)+int64(bytes)+statOverheadBytes)
 	}
 }
 
 func (t *Tree) writeStat(path string, bytes int64) {
-	if ns, ok := topNamespace(path); ok {
+	if ns, ok := TopNamespace(path); ok {
 		t.ns.writes.Observe(ns, javaLen(path)+int64(bytes))
 	}
 }
 
-// topNamespace is PathUtils.getTopNamespace: the first component of an
+// TopNamespace is PathUtils.getTopNamespace: the first component of an
 // absolute path; the root has none.
-func topNamespace(path string) (string, bool) {
+func TopNamespace(path string) (string, bool) {
 	rest, ok := strings.CutPrefix(path, "/")
 	if !ok || rest == "" {
 		return "", false

@@ -196,6 +196,7 @@ type stats struct {
 	bytesReceived *metrics.Counter
 	responseBytes *metrics.Counter
 	watchBytes    *metrics.Counter
+	quotaExceeded *metrics.CounterSet
 	readLatency   *metrics.Summary
 	updateLatency *metrics.Summary
 	fsyncTime     *metrics.Summary

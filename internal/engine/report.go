@@ -297,6 +297,7 @@ func (e *Engine) registerMetrics() {
 	e.stats.bytesReceived = m.Counter("bytes_received_count")
 	e.stats.responseBytes = m.Counter("response_bytes")
 	e.stats.watchBytes = m.Counter("watch_bytes")
+	e.stats.quotaExceeded = m.CounterSet("quota_exceeded_error_per_namespace")
 	e.stats.readLatency = m.Summary("readlatency", metrics.Advanced)
 	e.stats.updateLatency = m.Summary("updatelatency", metrics.Advanced)
 	e.stats.fsyncTime = m.Summary("fsynctime", metrics.Basic)

@@ -209,7 +209,7 @@ var Java38 = []Def{
 	{"sync_processor_queue_time_ms", KindSummary, Advanced, Omitted},
 	{"sync_processor_queue_flush_time_ms", KindSummary, Advanced, Omitted},
 	{"write_commitproc_time_ms", KindSummary, Advanced, ZeroStandalone},
-	{"quota_exceeded_error_per_namespace", KindCounterSet, Basic, Omitted},
+	{"quota_exceeded_error_per_namespace", KindCounterSet, Basic, Measured},
 	{"learner_handler_qp_size", KindSummarySet, Basic, Omitted},
 	{"read_per_namespace", KindSummarySet, Basic, Measured},
 	{"write_per_namespace", KindSummarySet, Basic, Measured},

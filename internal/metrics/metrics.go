@@ -220,6 +220,52 @@ func (s *SummarySet) Reset() {
 	}
 }
 
+// CounterSet is a counter per key (ZooKeeper's CounterSet), such as a
+// namespace; keys appear with their first count. Safe for concurrent use.
+type CounterSet struct {
+	mu sync.RWMutex // guards m; the counters are atomic
+	m  map[string]*Counter
+}
+
+// NewCounterSet returns an empty counter set.
+func NewCounterSet() *CounterSet { return &CounterSet{m: make(map[string]*Counter)} }
+
+// Add adds delta to key's counter.
+func (s *CounterSet) Add(key string, delta int64) {
+	s.mu.RLock()
+	c := s.m[key]
+	s.mu.RUnlock()
+	if c == nil {
+		s.mu.Lock()
+		if c = s.m[key]; c == nil {
+			c = new(Counter)
+			s.m[key] = c
+		}
+		s.mu.Unlock()
+	}
+	c.Add(delta)
+}
+
+// values reads every key's count.
+func (s *CounterSet) values() map[string]int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[string]int64, len(s.m))
+	for k, c := range s.m {
+		out[k] = c.Get()
+	}
+	return out
+}
+
+// Reset zeroes every key's counter (the keys stay, as Java's do).
+func (s *CounterSet) Reset() {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, c := range s.m {
+		c.v.Store(0)
+	}
+}
+
 type kind int
 
 const (
@@ -229,6 +275,7 @@ const (
 	kindCounterFunc
 	kindGaugeSet
 	kindSummarySet
+	kindCounterSet
 )
 
 type entry struct {
@@ -238,6 +285,7 @@ type entry struct {
 	gauge   func() Value // gauges and counter callbacks
 	summary *Summary
 	sumSet  *SummarySet
+	cntSet  *CounterSet
 	set     func() map[string]Value // gauge sets: a value per key
 	rank    int                     // report order: Java38's, then registration order
 	present func() bool             // nil: always reported
@@ -377,6 +425,15 @@ func (r *Registry) attach(e *entry) {
 	r.mu.Unlock()
 }
 
+// CounterSet returns the counter set called name, creating it: reported
+// in mntr as zk_<key>_<name> for each key in Java's hash order, to
+// Prometheus as a counter with a "key" label.
+func (r *Registry) CounterSet(name string) *CounterSet {
+	return r.lookup(name, kindCounterSet, func() *entry {
+		return &entry{name: name, kind: kindCounterSet, cntSet: NewCounterSet()}
+	}).cntSet
+}
+
 // AttachSummarySet reports s, kept by its owner (the data tree's
 // per-namespace statistics), as the summary set called name: in mntr as
 // zk_avg_<key>_<name> and the rest for each key in Java's hash order, to
@@ -445,6 +502,15 @@ func (r *Registry) Values() []KV {
 			}
 		case kindSummary:
 			out = appendSummary(out, e.name, e.summary)
+		case kindCounterSet:
+			vals := e.cntSet.values()
+			keys := make([]string, 0, len(vals))
+			for k := range vals {
+				keys = append(keys, k)
+			}
+			for _, k := range JavaHashOrder(keys) {
+				out = append(out, KV{k + "_" + e.name, Int(vals[k])})
+			}
 		case kindSummarySet:
 			sums := e.sumSet.summaries()
 			keys := make([]string, 0, len(sums))
@@ -535,6 +601,8 @@ func (r *Registry) Reset() {
 			e.summary.Reset()
 		case kindSummarySet:
 			e.sumSet.Reset()
+		case kindCounterSet:
+			e.cntSet.Reset()
 		}
 	}
 }

@@ -46,6 +46,11 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, e.gauge().Float64())
 		case kindSummary:
 			ch <- constSummary(desc, e.summary)
+		case kindCounterSet:
+			labelled := prometheus.NewDesc(e.name, e.name, []string{"key"}, nil)
+			for k, v := range e.cntSet.values() {
+				ch <- prometheus.MustNewConstMetric(labelled, prometheus.CounterValue, float64(v), k)
+			}
 		case kindSummarySet:
 			labelled := prometheus.NewDesc(e.name, e.name, []string{"key"}, nil)
 			for k, sum := range e.sumSet.summaries() {

@@ -159,6 +159,8 @@ func TestScrapeMatchesJava(t *testing.T) {
 			r.Summary(d.Name, d.Level).Observe(1)
 		case KindGaugeSet:
 			r.GaugeSet(d.Name, func() map[string]Value { return map[string]Value{"app": Int(3)} })
+		case KindCounterSet:
+			r.CounterSet(d.Name).Add("app", 2)
 		case KindSummarySet:
 			set := NewSummarySet(d.Level)
 			set.Observe("app", 3)
