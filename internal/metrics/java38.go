@@ -4,10 +4,10 @@ package metrics
 // (ServerMetrics, and the registerGauge/registerGaugeSet calls of
 // ZooKeeperServer, LeaderZooKeeperServer, FollowerZooKeeperServer and
 // QuorumZooKeeperServer). The order is the one Java 3.8's mntr prints for a
-// quorum leader with its default metrics provider (gauges, counters, basic
-// summaries, advanced summaries, each in Java's hash order; a standalone
-// server's and a follower's are subsequences of it), followed by the
-// summary sets, grouped the same way.
+// quorum leader with its default metrics provider (gauges, gauge sets,
+// counters, counter sets, basic summaries, advanced summaries, basic and
+// advanced summary sets, each group in Java's hash order; a standalone
+// server's and a follower's are subsequences of it).
 
 // Kind is a metric's type in ZooKeeper's metrics API.
 type Kind int
@@ -145,6 +145,7 @@ var Java38 = []Def{
 	{"skip_learner_request_to_next_processor_count", KindCounter, Basic, ZeroStandalone},
 	{"tls_handshake_exceeded", KindCounter, Basic, ZeroAlways},
 	{"revalidate_count", KindCounter, Basic, QuorumMeasured},
+	{"quota_exceeded_error_per_namespace", KindCounterSet, Basic, Measured},
 	{"socket_closing_time", KindSummary, Basic, Omitted},
 	{"proposal_process_time", KindSummary, Basic, Omitted},
 	{"leader_unavailable_time", KindSummary, Basic, QuorumMeasured},
@@ -209,7 +210,6 @@ var Java38 = []Def{
 	{"sync_processor_queue_time_ms", KindSummary, Advanced, Omitted},
 	{"sync_processor_queue_flush_time_ms", KindSummary, Advanced, Omitted},
 	{"write_commitproc_time_ms", KindSummary, Advanced, ZeroStandalone},
-	{"quota_exceeded_error_per_namespace", KindCounterSet, Basic, Measured},
 	{"learner_handler_qp_size", KindSummarySet, Basic, Omitted},
 	{"read_per_namespace", KindSummarySet, Basic, Measured},
 	{"write_per_namespace", KindSummarySet, Basic, Measured},
