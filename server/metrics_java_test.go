@@ -147,7 +147,7 @@ func TestMntrMatchesJava(t *testing.T) {
 		}
 		_, have := zkitVal[l.key]
 		assert.Equal(t, d.Status != metrics.Omitted, have, "%s: zkit reports it iff it is not Omitted", l.key)
-		if d.Status == metrics.ZeroAlways || d.Status == metrics.ZeroStandalone {
+		if d.Status == metrics.ZeroAlways || d.Status == metrics.ZeroStandalone || d.Status == metrics.QuorumMeasured {
 			assert.Contains(t, []string{"0", "0.0"}, l.value, "%s: zkit reports 0, so must Java on this workload", l.key)
 			assert.Equal(t, l.value, zkitVal[l.key], l.key)
 		}
@@ -158,8 +158,24 @@ func TestMntrMatchesJava(t *testing.T) {
 		"zk_non_mtls_local_conn_count", "zk_num_alive_connections", "zk_cnt_readlatency", "zk_cnt_updatelatency",
 		"zk_app_quota_count_limit_per_namespace", "zk_other_quota_bytes_limit_per_namespace",
 		"zk_beta_quota_count_limit_per_namespace", "zk_app_quota_count_usage_per_namespace",
-		"zk_app_quota_bytes_usage_per_namespace", "zk_beta_quota_count_usage_per_namespace"} {
+		"zk_app_quota_bytes_usage_per_namespace", "zk_beta_quota_count_usage_per_namespace",
+		"zk_cnt_dbinittime", "zk_cnt_startup_snap_load_time", "zk_cnt_startup_txns_loaded", "zk_cnt_startup_txns_load_time",
+		"zk_cnt_node_created_watch_count", "zk_sum_node_created_watch_count", "zk_cnt_node_deleted_watch_count",
+		"zk_sum_node_deleted_watch_count", "zk_cnt_node_changed_watch_count", "zk_sum_node_changed_watch_count",
+		"zk_cnt_node_children_watch_count", "zk_sum_node_children_watch_count", "zk_watch_bytes"} {
 		assert.Equal(t, javaVal[k], zkitVal[k], k)
+	}
+	// Reads and writes per namespace: the same requests, the same bytes.
+	for _, k := range []string{"zk_cnt_app_read_per_namespace", "zk_cnt_app_write_per_namespace", "zk_cnt_zookeeper_read_per_namespace"} {
+		assert.NotEmpty(t, javaVal[k], k)
+	}
+	for _, ns := range []string{"app", "beta", "other", "zookeeper"} {
+		for _, set := range []string{"read_per_namespace", "write_per_namespace"} {
+			for _, stat := range []string{"cnt", "sum", "min", "max"} {
+				k := "zk_" + stat + "_" + ns + "_" + set
+				assert.Equal(t, javaVal[k], zkitVal[k], k)
+			}
+		}
 	}
 	assert.True(t, strings.HasPrefix(zkitVal["zk_version"], "3.8.0-"), zkitVal["zk_version"])
 }

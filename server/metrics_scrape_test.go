@@ -66,6 +66,7 @@ func TestScrapeComparedWithJavaList(t *testing.T) {
 			"metricsProvider.httpHost":  "127.0.0.1",
 			"metricsProvider.httpPort":  "0",
 		}
+		c.EnforceQuota = true
 	}))
 	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(10*time.Second))
 	defer cancel()
@@ -75,7 +76,9 @@ func TestScrapeComparedWithJavaList(t *testing.T) {
 	_, err = c.Create(ctx, "/scrape", []byte("x"), 0, proto.OpenACLUnsafe)
 	require.NoError(t, err)
 	var out strings.Builder // a quota, so the per-namespace gauges have a key
-	require.Zero(t, cli.Main([]string{"-server", srv.Addr(), "setquota", "-n", "5", "/scrape"}, strings.NewReader(""), &out, &out), out.String())
+	require.Zero(t, cli.Main([]string{"-server", srv.Addr(), "setquota", "-N", "1", "/scrape"}, strings.NewReader(""), &out, &out), out.String())
+	_, err = c.Create(ctx, "/scrape/over", nil, 0, proto.OpenACLUnsafe) // a refusal for the counter set
+	require.ErrorIs(t, err, proto.ErrQuotaExceeded)
 
 	fams := scrape(t, srv.Server().MetricsAddr().String())
 	java := javaPrometheusList(t)
@@ -115,8 +118,15 @@ func TestScrapeComparedWithJavaList(t *testing.T) {
 	require.Len(t, usage.Metric, 1)
 	assert.Equal(t, "scrape", usage.Metric[0].Label[0].GetValue())
 	assert.Equal(t, 1.0, usage.Metric[0].GetGauge().GetValue())
+	exceeded := fams["quota_exceeded_error_per_namespace"]
+	require.NotNil(t, exceeded)
+	require.Len(t, exceeded.Metric, 1)
+	assert.Equal(t, "scrape", exceeded.Metric[0].Label[0].GetValue())
+	assert.Equal(t, 1.0, exceeded.Metric[0].GetCounter().GetValue())
 	for _, d := range metrics.Java38 {
-		assert.Equal(t, d.Status != metrics.Omitted, zk[d.Name], "%s: scraped iff not Omitted", d.Name)
+		// A standalone server has no role gauges, as Java's has none.
+		want := d.Status != metrics.Omitted && d.Status != metrics.RoleMeasured
+		assert.Equal(t, want, zk[d.Name], "%s: scraped iff measured in standalone", d.Name)
 	}
 	for _, n := range []string{"go_goroutines", "go_memstats_heap_alloc_bytes", "process_cpu_seconds_total",
 		"process_resident_memory_bytes", "process_open_fds", "process_max_fds", "process_start_time_seconds"} {
@@ -124,9 +134,10 @@ func TestScrapeComparedWithJavaList(t *testing.T) {
 	}
 }
 
-// TestEnsembleMntrRoles: a follower reports the measured metrics but not
-// the quorum-pipeline zeros a standalone server reports (they would be
-// false on a member).
+// TestEnsembleMntrRoles: members report the measured metrics and the
+// quorum statistics, but not the quorum-pipeline zeros a standalone
+// server reports (they would be false on a member); only the leader
+// reports the leader's gauges.
 func TestEnsembleMntrRoles(t *testing.T) {
 	ens := zktesting.StartEnsemble(t, 3)
 	leader := ens.WaitLeader(zktesting.Scale(30 * time.Second))
@@ -144,7 +155,17 @@ func TestEnsembleMntrRoles(t *testing.T) {
 		assert.Contains(t, out, "zk_znode_count\t")
 		assert.Contains(t, out, "zk_cnt_readlatency\t")
 		assert.Contains(t, out, "zk_cnt_netty_queued_buffer_capacity\t0\n", "ZeroAlways: 0 in every role")
-		assert.NotContains(t, out, "zk_commit_count", "ZeroStandalone: not reported by a member")
-		assert.NotContains(t, out, "zk_learner_commit_received_count")
+		assert.NotContains(t, out, "zk_quit_leading_due_to_disloyal_voter", "ZeroStandalone: not reported by a member")
+		assert.Contains(t, out, "zk_commit_count\t", "QuorumMeasured: measured by a member")
+		assert.Contains(t, out, "zk_learner_commit_received_count\t")
+		assert.Contains(t, out, "zk_quorum_size\t3\n")
+		if m == leader {
+			assert.Contains(t, out, "zk_peer_state\tleading - broadcast\n")
+			assert.Contains(t, out, "zk_synced_followers\t")
+			assert.Contains(t, out, "zk_learners\t")
+		} else {
+			assert.Contains(t, out, "zk_peer_state\tfollowing - broadcast\n")
+			assert.NotContains(t, out, "zk_learners\t", "leader gauges on the leader only")
+		}
 	}
 }

@@ -169,6 +169,7 @@ func New(cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
+	db.AttachMetrics(s.engine.Metrics())
 	return s, nil
 }
 

@@ -127,6 +127,9 @@ var commands = []command{
 	{[]string{"monitor", "mntr"}, func(e *engine.Engine, _ *Info, _ map[string]string, r *Object) {
 		r.Set("version", e.Config().Info.Version)
 		r.Set("server_state", e.Mode())
+		if ps := e.PeerState(); ps != "" {
+			r.Set("peer_state", ps)
+		}
 		for _, kv := range e.Metrics().Values() {
 			if kv.Value.IsFloat() {
 				r.Set(kv.Name, kv.Value.Float64())

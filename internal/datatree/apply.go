@@ -282,8 +282,9 @@ func (t *Tree) createNode(path string, data []byte, acl []proto.ACL, owner int64
 	}
 	st := t.clientStat(child)
 	t.quotaAfterCreate(path, parentName, childName, data)
-	t.dataWatches.Trigger(path, proto.EventNodeCreated, acl, nil)
-	t.childWatches.Trigger(watchPath(parentName), proto.EventNodeChildrenChanged, parentACL, nil)
+	t.writeStat(path, int64(len(data)))
+	t.trigger(t.dataWatches, path, proto.EventNodeCreated, acl, nil)
+	t.trigger(t.childWatches, watchPath(parentName), proto.EventNodeChildrenChanged, parentACL, nil)
 	return st, proto.OK
 }
 
@@ -335,9 +336,10 @@ func (t *Tree) deleteNode(path string, zxid int64) proto.Code {
 		delete(t.ephemerals[owner], path)
 	}
 	t.quotaAfterDelete(path, parentName, childName, n.data())
-	fired := t.dataWatches.Trigger(path, proto.EventNodeDeleted, acl, nil)
-	t.childWatches.Trigger(path, proto.EventNodeDeleted, acl, fired)
-	t.childWatches.Trigger(watchPath(parentName), proto.EventNodeChildrenChanged, parentACL, nil)
+	t.writeStat(path, 0)
+	fired := t.trigger(t.dataWatches, path, proto.EventNodeDeleted, acl, nil)
+	t.trigger(t.childWatches, path, proto.EventNodeDeleted, acl, fired)
+	t.trigger(t.childWatches, watchPath(parentName), proto.EventNodeChildrenChanged, parentACL, nil)
 	return proto.OK
 }
 
@@ -355,8 +357,9 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 	st := t.clientStat(n)
 	t.postChange(path, n)
 	t.quotaAfterSetData(path, old, data)
+	t.writeStat(path, int64(len(data)))
 	t.dataSize += nodeSize(path, data) - nodeSize(path, old)
-	t.dataWatches.Trigger(path, proto.EventNodeDataChanged, t.nodeACL(n), nil)
+	t.trigger(t.dataWatches, path, proto.EventNodeDataChanged, t.nodeACL(n), nil)
 	return st, proto.OK
 }
 

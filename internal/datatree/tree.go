@@ -89,6 +89,8 @@ type Tree struct {
 
 	dataWatches  *watch.Manager
 	childWatches *watch.Manager
+
+	ns nsStats // per-namespace read and write sizes; own locks
 }
 
 func newEmpty(cfg config) *Tree {
@@ -101,6 +103,7 @@ func newEmpty(cfg config) *Tree {
 		acls:         newACLCache(),
 		dataWatches:  watch.NewManager(),
 		childWatches: watch.NewManager(),
+		ns:           newNSStats(),
 	}
 }
 
@@ -243,6 +246,7 @@ func (t *Tree) GetData(path string, w watch.Watcher) ([]byte, proto.Stat, error)
 	if w != nil {
 		t.dataWatches.Add(path, w, watch.ModeStandard)
 	}
+	t.readStat(path, int64(len(n.data())))
 	return n.data(), t.clientStat(n), nil
 }
 
@@ -259,6 +263,7 @@ func (t *Tree) Exists(path string, w watch.Watcher) (proto.Stat, error) {
 	if n == nil {
 		return proto.Stat{}, proto.ErrNoNode
 	}
+	t.readStat(path, 0)
 	return t.clientStat(n), nil
 }
 
@@ -274,7 +279,13 @@ func (t *Tree) GetChildren(path string, w watch.Watcher) ([]string, proto.Stat, 
 	if w != nil {
 		t.childWatches.Add(path, w, watch.ModeStandard)
 	}
-	return n.sortedChildren(), t.clientStat(n), nil
+	kids := n.sortedChildren()
+	size := int64(0)
+	for _, k := range kids {
+		size += javaLen(k)
+	}
+	t.readStat(path, size)
+	return kids, t.clientStat(n), nil
 }
 
 // GetACL returns path's ACL (shared; do not modify) and stat. A node whose

@@ -830,6 +830,9 @@ func (c *conn) writeLoop() {
 			c.stats.sent.Add(1)
 			st.resp.observe(int64(len(b) - 4))
 			st.responseBytes.Add(int64(len(b)))
+			if !f.isRaw && f.hdr.Xid == proto.XidNotification {
+				st.watchBytes.Add(int64(len(b) - 4)) // NIOServerCnxn.process
+			}
 			if f.lastOp != "" {
 				c.stats.lastOp.Store(f.lastOp)
 			}

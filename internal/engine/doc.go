@@ -96,7 +96,10 @@
 // disagree. The registry reports Java 3.8's metric names in Java's mntr
 // order (metrics.Java38): the ones the engine keeps, Java's metrics that
 // are truly 0 here (for a standalone engine also the quorum pipeline's),
-// and none that zkit does not measure. The texts follow ZooKeeper 3.8
+// the statistics others keep and attach (the tree's per-namespace and
+// watch counts, the database's load and snapshot times, a member's quorum
+// statistics), and none that zkit does not measure. mntr and the
+// AdminServer's monitor add peer_state for a quorum role (PeerState). The texts follow ZooKeeper 3.8
 // byte for byte where values allow; srst resets the server counters and every registry counter and
 // summary, as ZooKeeper's ServerMetrics.resetAll does. A session's
 // creation counts as a request (cons: lop=SESS), a resume does not. dump's

@@ -199,6 +199,8 @@ type stats struct {
 	connRequests  *metrics.Counter
 	bytesReceived *metrics.Counter
 	responseBytes *metrics.Counter
+	watchBytes    *metrics.Counter
+	quotaExceeded *metrics.CounterSet
 	readLatency   *metrics.Summary
 	updateLatency *metrics.Summary
 	fsyncTime     *metrics.Summary

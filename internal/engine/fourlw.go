@@ -255,6 +255,9 @@ func (e *Engine) writeConnections(b *strings.Builder) {
 // writeMonitor writes mntr: version and state, then the metrics registry.
 func (e *Engine) writeMonitor(b *strings.Builder) {
 	fmt.Fprintf(b, "zk_version\t%s\nzk_server_state\t%s\n", e.cfg.Info.Version, e.Mode())
+	if ps := e.PeerState(); ps != "" {
+		fmt.Fprintf(b, "zk_peer_state\t%s\n", ps)
+	}
 	e.metrics.WriteMntr(b)
 }
 

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zkit-go/zkit/internal/datatree"
 	"github.com/zkit-go/zkit/internal/proto"
 )
 
@@ -37,6 +38,7 @@ func (e *Engine) checkQuota(path string, bytesDiff, countDiff int64) error {
 		if n > limit {
 			e.quotaLog.warn(e, "quota exceeded", "quota", prefix, "count", n, "limit", limit, "hard", hard)
 			if hard {
+				e.quotaExceeded(path)
 				return proto.ErrQuotaExceeded
 			}
 		}
@@ -51,11 +53,20 @@ func (e *Engine) checkQuota(path string, bytesDiff, countDiff int64) error {
 		if n > limit {
 			e.quotaLog.warn(e, "quota exceeded", "quota", prefix, "bytes", n, "limit", limit, "hard", hard)
 			if hard {
+				e.quotaExceeded(path)
 				return proto.ErrQuotaExceeded
 			}
 		}
 	}
 	return nil
+}
+
+// quotaExceeded counts a write refused by a hard quota under path's
+// top-level namespace (ZooKeeperServer.updateQuotaExceededMetrics).
+func (e *Engine) quotaExceeded(path string) {
+	if ns, ok := datatree.TopNamespace(path); ok {
+		e.stats.quotaExceeded.Add(ns, 1)
+	}
 }
 
 // rateLog logs at most one message a second (ZooKeeper's RateLogger), so

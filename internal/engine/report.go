@@ -179,6 +179,22 @@ func (e *Engine) TraceMask() int64 { return e.traceMask.Load() }
 // SetTraceMask sets the trace mask (stmk).
 func (e *Engine) SetTraceMask(m int64) { e.traceMask.Store(m) }
 
+// PeerState is what ZooKeeper's mntr reports as peer_state for a quorum
+// member (QuorumPeer.getDetailedPeerState: the peer state, then the Zab
+// phase, broadcast whenever an engine serves), "" for a standalone or
+// read-only server, which report none.
+func (e *Engine) PeerState() string {
+	switch e.cfg.Role {
+	case RoleLeader:
+		return "leading - broadcast"
+	case RoleFollower:
+		return "following - broadcast"
+	case RoleObserver:
+		return "observing - broadcast"
+	}
+	return ""
+}
+
 // Metrics returns the server's metrics registry.
 func (e *Engine) Metrics() *metrics.Registry { return e.metrics }
 
@@ -280,6 +296,8 @@ func (e *Engine) registerMetrics() {
 	e.stats.connRequests = m.Counter("connection_request_count")
 	e.stats.bytesReceived = m.Counter("bytes_received_count")
 	e.stats.responseBytes = m.Counter("response_bytes")
+	e.stats.watchBytes = m.Counter("watch_bytes")
+	e.stats.quotaExceeded = m.CounterSet("quota_exceeded_error_per_namespace")
 	e.stats.readLatency = m.Summary("readlatency", metrics.Advanced)
 	e.stats.updateLatency = m.Summary("updatelatency", metrics.Advanced)
 	e.stats.fsyncTime = m.Summary("fsynctime", metrics.Basic)
@@ -290,6 +308,7 @@ func (e *Engine) registerMetrics() {
 	e.stats.largeRequestsRejected = m.Counter("large_requests_rejected")
 	e.stats.connectionRejected = m.Counter("connection_rejected")
 	m.CounterFunc("digest_mismatches_count", e.tree.DigestMismatches)
+	e.tree.AttachMetrics(m) // per-namespace bytes, watchers per event
 	// Per top-level namespace quota limits and usage (QuotaMetricsUtils).
 	m.GaugeSet("quota_count_limit_per_namespace", func() map[string]metrics.Value { return e.quotaMetric(quotaCountLimit) })
 	m.GaugeSet("quota_bytes_limit_per_namespace", func() map[string]metrics.Value { return e.quotaMetric(quotaBytesLimit) })
@@ -340,8 +359,8 @@ func (e *Engine) quotaMetric(kind quotaKind) map[string]metrics.Value {
 		if len(parts) < 2 {
 			return
 		}
-		data, _, err := e.tree.GetData(path, nil)
-		if err != nil || data == nil {
+		data, ok := e.tree.PeekData(path)
+		if !ok || data == nil {
 			return
 		}
 		st := datatree.ParseQuotaStats(data)

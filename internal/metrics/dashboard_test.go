@@ -39,7 +39,7 @@ func TestDashboardUsesSharedMetrics(t *testing.T) {
 		"process_open_fds": true, "process_max_fds": true, "process_start_time_seconds": true,
 	}
 	for _, d := range Java38 {
-		if d.Status == Measured {
+		if d.Status == Measured || d.Status == RoleMeasured || d.Status == QuorumMeasured {
 			shared[d.Name] = true
 			if d.Kind == KindSummary {
 				shared[d.Name+"_sum"], shared[d.Name+"_count"] = true, true

@@ -21,11 +21,21 @@
 //
 // Java38 lists every server metric ZooKeeper 3.8 registers (read from its
 // source) with its kind, level and what zkit reports for it: Measured,
-// ZeroAlways, ZeroStandalone (truly 0 in those situations, as Java reports)
-// or Omitted (Java has a real value zkit does not measure yet; left out
-// rather than reported as a false 0). Metrics are reported in Java38's
-// order, which is Java 3.8's mntr order, then the others in registration
-// order. RegisterJavaZeros adds the zero metrics an engine does not keep.
+// RoleMeasured (measured in the roles Java reports it in: the leader's
+// gauges, quorum_size), QuorumMeasured (0 on a standalone server, measured
+// on an ensemble member), ZeroAlways, ZeroStandalone (truly 0 in those
+// situations, as Java reports) or Omitted (Java has a real value zkit does
+// not measure yet; left out rather than reported as a false 0). Metrics
+// are reported in Java38's order, which is Java 3.8's mntr order, then the
+// others in registration order. RegisterJavaZeros adds the zero metrics an
+// engine does not keep.
+//
+// Statistics that outlive one registry (a data tree's, a database's, a
+// quorum member's across its role engines) are kept by their owner in a
+// Counter, a Summary (NewSummary) or a SummarySet (NewSummarySet: a
+// summary per key, such as a namespace) and attached to each registry
+// that reports them (AttachCounter, AttachSummary, AttachSummarySet);
+// srst resets them through any registry they are attached to.
 //
 // WriteMntr writes the mntr four-letter word's body, one metric a line,
 // tab-separated, as ZooKeeper 3.8 prints it:

@@ -93,6 +93,11 @@ type Summary struct {
 	ring  []atomic.Int64
 }
 
+// NewSummary returns a summary that belongs to no registry yet, for
+// statistics that outlive one (a quorum member's, kept across roles);
+// AttachSummary reports it.
+func NewSummary(level Level) *Summary { return newSummary(level) }
+
 func newSummary(level Level) *Summary {
 	s := &Summary{level: level, ring: make([]atomic.Int64, summaryReservoir)}
 	s.Reset()
@@ -167,6 +172,100 @@ func (s Snapshot) Quantile(q float64) float64 {
 	return lo + (pos-math.Floor(pos))*(hi-lo)
 }
 
+// SummarySet is a summary per key (ZooKeeper's SummarySet), such as a
+// top-level namespace; keys appear with their first sample. Safe for
+// concurrent use.
+type SummarySet struct {
+	level Level
+	mu    sync.RWMutex // guards m; the summaries have their own atomics
+	m     map[string]*Summary
+}
+
+// NewSummarySet returns an empty summary set.
+func NewSummarySet(level Level) *SummarySet {
+	return &SummarySet{level: level, m: make(map[string]*Summary)}
+}
+
+// Observe records one sample for key.
+func (s *SummarySet) Observe(key string, v int64) {
+	s.mu.RLock()
+	sum := s.m[key]
+	s.mu.RUnlock()
+	if sum == nil {
+		s.mu.Lock()
+		if sum = s.m[key]; sum == nil {
+			sum = newSummary(s.level)
+			s.m[key] = sum
+		}
+		s.mu.Unlock()
+	}
+	sum.Observe(v)
+}
+
+// summaries returns the keys' summaries at this moment.
+func (s *SummarySet) summaries() map[string]*Summary {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[string]*Summary, len(s.m))
+	for k, v := range s.m {
+		out[k] = v
+	}
+	return out
+}
+
+// Reset forgets every sample of every key (the keys stay, as Java's do).
+func (s *SummarySet) Reset() {
+	for _, sum := range s.summaries() {
+		sum.Reset()
+	}
+}
+
+// CounterSet is a counter per key (ZooKeeper's CounterSet), such as a
+// namespace; keys appear with their first count. Safe for concurrent use.
+type CounterSet struct {
+	mu sync.RWMutex // guards m; the counters are atomic
+	m  map[string]*Counter
+}
+
+// NewCounterSet returns an empty counter set.
+func NewCounterSet() *CounterSet { return &CounterSet{m: make(map[string]*Counter)} }
+
+// Add adds delta to key's counter.
+func (s *CounterSet) Add(key string, delta int64) {
+	s.mu.RLock()
+	c := s.m[key]
+	s.mu.RUnlock()
+	if c == nil {
+		s.mu.Lock()
+		if c = s.m[key]; c == nil {
+			c = new(Counter)
+			s.m[key] = c
+		}
+		s.mu.Unlock()
+	}
+	c.Add(delta)
+}
+
+// values reads every key's count.
+func (s *CounterSet) values() map[string]int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[string]int64, len(s.m))
+	for k, c := range s.m {
+		out[k] = c.Get()
+	}
+	return out
+}
+
+// Reset zeroes every key's counter (the keys stay, as Java's do).
+func (s *CounterSet) Reset() {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, c := range s.m {
+		c.v.Store(0)
+	}
+}
+
 type kind int
 
 const (
@@ -175,6 +274,8 @@ const (
 	kindSummary
 	kindCounterFunc
 	kindGaugeSet
+	kindSummarySet
+	kindCounterSet
 )
 
 type entry struct {
@@ -183,6 +284,8 @@ type entry struct {
 	counter *Counter
 	gauge   func() Value // gauges and counter callbacks
 	summary *Summary
+	sumSet  *SummarySet
+	cntSet  *CounterSet
 	set     func() map[string]Value // gauge sets: a value per key
 	rank    int                     // report order: Java38's, then registration order
 	present func() bool             // nil: always reported
@@ -257,12 +360,14 @@ func (r *Registry) ReportWhile(name string, present func() bool) {
 }
 
 // RegisterJavaZeros registers the Java38 counters and summaries whose
-// Status is ZeroAlways or ZeroStandalone and that are not registered yet;
-// nothing updates them. The ZeroStandalone ones are reported only while
-// standalone returns true.
+// Status is ZeroAlways, ZeroStandalone or QuorumMeasured and that are not
+// registered yet; nothing updates them. The ZeroStandalone and
+// QuorumMeasured ones are reported only while standalone returns true (a
+// member's quorum code attaches the measured ones: AttachCounter,
+// AttachSummary).
 func (r *Registry) RegisterJavaZeros(standalone func() bool) {
 	for _, d := range Java38 {
-		if d.Status != ZeroAlways && d.Status != ZeroStandalone {
+		if d.Status != ZeroAlways && d.Status != ZeroStandalone && d.Status != QuorumMeasured {
 			continue
 		}
 		r.mu.Lock()
@@ -279,7 +384,7 @@ func (r *Registry) RegisterJavaZeros(standalone func() bool) {
 		default:
 			continue // sets have no value until a key is added
 		}
-		if d.Status == ZeroStandalone {
+		if d.Status == ZeroStandalone || d.Status == QuorumMeasured {
 			r.ReportWhile(d.Name, standalone)
 		}
 	}
@@ -297,6 +402,44 @@ func (r *Registry) Summary(name string, level Level) *Summary {
 	return r.lookup(name, kindSummary, func() *entry {
 		return &entry{name: name, kind: kindSummary, summary: newSummary(level)}
 	}).summary
+}
+
+// AttachCounter reports c, kept by its owner, as the counter called name,
+// replacing what name held (and any ReportWhile condition). Reset zeroes
+// it as it zeroes the registry's own.
+func (r *Registry) AttachCounter(name string, c *Counter) {
+	r.attach(&entry{name: name, kind: kindCounter, counter: c})
+}
+
+// AttachSummary reports s, kept by its owner, as the summary called name,
+// as AttachCounter does for counters.
+func (r *Registry) AttachSummary(name string, s *Summary) {
+	r.attach(&entry{name: name, kind: kindSummary, summary: s})
+}
+
+func (r *Registry) attach(e *entry) {
+	old := r.lookup(e.name, e.kind, func() *entry { return &entry{name: e.name, kind: e.kind} })
+	r.mu.Lock()
+	e.rank = old.rank
+	*old = *e
+	r.mu.Unlock()
+}
+
+// CounterSet returns the counter set called name, creating it: reported
+// in mntr as zk_<key>_<name> for each key in Java's hash order, to
+// Prometheus as a counter with a "key" label.
+func (r *Registry) CounterSet(name string) *CounterSet {
+	return r.lookup(name, kindCounterSet, func() *entry {
+		return &entry{name: name, kind: kindCounterSet, cntSet: NewCounterSet()}
+	}).cntSet
+}
+
+// AttachSummarySet reports s, kept by its owner (the data tree's
+// per-namespace statistics), as the summary set called name: in mntr as
+// zk_avg_<key>_<name> and the rest for each key in Java's hash order, to
+// Prometheus with a "key" label.
+func (r *Registry) AttachSummarySet(name string, s *SummarySet) {
+	r.attach(&entry{name: name, kind: kindSummarySet, sumSet: s})
 }
 
 // Gauge registers (or replaces) the callback that reads name.
@@ -318,7 +461,9 @@ func (r *Registry) snapshotEntries() []entry {
 	r.mu.Unlock()
 	out := all[:0]
 	for _, e := range all {
-		if (e.kind == kindGauge || e.kind == kindCounterFunc) && e.gauge == nil || e.kind == kindGaugeSet && e.set == nil {
+		if (e.kind == kindGauge || e.kind == kindCounterFunc) && e.gauge == nil || e.kind == kindGaugeSet && e.set == nil ||
+			e.kind == kindCounter && e.counter == nil || e.kind == kindSummary && e.summary == nil || e.kind == kindSummarySet && e.sumSet == nil {
+			// (an attached metric between its lookup and its attach)
 			continue
 		}
 		if e.present == nil || e.present() {
@@ -356,21 +501,45 @@ func (r *Registry) Values() []KV {
 				out = append(out, KV{k + "_" + e.name, vals[k]})
 			}
 		case kindSummary:
-			s := e.summary.Snapshot()
-			out = append(out,
-				KV{"avg_" + e.name, Float(s.Avg)},
-				KV{"min_" + e.name, Int(s.Min)},
-				KV{"max_" + e.name, Int(s.Max)},
-				KV{"cnt_" + e.name, Int(s.Count)},
-				KV{"sum_" + e.name, Int(s.Sum)})
-			if e.summary.level == Advanced {
-				out = append(out,
-					KV{"p50_" + e.name, Int(int64(math.Round(s.Quantile(0.5))))},
-					KV{"p95_" + e.name, Int(int64(math.Round(s.Quantile(0.95))))},
-					KV{"p99_" + e.name, Int(int64(math.Round(s.Quantile(0.99))))},
-					KV{"p999_" + e.name, Int(int64(math.Round(s.Quantile(0.999))))})
+			out = appendSummary(out, e.name, e.summary)
+		case kindCounterSet:
+			vals := e.cntSet.values()
+			keys := make([]string, 0, len(vals))
+			for k := range vals {
+				keys = append(keys, k)
+			}
+			for _, k := range JavaHashOrder(keys) {
+				out = append(out, KV{k + "_" + e.name, Int(vals[k])})
+			}
+		case kindSummarySet:
+			sums := e.sumSet.summaries()
+			keys := make([]string, 0, len(sums))
+			for k := range sums {
+				keys = append(keys, k)
+			}
+			for _, k := range JavaHashOrder(keys) {
+				out = appendSummary(out, k+"_"+e.name, sums[k])
 			}
 		}
+	}
+	return out
+}
+
+// appendSummary appends a summary's mntr values.
+func appendSummary(out []KV, name string, sum *Summary) []KV {
+	s := sum.Snapshot()
+	out = append(out,
+		KV{"avg_" + name, Float(s.Avg)},
+		KV{"min_" + name, Int(s.Min)},
+		KV{"max_" + name, Int(s.Max)},
+		KV{"cnt_" + name, Int(s.Count)},
+		KV{"sum_" + name, Int(s.Sum)})
+	if sum.level == Advanced {
+		out = append(out,
+			KV{"p50_" + name, Int(int64(math.Round(s.Quantile(0.5))))},
+			KV{"p95_" + name, Int(int64(math.Round(s.Quantile(0.95))))},
+			KV{"p99_" + name, Int(int64(math.Round(s.Quantile(0.99))))},
+			KV{"p999_" + name, Int(int64(math.Round(s.Quantile(0.999))))})
 	}
 	return out
 }
@@ -430,6 +599,10 @@ func (r *Registry) Reset() {
 			e.counter.v.Store(0)
 		case kindSummary:
 			e.summary.Reset()
+		case kindSummarySet:
+			e.sumSet.Reset()
+		case kindCounterSet:
+			e.cntSet.Reset()
 		}
 	}
 }

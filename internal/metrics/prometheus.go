@@ -45,20 +45,35 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		case kindGauge:
 			ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, e.gauge().Float64())
 		case kindSummary:
-			s := e.summary.Snapshot()
-			qs := map[float64]float64{0.5: 0}
-			if e.summary.level == Advanced {
-				qs = map[float64]float64{0.5: 0, 0.9: 0, 0.99: 0}
+			ch <- constSummary(desc, e.summary)
+		case kindCounterSet:
+			labelled := prometheus.NewDesc(e.name, e.name, []string{"key"}, nil)
+			for k, v := range e.cntSet.values() {
+				ch <- prometheus.MustNewConstMetric(labelled, prometheus.CounterValue, float64(v), k)
 			}
-			for q := range qs {
-				qs[q] = math.NaN() // as simpleclient reports a quantile without samples
-				if len(s.samples) > 0 {
-					qs[q] = s.Quantile(q)
-				}
+		case kindSummarySet:
+			labelled := prometheus.NewDesc(e.name, e.name, []string{"key"}, nil)
+			for k, sum := range e.sumSet.summaries() {
+				ch <- constSummary(labelled, sum, k)
 			}
-			ch <- prometheus.MustNewConstSummary(desc, uint64(max(s.Count, 0)), float64(s.Sum), qs)
 		}
 	}
+}
+
+// constSummary is a summary's Prometheus sample.
+func constSummary(desc *prometheus.Desc, sum *Summary, labels ...string) prometheus.Metric {
+	s := sum.Snapshot()
+	qs := map[float64]float64{0.5: 0}
+	if sum.level == Advanced {
+		qs = map[float64]float64{0.5: 0, 0.9: 0, 0.99: 0}
+	}
+	for q := range qs {
+		qs[q] = math.NaN() // as simpleclient reports a quantile without samples
+		if len(s.samples) > 0 {
+			qs[q] = s.Quantile(q)
+		}
+	}
+	return prometheus.MustNewConstSummary(desc, uint64(max(s.Count, 0)), float64(s.Sum), qs, labels...)
 }
 
 // NewPrometheusRegistry returns a new registry (never the global one)

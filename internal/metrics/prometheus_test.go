@@ -147,7 +147,7 @@ func TestScrapeMatchesJava(t *testing.T) {
 	java := readJavaFamilies(t)
 	r := New()
 	for _, d := range Java38 {
-		if d.Status != Measured {
+		if d.Status != Measured && d.Status != RoleMeasured {
 			continue
 		}
 		switch d.Kind {
@@ -159,6 +159,12 @@ func TestScrapeMatchesJava(t *testing.T) {
 			r.Summary(d.Name, d.Level).Observe(1)
 		case KindGaugeSet:
 			r.GaugeSet(d.Name, func() map[string]Value { return map[string]Value{"app": Int(3)} })
+		case KindCounterSet:
+			r.CounterSet(d.Name).Add("app", 2)
+		case KindSummarySet:
+			set := NewSummarySet(d.Level)
+			set.Observe("app", 3)
+			r.AttachSummarySet(d.Name, set)
 		}
 	}
 	r.RegisterJavaZeros(func() bool { return true })

@@ -44,6 +44,13 @@
 // currently serving" text and other connections are closed, so clients try
 // another member.
 //
+// Statistics. The peer keeps ZooKeeper's quorum metrics in roleStats
+// (stats.go): the loop bumps atomic counters and summaries (elections,
+// proposals, commits, syncs, txn latencies) and, after each leader batch,
+// publishes the learner counts (zab.Leader.LearnerCounts) into atomics;
+// each role's engine attaches them to its registry, with the leader's
+// gauges on a leader only, so reporting never takes a peer lock.
+//
 // Configuration. /zookeeper/config holds the member's configuration text
 // (ZooKeeper's QuorumVerifier text: "server.N=host:quorumPort:
 // electionPort:participant|observer[;clientHost:clientPort]" lines in id

@@ -150,6 +150,8 @@ type Peer struct {
 	// txns, written by the peer loop, read by the snapshotter.
 	sessMu   sync.Mutex
 	sessions map[int64]int32
+
+	stats *roleStats // quorum statistics, reported by each role's engine
 }
 
 // SnapshotState returns the committed sessions and the last applied zxid,
@@ -206,6 +208,7 @@ func New(cfg Config) (*Peer, error) {
 		}
 	}
 	p := &Peer{
+		stats:    newRoleStats(),
 		cfg:      cfg,
 		log:      cfg.Logger.With("myid", cfg.ID),
 		db:       cfg.DB,
@@ -444,6 +447,7 @@ func (p *Peer) setState(s string) {
 
 func (p *Peer) run() {
 	for !p.stopped() {
+		p.stats.unavailable()
 		var dec election.Decision
 		if d := p.designated; d != nil {
 			p.designated = nil
@@ -468,6 +472,7 @@ func (p *Peer) run() {
 
 func (p *Peer) lookForLeader() (election.Decision, bool) {
 	p.setState("looking")
+	p.stats.startLooking()
 	_, cur := p.epochs()
 	p.elec.Start(p.lastLogged, cur)
 	tick := time.NewTicker(p.cfg.ElectionTick)
@@ -486,6 +491,7 @@ func (p *Peer) lookForLeader() (election.Decision, bool) {
 	for {
 		if d := p.flushElection(); d != nil {
 			p.log.Info("election decided", "leader", d.Leader, "role", d.Role.String(), "zxid", hexZxid(d.Zxid))
+			p.stats.elected()
 			return *d, true
 		}
 		select {
@@ -608,6 +614,9 @@ func (p *Peer) startEngine(role engine.Role, zxidFloor int64, gen int64) (*engin
 	if err != nil {
 		return nil, err
 	}
+	p.stats.quorumSize.Store(int64(len(p.voters)))
+	p.stats.attach(eng, role)
+	p.db.AttachMetrics(eng.Metrics())
 	if err := eng.StartServing(); err != nil {
 		eng.Close()
 		return nil, err

@@ -46,6 +46,8 @@ func (p *Peer) lead() {
 	gen := p.newRole("leading")
 	p.heldRevals = nil
 	defer p.stopEngine()
+	p.stats.startLeading()
+	defer p.stats.stopLeading()
 	if err := p.catchUp(); err != nil {
 		p.log.Error("cannot lead", "err", err)
 		return
@@ -178,6 +180,7 @@ func (p *Peer) lead() {
 			p.log.Error("proposal refused, leaving the leader role", "zxid", hexZxid(o.zxid), "err", err)
 			return false
 		}
+		p.stats.proposed(len(o.data))
 		return true
 	}
 	for {
@@ -277,18 +280,28 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 			p.cfgMu.Unlock()
 		}()
 	}
+	defer func() {
+		p.stats.publishLearners(core.LearnerCounts())
+		p.stats.quorumSize.Store(int64(len(p.voters)))
+	}()
 	for core.HasReady() {
 		rd := core.Ready()
 		if err := p.persist(&rd); err != nil {
 			return true, fmt.Errorf("persist: %w", err)
 		}
+		p.stats.logged(rd.Entries)
 		if len(rd.Committed) > 0 {
+			if *eng != nil {
+				p.stats.commits.Add(int64(len(rd.Committed)))
+				p.stats.quorumAcked(rd.Committed)
+			}
 			if err := p.commit(*eng, rd.Committed); err != nil {
 				return true, err
 			}
 		}
 		touched := make(map[int64]*quorumnet.PeerConn)
 		for _, m := range rd.Messages {
+			p.stats.sentToLearner(m)
 			c := conns[m.To]
 			if c == nil {
 				continue
@@ -335,6 +348,7 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 			}
 		}
 		revals = rd.Revalidations
+		p.stats.revalidations.Add(int64(len(revals)))
 		if rd.Established && *eng == nil {
 			p.elec.UpdatePeerEpoch(core.Epoch())
 			switch lg := p.logged; {
@@ -416,6 +430,7 @@ func (p *Peer) learn(leader int64, observer bool) {
 		p.log.Warn("cannot connect to the elected leader; electing again", "leader", leader, "addr", addr, "err", err)
 		return
 	}
+	p.stats.syncSince = time.Now()
 	acc, cur := p.epochs()
 	core := zab.NewLearner(zab.LearnerConfig{
 		ID:            p.cfg.ID,
@@ -461,6 +476,14 @@ func (p *Peer) learn(leader int64, observer bool) {
 		if ev.snap != nil {
 			snap = ev.snap
 		}
+		if core.Established() {
+			p.stats.learnerReceived(ev.pkt)
+		}
+		if ev.pkt.Type == zab.Diff {
+			// Learner.syncWithLeader rewrites /zookeeper/config after
+			// every sync mode, DIFF too (SNAP and TRUNC: learnerReady).
+			p.initConfigNode()
+		}
 		core.Step(ev.pkt)
 	}
 	onOp := func(o op) {
@@ -478,6 +501,7 @@ func (p *Peer) learn(leader int64, observer bool) {
 	}
 	for {
 		done, err := p.learnerReady(core, c, &eng, &snap, role, gen, leader)
+		p.stats.quorumSize.Store(int64(len(p.voters))) // a committed reconfig changes it
 		if err != nil {
 			p.log.Error("learner stopping", "err", err)
 			return
@@ -589,6 +613,10 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 		if err := p.persist(&rd); err != nil {
 			return true, fmt.Errorf("persist: %w", err)
 		}
+		p.stats.logged(rd.Entries)
+		if *eng != nil {
+			p.stats.commitPropagated(rd.Committed)
+		}
 		endRole := false
 		if len(rd.Committed) > 0 {
 			var err error
@@ -641,6 +669,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			}
 			*eng = e
 			p.setState(role.String())
+			p.stats.synced(role == engine.RoleObserver)
 		}
 		if rd.Done != nil {
 			p.log.Warn("leaving the "+role.String()+" role: this member stops serving clients and looks for a leader",

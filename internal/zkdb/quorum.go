@@ -2,6 +2,7 @@ package zkdb
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/zkit-go/zkit/internal/datatree"
 	"github.com/zkit-go/zkit/internal/snapshot"
@@ -58,8 +59,13 @@ func (db *DB) InstallSnapshot(tree *datatree.Tree, sessions map[int64]int32, zxi
 	}
 	tree.SetLastProcessedZxid(zxid)
 	src := &snapshot.Source{Tree: treeSource{tree}, Sessions: sessions, Digest: &snapshot.ZxidDigest{}}
+	start := time.Now()
 	if _, err := db.store.Snapshot(zxid, src, snapshot.WriteOptions{Compression: db.comp}); err != nil {
 		return fmt.Errorf("zkdb: write received snapshot: %w", err)
+	}
+	db.stats.snapshotTime.Observe(time.Since(start).Milliseconds())
+	if db.Tree != nil {
+		tree.AdoptStats(db.Tree) // the server's counts go on
 	}
 	db.Tree = tree
 	db.Sessions = sessions

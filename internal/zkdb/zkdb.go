@@ -69,6 +69,8 @@ type DB struct {
 	wg          sync.WaitGroup
 	closeOnce   sync.Once
 	lastSnap    string
+
+	stats dbStats // load and snapshot timings; lock-free summaries
 }
 
 // bigTree is the node count from which Open returns the garbage of the
@@ -111,6 +113,7 @@ func Open(cfg Config) (*DB, error) {
 		comp:     comp,
 		snapWake: make(chan struct{}, 1),
 		stop:     make(chan struct{}),
+		stats:    newDBStats(),
 	}
 	db.resetRoll()
 	if err := db.restore(); err != nil {
@@ -174,7 +177,9 @@ func (db *DB) restore() error {
 			return nil
 		}
 	)
+	timer := newRestoreTimer()
 	replay := func(e *txnlog.Entry) error {
+		timer.replayed()
 		loaded = loaded || sk.loaderHasRoot()
 		if err := finishOK(); err != nil {
 			return err
@@ -194,6 +199,7 @@ func (db *DB) restore() error {
 	if err != nil {
 		return fmt.Errorf("zkdb: restore: %w", err)
 	}
+	timer.done(db.stats)
 	loaded = loaded || sk.loaderHasRoot()
 	if err := finishOK(); err != nil {
 		return fmt.Errorf("zkdb: restore: %w", err)
@@ -206,14 +212,19 @@ func (db *DB) restore() error {
 		last = 0
 	}
 	tree.SetLastProcessedZxid(last)
+	if db.Tree != nil {
+		tree.AdoptStats(db.Tree) // the server's counts go on
+	}
 	db.Tree = tree
 	db.Sessions = sk.sessions
 	db.LastZxid = last
 	if res.NeedsInitialSnapshot {
 		src := &snapshot.Source{Tree: treeSource{tree}, Sessions: map[int64]int32{}, Digest: &snapshot.ZxidDigest{}}
+		start := time.Now()
 		if _, err := db.store.Snapshot(0, src, snapshot.WriteOptions{Compression: db.comp}); err != nil {
 			return fmt.Errorf("zkdb: initial snapshot: %w", err)
 		}
+		db.stats.snapshotTime.Observe(time.Since(start).Milliseconds())
 	}
 	if tree.NodeCount() >= bigTree {
 		// Loading made about as much garbage as the tree is big (decode
@@ -354,6 +365,7 @@ func (db *DB) TakeSnapshot() (string, error) {
 	db.mu.Lock()
 	db.lastSnap = name
 	db.mu.Unlock()
+	db.stats.snapshotTime.Observe(time.Since(start).Milliseconds())
 	db.log.Info("snapshot taken", "file", name, "zxid", fmt.Sprintf("0x%x", zxid), "took", time.Since(start).Round(time.Millisecond))
 	return name, nil
 }
