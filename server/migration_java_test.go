@@ -317,19 +317,22 @@ func (l *migLoad) progress(n int64) {
 }
 
 // longestGap is the longest time between two acknowledged gap writes
-// around the window [from, to].
-func (l *migLoad) longestGap(from, to time.Time) time.Duration {
+// around the window [from, to], and the acknowledgement that began it.
+func (l *migLoad) longestGap(from, to time.Time) (time.Duration, time.Time) {
 	l.gapMu.Lock()
 	defer l.gapMu.Unlock()
 	var longest time.Duration
+	var start time.Time
 	for i := 1; i < len(l.acks); i++ {
 		a, b := l.acks[i-1], l.acks[i]
 		if b.Before(from) || a.After(to) {
 			continue
 		}
-		longest = max(longest, b.Sub(a))
+		if d := b.Sub(a); d > longest {
+			longest, start = d, a
+		}
 	}
-	return longest
+	return longest, start
 }
 
 // finish stops the load and checks the end state on every member.
@@ -421,6 +424,7 @@ func replace(t *testing.T, l *migLoad, members []*migMember, m *migMember, to st
 	begin := time.Now()
 	m.stop(t)
 	started := time.Now()
+	t.Logf("%s member %d (%s) %s stopped in %v, starting %s", started.Format("15:04:05.000"), m.id, role, from, started.Sub(begin).Round(time.Millisecond), to)
 	switch to {
 	case "zkit":
 		m.startZkit(t)
@@ -433,12 +437,14 @@ func replace(t *testing.T, l *migLoad, members []*migMember, m *migMember, to st
 		waitModeOf(t, o.addr, 90*time.Second)
 	}
 	l.progress(10)
+	gap, gapFrom := l.longestGap(begin, time.Now())
 	st := migStep{
 		what:    fmt.Sprintf("member %d (%s) %s -> %s", m.id, role, from, to),
 		serving: serving,
-		gap:     l.longestGap(begin, time.Now()),
+		gap:     gap,
 	}
-	t.Logf("%s: serving %v after start; longest write gap %v", st.what, st.serving.Round(time.Millisecond), st.gap.Round(time.Millisecond))
+	t.Logf("%s: serving %v after start; longest write gap %v (from %s)", st.what, st.serving.Round(time.Millisecond),
+		st.gap.Round(time.Millisecond), gapFrom.Format("15:04:05.000"))
 	checkGap(t, st)
 	return st
 }
@@ -471,9 +477,16 @@ func migrationDir(t *testing.T) string {
 	return t.TempDir()
 }
 
+// javaLogTimes makes the Java members' server.log lines carry the time
+// of day, so that they can be laid beside zkit.log and the gap writer's.
+var javaLogTimes = []string{
+	"-Dorg.slf4j.simpleLogger.showDateTime=true",
+	"-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+}
+
 func startJavaForMigration(t *testing.T, n int, extra ...string) *clienttest.JavaEnsemble {
 	t.Helper()
-	je, err := clienttest.StartJavaEnsemble(migrationDir(t), n, nil, nil, extra...)
+	je, err := clienttest.StartJavaEnsemble(migrationDir(t), n, javaLogTimes, nil, extra...)
 	if errors.Is(err, clienttest.ErrNoJava) {
 		t.Skip(err.Error())
 	}
@@ -487,7 +500,7 @@ func startJavaForMigration(t *testing.T, n int, extra ...string) *clienttest.Jav
 // way it runs with a Java leader over zkit followers and a zkit observer,
 // with a zkit leader over Java members, and back.
 func TestMigrationRollingMixedWithObserver(t *testing.T) {
-	je, err := clienttest.StartJavaEnsembleWithObservers(migrationDir(t), 4, 1, nil, nil)
+	je, err := clienttest.StartJavaEnsembleWithObservers(migrationDir(t), 4, 1, javaLogTimes, nil)
 	if errors.Is(err, clienttest.ErrNoJava) {
 		t.Skip(err.Error())
 	}

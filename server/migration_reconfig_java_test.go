@@ -165,12 +165,14 @@ func TestMigrationReconfigJavaToZkit(t *testing.T) {
 				waitModeOf(t, m.addr, 90*time.Second)
 			}
 			l.progress(10)
+			gap, gapFrom := l.longestGap(begin, time.Now())
 			st := migStep{
 				what:    fmt.Sprintf("reconfig +%d (%s) -%d (%s %s)", id, to, old.id, from, role),
 				serving: serving,
-				gap:     l.longestGap(begin, time.Now()),
+				gap:     gap,
 			}
-			t.Logf("%s: joiner serving %v after start; longest write gap %v", st.what, st.serving.Round(time.Millisecond), st.gap.Round(time.Millisecond))
+			t.Logf("%s: joiner serving %v after start; longest write gap %v (from %s)", st.what, st.serving.Round(time.Millisecond),
+				st.gap.Round(time.Millisecond), gapFrom.Format("15:04:05.000"))
 			checkGap(t, st)
 			steps = append(steps, st)
 		}

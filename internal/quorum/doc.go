@@ -30,7 +30,9 @@
 // Each Zab Ready is handled in the order package zab requires: persist
 // (snapshot, truncation, log entries with one fsync, epoch files), apply
 // the committed txns, send, then Advance. Nothing is acknowledged before
-// it is durable.
+// it is durable. A leader asks for a snapshot once a quorum has its
+// history, as ZooKeeper's leader takes one as it starts leading, so that a
+// restart on its dataDir (Java's too) replays only the log since.
 //
 // Read-only mode (Config.ReadOnlyMode, readonlymode.enabled): a peer that
 // has looked for a leader for max(2 s, tickTime) starts a read-only engine

@@ -368,6 +368,13 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 			}
 			*eng = e
 			p.setState("leader")
+			// ZooKeeper's leader writes a snapshot as it starts leading
+			// (loadData), so a restart of this member, under Java or
+			// zkit, replays only this epoch's log, not the whole history
+			// since an older snapshot. Here it is asked for once a quorum
+			// has the history (everything applied is committed, so no
+			// TRUNC can cut below it) and written in the background.
+			p.db.RequestSnapshot()
 		}
 		if rd.Done != nil {
 			if rd.Designated != 0 {

@@ -295,6 +295,13 @@ func (db *DB) Sync() error {
 	return nil
 }
 
+// RequestSnapshot asks the snapshotter for a snapshot of the applied state
+// and returns at once; like a periodic one, it is skipped while another is
+// asked for or running. An ensemble member that starts leading asks for
+// one, so that a restart (of zkit, or of Java on the same dataDir) replays
+// only the log written since, as after ZooKeeper's leader's snapshot.
+func (db *DB) RequestSnapshot() { db.requestSnapshot() }
+
 func (db *DB) requestSnapshot() {
 	db.mu.Lock()
 	if db.snapRunning || db.snapPending {
