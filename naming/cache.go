@@ -120,7 +120,7 @@ func (sc *ServiceCache) Listen(fn func(Event)) (remove func()) {
 }
 
 // Close stops the cache and waits for its goroutines.
-func (sc *ServiceCache) Close() error { return sc.cc.Close(context.Background()) }
+func (sc *ServiceCache) Close(ctx context.Context) error { return sc.cc.Close(ctx) }
 
 // Strategy picks one of a service's instances (Curator's
 // ProviderStrategy). instances is non-empty and sorted by id.
@@ -306,4 +306,4 @@ func (p *Provider) Instance() (Instance, error) {
 func (p *Provider) Cache() *ServiceCache { return p.sc }
 
 // Close stops the provider's cache.
-func (p *Provider) Close() error { return p.sc.Close() }
+func (p *Provider) Close(ctx context.Context) error { return p.sc.Close(ctx) }

@@ -22,7 +22,7 @@ func ExampleDiscovery_Register() {
 	defer c.Close()
 
 	d := naming.NewDiscovery(c, "/services")
-	defer d.Close() // unregisters
+	defer d.Close(context.Background()) // unregisters
 	in := naming.NewInstance("10.0.0.7", 8080)
 	in.Metadata = map[string]string{"zone": "eu-1"}
 	if _, err := d.Register(ctx, "api", in); err != nil {
@@ -40,12 +40,12 @@ func ExampleProvider() {
 	defer c.Close()
 
 	d := naming.NewDiscovery(c, "/services")
-	defer d.Close()
+	defer d.Close(context.Background())
 	p, err := d.Provider("api", naming.RoundRobin())
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer p.Close()
+	defer p.Close(context.Background())
 	<-p.Cache().Initialized()
 	in, err := p.Instance()
 	if err != nil {
@@ -84,7 +84,7 @@ func ExampleInstance_SetPayload() {
 		Weight int    `json:"weight"`
 	}
 	d := naming.NewDiscovery(c, "/services")
-	defer d.Close()
+	defer d.Close(context.Background())
 	in := naming.NewInstance("10.0.0.7", 8080)
 	if err := in.SetPayload("com.example.InstanceDetails", details{Zone: "eu-1", Weight: 3}); err != nil {
 		log.Fatal(err)
@@ -117,14 +117,14 @@ func ExampleWithDownInstancePolicy() {
 	defer c.Close()
 
 	d := naming.NewDiscovery(c, "/services")
-	defer d.Close()
+	defer d.Close(context.Background())
 	p, err := d.Provider("api", naming.RoundRobin(),
 		naming.WithInstanceFilter(func(in naming.Instance) bool { return in.Metadata["zone"] == "eu-1" }),
 		naming.WithDownInstancePolicy(naming.DownInstancePolicy{Timeout: 10 * time.Second, ErrorThreshold: 2}))
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer p.Close()
+	defer p.Close(context.Background())
 	<-p.Cache().Initialized()
 	in, err := p.Instance()
 	if err != nil {

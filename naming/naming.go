@@ -347,10 +347,10 @@ func (d *Discovery) Instances(ctx context.Context, name string) ([]Instance, err
 
 // Close stops re-registering and deletes the nodes of the dynamic and
 // static instances this Discovery registered (Permanent ones stay), as
-// Curator's close does. Deleting is bounded by closeTimeout; nodes of
-// dynamic instances go with the session anyway.
-func (d *Discovery) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+// Curator's close does. Deleting is bounded by ctx and by closeTimeout;
+// nodes of dynamic instances go with the session anyway.
+func (d *Discovery) Close(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, closeTimeout)
 	defer cancel()
 	d.mu.Lock()
 	if d.closed {

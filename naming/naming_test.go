@@ -1,6 +1,7 @@
 package naming
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -71,13 +72,13 @@ func TestDiscovery(t *testing.T) {
 	regc := recipestest.Connect(t, s.Servers())
 	obsc := recipestest.Connect(t, s.DirectServers())
 	reg := NewDiscovery(regc, "/services")
-	defer reg.Close()
+	defer reg.Close(context.Background())
 	obs := NewDiscovery(obsc, "/services")
-	defer obs.Close()
+	defer obs.Close(context.Background())
 
 	cache, err := obs.Cache("api")
 	require.NoError(t, err)
-	defer cache.Close()
+	defer cache.Close(context.Background())
 	var evs events
 	cache.Listen(evs.add)
 	<-cache.Initialized()
@@ -138,7 +139,7 @@ func TestDiscovery(t *testing.T) {
 	recipestest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 1 }, "b removed")
 	recipestest.Eventually(t, 10*time.Second, func() bool { return evs.count(Removed, "b") >= 1 }, "removed event")
 
-	require.NoError(t, reg.Close())
+	require.NoError(t, reg.Close(context.Background()))
 	recipestest.Eventually(t, 10*time.Second, func() bool { return len(cache.Instances()) == 0 }, "Close unregisters")
 	_, err = reg.Register(ctx, "api", b)
 	require.ErrorIs(t, err, ErrClosed)
@@ -149,7 +150,7 @@ func TestProvider(t *testing.T) {
 	ctx := recipestest.Ctx(t, 30*time.Second)
 	c := recipestest.Connect(t, s.Servers())
 	d := NewDiscovery(c, "/svc")
-	defer d.Close()
+	defer d.Close(context.Background())
 
 	tests := []struct {
 		name  string
@@ -172,7 +173,7 @@ func TestProvider(t *testing.T) {
 	}
 	p0, err := d.Provider("pool", Random())
 	require.NoError(t, err)
-	defer p0.Close()
+	defer p0.Close(context.Background())
 	<-p0.Cache().Initialized()
 	_, err = p0.Instance()
 	require.ErrorIs(t, err, ErrNoInstances)
@@ -192,7 +193,7 @@ func TestProvider(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := d.Provider("pool", tt.s)
 			require.NoError(t, err)
-			defer p.Close()
+			defer p.Close(context.Background())
 			recipestest.Eventually(t, 10*time.Second, func() bool { return len(p.Instances()) == 3 }, "three enabled instances")
 			var picks []string
 			for range 6 {
@@ -207,7 +208,7 @@ func TestProvider(t *testing.T) {
 	// Sticky moves on when its instance goes.
 	p, err := d.Provider("pool", Sticky(RoundRobin()))
 	require.NoError(t, err)
-	defer p.Close()
+	defer p.Close(context.Background())
 	recipestest.Eventually(t, 10*time.Second, func() bool { return len(p.Instances()) == 3 }, "loaded")
 	first, err := p.Instance()
 	require.NoError(t, err)
@@ -264,12 +265,12 @@ func TestDiscoveryEnsembleMemberStopped(t *testing.T) {
 		regc, cachec := ens.ConnectOn(t, victim), ens.ConnectOn(t, victim)
 		obsc := ens.ObserverConnect(t)
 		reg := NewDiscovery(regc, "/services")
-		defer reg.Close()
+		defer reg.Close(context.Background())
 		cd := NewDiscovery(cachec, "/services")
-		defer cd.Close()
+		defer cd.Close(context.Background())
 		cache, err := cd.Cache("api")
 		require.NoError(t, err)
-		defer cache.Close()
+		defer cache.Close(context.Background())
 		var evs events
 		cache.Listen(evs.add)
 		<-cache.Initialized()

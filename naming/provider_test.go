@@ -1,6 +1,7 @@
 package naming
 
 import (
+	"context"
 	"encoding/json"
 	"sync"
 	"testing"
@@ -89,7 +90,7 @@ func TestProviderFiltersAndDownInstances(t *testing.T) {
 	ctx := recipestest.Ctx(t, 30*time.Second)
 	c := recipestest.Connect(t, s.Servers())
 	d := NewDiscovery(c, "/svc")
-	defer d.Close()
+	defer d.Close(context.Background())
 	for _, id := range []string{"a1", "a2", "b1"} {
 		in := NewInstance("h-"+id, 1)
 		in.ID, in.Metadata = id, map[string]string{"zone": id[:1]}
@@ -109,7 +110,7 @@ func TestProviderFiltersAndDownInstances(t *testing.T) {
 		WithInstanceFilter(func(in Instance) bool { return in.Metadata["zone"] == "a" }),
 		WithDownInstancePolicy(DownInstancePolicy{Timeout: time.Minute, ErrorThreshold: 2}))
 	require.NoError(t, err)
-	defer p.Close()
+	defer p.Close(context.Background())
 	clock := &fakeClock{t: time.Unix(1000, 0)}
 	p.now = clock.now
 	recipestest.Eventually(t, 10*time.Second, func() bool { return len(p.AllInstances()) == 3 }, "loaded")

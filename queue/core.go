@@ -134,18 +134,27 @@ func (q *core) begin() (func(), error) {
 	return q.ops.Done, nil
 }
 
-// Close makes blocked and later calls return ErrClosed and waits for the
-// calls in progress to return. Items already put stay in ZooKeeper; a
-// removal already under way is finished first.
-func (q *core) Close() error {
+// Close makes blocked and later calls return ErrClosed and waits, until
+// ctx is done, for the calls in progress to return. Items already put stay
+// in ZooKeeper; a removal already under way is finished first.
+func (q *core) Close(ctx context.Context) error {
 	q.mu.Lock()
 	if !q.closed {
 		q.closed = true
 		close(q.closing)
 	}
 	q.mu.Unlock()
-	q.ops.Wait()
-	return nil
+	returned := make(chan struct{})
+	go func() { // ends once the calls in progress, told by closing, return
+		q.ops.Wait()
+		close(returned)
+	}()
+	select {
+	case <-returned:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("queue: close: %w", ctx.Err())
+	}
 }
 
 // put creates an item node named itemPrefix+mid+sequence. The create is

@@ -22,7 +22,7 @@ func ExampleQueue() {
 	defer c.Close()
 
 	q := queue.New(c, "/jobs")
-	defer q.Close()
+	defer q.Close(context.Background())
 	if _, err := q.Put(ctx, []byte("resize image 42")); err != nil {
 		log.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func ExampleQueue_Consume() {
 	defer c.Close()
 
 	q := queue.New(c, "/jobs")
-	defer q.Close()
+	defer q.Close(context.Background())
 	for {
 		err := q.Consume(ctx, func(ctx context.Context, it queue.Item) error {
 			// ctx ends if this consumer's session is lost: another
@@ -67,7 +67,7 @@ func ExamplePriorityQueue() {
 	defer c.Close()
 
 	q := queue.NewPriority(c, "/tasks")
-	defer q.Close()
+	defer q.Close(context.Background())
 	_, _ = q.Put(ctx, []byte("later"), 10)
 	_, _ = q.Put(ctx, []byte("urgent"), -1)
 	it, err := q.Take(ctx)
@@ -86,7 +86,7 @@ func ExampleDelayQueue() {
 	defer c.Close()
 
 	q := queue.NewDelay(c, "/reminders")
-	defer q.Close()
+	defer q.Close(context.Background())
 	_, _ = q.Put(ctx, []byte("ping"), time.Now().Add(time.Minute))
 	it, err := q.Take(ctx) // returns in about a minute
 	if err != nil {
@@ -104,7 +104,7 @@ func ExampleIDQueue() {
 	defer c.Close()
 
 	q := queue.NewID(c, "/orders")
-	defer q.Close()
+	defer q.Close(context.Background())
 	_, _ = q.Put(ctx, []byte("order body"), "order-17")
 	n, err := q.Remove(ctx, "order-17") // cancelled before anyone took it
 	if err != nil {
@@ -130,7 +130,7 @@ func ExampleTyped() {
 		Kind string `json:"kind"`
 	}
 	q := queue.NewTyped(c, "/jobs", queue.JSON[job]())
-	defer q.Close()
+	defer q.Close(context.Background())
 	if _, err := q.Put(ctx, job{ID: 42, Kind: "resize"}); err != nil {
 		log.Fatal(err)
 	}

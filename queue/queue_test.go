@@ -25,7 +25,7 @@ func TestOrder(t *testing.T) {
 
 	t.Run("fifo", func(t *testing.T) {
 		q := New(c, "/fifo")
-		defer q.Close()
+		defer q.Close(context.Background())
 		for i := range 5 {
 			_, err := q.Put(ctx, []byte(strconv.Itoa(i)))
 			require.NoError(t, err)
@@ -41,7 +41,7 @@ func TestOrder(t *testing.T) {
 	})
 	t.Run("priority", func(t *testing.T) {
 		q := NewPriority(c, "/prio")
-		defer q.Close()
+		defer q.Close(context.Background())
 		for _, p := range []int32{5, -3, 0, 100, -3000, 5} {
 			_, err := q.Put(ctx, []byte(strconv.Itoa(int(p))), p)
 			require.NoError(t, err)
@@ -57,7 +57,7 @@ func TestOrder(t *testing.T) {
 	})
 	t.Run("delay", func(t *testing.T) {
 		q := NewDelay(c, "/delay")
-		defer q.Close()
+		defer q.Close(context.Background())
 		now := time.Now()
 		later := now.Add(recipestest.Scale(700 * time.Millisecond))
 		_, err := q.Put(ctx, []byte("later"), later)
@@ -75,7 +75,7 @@ func TestOrder(t *testing.T) {
 	})
 	t.Run("id", func(t *testing.T) {
 		q := NewID(c, "/ids")
-		defer q.Close()
+		defer q.Close(context.Background())
 		for _, id := range []string{"a", "b/x", "a", "c"} {
 			_, err := q.Put(ctx, []byte(id), id)
 			require.NoError(t, err)
@@ -142,7 +142,7 @@ func TestTakeBlocks(t *testing.T) {
 	}()
 	go func() {
 		// Close once the Take is blocked: it then sees ErrClosed either way.
-		q.Close()
+		q.Close(context.Background())
 	}()
 	select {
 	case err := <-errc:
@@ -160,7 +160,7 @@ func TestConsumeError(t *testing.T) {
 	c := recipestest.Connect(t, s.Servers())
 	ctx := recipestest.Ctx(t, 30*time.Second)
 	q := New(c, "/safe")
-	defer q.Close()
+	defer q.Close(context.Background())
 	_, err := q.Put(ctx, []byte("job"))
 	require.NoError(t, err)
 
@@ -195,7 +195,7 @@ func TestTakeLostReply(t *testing.T) {
 	for _, safe := range []bool{false, true} {
 		t.Run(fmt.Sprint("safe=", safe), func(t *testing.T) {
 			q := New(c, fmt.Sprint("/lost-", safe))
-			defer q.Close()
+			defer q.Close(context.Background())
 			_, err := q.Put(ctx, []byte("only"))
 			require.NoError(t, err)
 			s.Proxy.DropNextReply(14) // multi
@@ -226,8 +226,8 @@ func TestConsumeSessionLost(t *testing.T) {
 	c2 := recipestest.Connect(t, s.DirectServers())
 	ctx := recipestest.Ctx(t, 30*time.Second)
 	q1, q2 := New(c1, "/exp"), New(c2, "/exp")
-	defer q1.Close()
-	defer q2.Close()
+	defer q1.Close(context.Background())
+	defer q2.Close(context.Background())
 	_, err := q1.Put(ctx, []byte("job"))
 	require.NoError(t, err)
 
@@ -344,7 +344,7 @@ func competingConsumers(t *testing.T, cl recipestest.Cluster, safe bool,
 	const items = 60
 	producer := cl.ObserverConnect(t)
 	pq := New(producer, "/work")
-	defer pq.Close()
+	defer pq.Close(context.Background())
 
 	got := &counts{m: map[string]int{}}
 	stop, cancel := context.WithCancel(ctx)
@@ -359,7 +359,7 @@ func competingConsumers(t *testing.T, cl recipestest.Cluster, safe bool,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer q.Close()
+			defer q.Close(context.Background())
 			n := 0
 			for stop.Err() == nil {
 				n++

@@ -218,4 +218,4 @@ func (t *typedCore[T]) Len(ctx context.Context) (int, error) { return t.q.Len(ct
 
 // Close makes blocked and later calls return ErrClosed and waits for calls
 // in progress (see Queue.Close).
-func (t *typedCore[T]) Close() error { return t.q.Close() }
+func (t *typedCore[T]) Close(ctx context.Context) error { return t.q.Close(ctx) }

@@ -70,7 +70,7 @@ func TestTypedQueue(t *testing.T) {
 	ctx := recipestest.Ctx(t, 30*time.Second)
 
 	q := NewTyped(c, "/typed/jobs", JSON[job]())
-	defer q.Close()
+	defer q.Close(context.Background())
 	name, err := q.Put(ctx, job{1, "a"})
 	require.NoError(t, err)
 	assert.Regexp(t, `^queue-\d{10}$`, name, "Curator's plain item name")
@@ -112,16 +112,16 @@ func TestTypedQueue(t *testing.T) {
 	// Strings and bytes pass through as Curator's String and byte[]
 	// serializers write them.
 	sq := NewTyped(c, "/typed/s", String())
-	defer sq.Close()
+	defer sq.Close(context.Background())
 	_, err = sq.Put(ctx, "héllo")
 	require.NoError(t, err)
 	bq := NewTyped(c, "/typed/s", Bytes())
-	defer bq.Close()
+	defer bq.Close(context.Background())
 	b, err := bq.Take(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, [][]byte{[]byte("héllo")}, b)
 
-	require.NoError(t, q.Close())
+	require.NoError(t, q.Close(context.Background()))
 	_, err = q.Put(ctx, job{})
 	require.ErrorIs(t, err, ErrClosed)
 }
@@ -133,7 +133,7 @@ func TestTypedKinds(t *testing.T) {
 
 	t.Run("priority", func(t *testing.T) {
 		q := NewTypedPriority(c, "/tk/prio", String())
-		defer q.Close()
+		defer q.Close(context.Background())
 		name, err := q.Put(ctx, "low", 9)
 		require.NoError(t, err)
 		assert.Regexp(t, `^queue-100000009\d{10}$`, name)
@@ -149,7 +149,7 @@ func TestTypedKinds(t *testing.T) {
 	})
 	t.Run("delay", func(t *testing.T) {
 		q := NewTypedDelay(c, "/tk/delay", String())
-		defer q.Close()
+		defer q.Close(context.Background())
 		due := time.Now().Add(300 * time.Millisecond)
 		_, err := q.Put(ctx, "later", due)
 		require.NoError(t, err)
@@ -165,7 +165,7 @@ func TestTypedKinds(t *testing.T) {
 	})
 	t.Run("id", func(t *testing.T) {
 		q := NewTypedID(c, "/tk/id", String())
-		defer q.Close()
+		defer q.Close(context.Background())
 		_, err := q.Put(ctx, "", "")
 		require.ErrorIs(t, err, ErrBadID)
 		for _, it := range [][2]string{{"1", "a/b"}, {"2", "c"}, {"3", "a|b"}} {

@@ -1,6 +1,7 @@
 package curatortest_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -49,7 +50,7 @@ func TestDiscoveryInterop(t *testing.T) {
 	d.Do(t, "discovery", "du", "c", base, "untyped")
 	d.Do(t, "start", "du")
 	gd := naming.NewDiscovery(c, base)
-	t.Cleanup(func() { _ = gd.Close() })
+	t.Cleanup(func() { _ = gd.Close(context.Background()) })
 
 	d.Do(t, "register", "du", "api", "java-1", "10.0.0.1", 8080, `{"k":"v"}`)
 	in := naming.NewInstance("10.0.0.2", 9090)
@@ -80,7 +81,7 @@ func TestDiscoveryInterop(t *testing.T) {
 	p, err := gd.Provider("api", naming.RoundRobin(),
 		naming.WithInstanceFilter(func(in naming.Instance) bool { return in.Metadata["zone"] != "a" }))
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = p.Close() })
+	t.Cleanup(func() { _ = p.Close(context.Background()) })
 	rt.Eventually(t, 10*time.Second, func() bool { return len(p.AllInstances()) == 2 }, "provider loaded")
 	pick, err := p.Instance()
 	require.NoError(t, err)
@@ -126,7 +127,7 @@ func TestTypedDiscoveryInterop(t *testing.T) {
 	d.Do(t, "discovery", "dt", "c", base, "typed")
 	d.Do(t, "start", "dt")
 	gd := naming.NewDiscovery(c, base)
-	t.Cleanup(func() { _ = gd.Close() })
+	t.Cleanup(func() { _ = gd.Close(context.Background()) })
 
 	d.Do(t, "register", "dt", "api", "java-1", "10.0.0.1", 8080, `{"zone":"eu","weight":5}`)
 	got, err := gd.Instances(ctx(t), "api")

@@ -29,7 +29,7 @@ func TestQueueInterop(t *testing.T) {
 	d.Do(t, "put", "jp", "b")
 	d.Do(t, "putmulti", "jp", "c", "d", "e")
 	q := queue.NewTyped(c, path, queue.String())
-	t.Cleanup(func() { _ = q.Close() })
+	t.Cleanup(func() { _ = q.Close(context.Background()) })
 	var got [][]string
 	for range 3 {
 		items, err := q.Take(ctx(t))
@@ -66,7 +66,7 @@ func TestLockSafeQueueInterop(t *testing.T) {
 	d.Do(t, "queue", "jp", "c", path, locks, "produce")
 	d.Do(t, "start", "jp")
 	q := queue.NewTyped(c, path, queue.String(), queue.WithLockPath(locks))
-	t.Cleanup(func() { _ = q.Close() })
+	t.Cleanup(func() { _ = q.Close(context.Background()) })
 
 	// A Go consumer holds an item when its session expires: Curator's
 	// consumer then gets the item, and the Go Consume fails.
@@ -184,7 +184,7 @@ func TestQueueKindsInterop(t *testing.T) {
 			d.Do(t, "putprio", "pp", it.v, it.p)
 		}
 		q := queue.NewTypedPriority(c, path, queue.String())
-		t.Cleanup(func() { _ = q.Close() })
+		t.Cleanup(func() { _ = q.Close(context.Background()) })
 		var got []string
 		for range 3 {
 			items, err := q.Take(ctx(t))
@@ -212,7 +212,7 @@ func TestQueueKindsInterop(t *testing.T) {
 		d.Do(t, "putdelay", "dp", "late", due.UnixMilli())
 		d.Do(t, "putdelay", "dp", "early", time.Now().Add(-time.Second).UnixMilli())
 		q := queue.NewTypedDelay(c, path, queue.String())
-		t.Cleanup(func() { _ = q.Close() })
+		t.Cleanup(func() { _ = q.Close(context.Background()) })
 		items, err := q.Take(ctx(t))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"early"}, items)
@@ -240,7 +240,7 @@ func TestQueueKindsInterop(t *testing.T) {
 		d.Do(t, "putid", "ip", "x2", "b/c") // Curator writes b_c
 		d.Do(t, "putid", "ip", "x3", "a")
 		q := queue.NewTypedID(c, path, queue.String())
-		t.Cleanup(func() { _ = q.Close() })
+		t.Cleanup(func() { _ = q.Close(context.Background()) })
 		n, err := q.Remove(ctx(t), "a")
 		require.NoError(t, err)
 		assert.Equal(t, 2, n)
@@ -273,7 +273,7 @@ func TestJSONQueueInterop(t *testing.T) {
 	d.Do(t, "putjson", "jp", `{"zone":"eu","weight":1}`)
 	d.Do(t, "putjson", "jp", `{"zone":"us","weight":2}`)
 	q := queue.NewTyped(c, path, queue.JSON[details]())
-	t.Cleanup(func() { _ = q.Close() })
+	t.Cleanup(func() { _ = q.Close(context.Background()) })
 	var got []details
 	for range 2 {
 		items, err := q.Take(ctx(t))
