@@ -50,7 +50,7 @@ func TestNextMembers(t *testing.T) {
 	}{
 		{"add", proto.ReconfigRequest{JoiningServers: "server.4=h:10:11:participant;12"}, []int64{1, 2, 3, 4}, nil},
 		{"remove", proto.ReconfigRequest{LeavingServers: "2,3"}, []int64{1}, nil},
-		{"both", proto.ReconfigRequest{JoiningServers: "server.5=h:1:1;1", LeavingServers: "1"}, []int64{2, 3, 5}, nil},
+		{"both", proto.ReconfigRequest{JoiningServers: "server.5=h:1:2;3", LeavingServers: "1"}, []int64{2, 3, 5}, nil},
 		{"members", proto.ReconfigRequest{NewMembers: "server.7=h:1:2;3,server.8=h:4:5;6"}, []int64{7, 8}, nil},
 		{"joiner without client port", proto.ReconfigRequest{JoiningServers: "server.4=h:10:11"}, nil, proto.ErrBadArguments},
 		{"bad leaving id", proto.ReconfigRequest{LeavingServers: "x"}, nil, proto.ErrBadArguments},
