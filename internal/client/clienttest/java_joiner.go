@@ -2,11 +2,11 @@ package clienttest
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/zkit-go/zkit/internal/javatest"
 )
 
 // JavaMemberPorts are a member's loopback ports, picked before it starts
@@ -36,8 +36,8 @@ func FreeMemberPorts() (JavaMemberPorts, error) {
 // until a "reconfig -add" of its line makes it a voter. extra lines go
 // into zoo.cfg (the superDigest, say). It waits until the member serves.
 func StartJavaJoiner(dir string, id int64, ports JavaMemberPorts, members []string, jvmFlags []string, extra ...string) (*JavaMember, error) {
-	if _, err := os.Stat(JavaJar); err != nil {
-		return nil, ErrNoJava
+	if err := javatest.Installed(); err != nil {
+		return nil, err
 	}
 	m := &JavaMember{
 		ID:           id,
@@ -49,22 +49,16 @@ func StartJavaJoiner(dir string, id int64, ports JavaMemberPorts, members []stri
 		jvmFlags:     jvmFlags,
 	}
 	data := filepath.Join(dir, "data")
-	if err := os.MkdirAll(data, 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(data, "myid"), []byte(strconv.FormatInt(id, 10)+"\n"), 0o644); err != nil {
+	if err := javatest.WriteMyID(data, id); err != nil {
 		return nil, err
 	}
 	dyn := filepath.Join(dir, "zoo.cfg.dynamic")
-	lines := append(append([]string(nil), members...), m.ServerSpec())
-	if err := os.WriteFile(dyn, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+	if err := javatest.WriteConfig(dyn, append(append([]string(nil), members...), m.ServerSpec())...); err != nil {
 		return nil, err
 	}
-	cfg := fmt.Sprintf("tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=%s\n"+
-		"admin.enableServer=false\n4lw.commands.whitelist=*\nextendedTypesEnabled=true\n"+
-		"reconfigEnabled=true\nstandaloneEnabled=false\ndynamicConfigFile=%s\n%s\n",
-		data, dyn, strings.Join(extra, "\n"))
-	if err := os.WriteFile(m.cfgPath, []byte(cfg), 0o644); err != nil {
+	lines := append(append([]string(nil), javatest.ServerDefaults...), "initLimit=10", "syncLimit=5", "dataDir="+data,
+		"reconfigEnabled=true", "standaloneEnabled=false", "dynamicConfigFile="+dyn)
+	if err := javatest.WriteConfig(m.cfgPath, append(lines, extra...)...); err != nil {
 		return nil, err
 	}
 	if err := m.launch(); err != nil {

@@ -1,0 +1,308 @@
+package javatest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Jar is where Debian's zookeeper package puts the server jar.
+const Jar = "/usr/share/java/zookeeper.jar"
+
+// ErrNoJava reports that Java ZooKeeper (or the JVM) is not installed.
+var ErrNoJava = errors.New("javatest: java zookeeper not installed (apt-get install -y zookeeper)")
+
+// Flags are the JVM settings of every launch (java-zookeeper-oracle.md): a
+// 512 MiB heap, the serial collector and C1 only, for a quick start on
+// small machines.
+var Flags = []string{"-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"}
+
+// Classpath runs Java ZooKeeper servers and zkCli, logging through
+// slf4j-simple. Debian's zookeeper.jar manifest leaves out netty-codec,
+// netty-resolver and netty-transport-native-unix-common, which Netty (the
+// TLS connection layer) needs, so they are added here.
+var Classpath = strings.Join([]string{
+	Jar,
+	"/usr/share/java/slf4j-simple.jar",
+	"/usr/share/java/netty-codec.jar",
+	"/usr/share/java/netty-resolver.jar",
+	"/usr/share/java/netty-transport-native-unix-common.jar",
+}, ":")
+
+// QuietClasspath is ZooKeeper's jar with the no-op slf4j binding, for
+// tools and drivers whose output the test reads.
+var QuietClasspath = Jar + ":/usr/share/java/slf4j-nop.jar"
+
+// Installed reports ErrNoJava unless the ZooKeeper jar and a java binary
+// are both there.
+func Installed() error {
+	if _, err := os.Stat(Jar); err != nil {
+		return ErrNoJava
+	}
+	if _, err := exec.LookPath("java"); err != nil {
+		return fmt.Errorf("%w: no java on PATH", ErrNoJava)
+	}
+	return nil
+}
+
+// Skip skips t unless Java ZooKeeper is installed.
+func Skip(t testing.TB) {
+	t.Helper()
+	if err := Installed(); err != nil {
+		t.Skipf("skipping the Java ZooKeeper comparison: %v", err)
+	}
+}
+
+// SkipWithoutJVM skips t unless a java binary is on PATH (for tests that
+// need the JDK but not ZooKeeper).
+func SkipWithoutJVM(t testing.TB) {
+	t.Helper()
+	if _, err := exec.LookPath("java"); err != nil {
+		t.Skip("skipping the JDK comparison: java not on PATH (apt-get install -y default-jdk-headless)")
+	}
+}
+
+// SkipWithoutJDK skips t unless java and javac are both on PATH.
+func SkipWithoutJDK(t testing.TB) {
+	t.Helper()
+	SkipWithoutJVM(t)
+	if _, err := exec.LookPath("javac"); err != nil {
+		t.Skip("skipping the JDK comparison: javac not on PATH (apt-get install -y default-jdk-headless)")
+	}
+}
+
+// Scale multiplies d by ZKIT_TEST_TIMEOUT_SCALE (default 1).
+func Scale(d time.Duration) time.Duration {
+	if s, err := strconv.ParseFloat(os.Getenv("ZKIT_TEST_TIMEOUT_SCALE"), 64); err == nil && s > 0 {
+		return time.Duration(float64(d) * s)
+	}
+	return d
+}
+
+// Command is "java" with Flags, jvmFlags, the classpath cp (none when
+// empty), the main class (or a single-file source) and args.
+func Command(ctx context.Context, jvmFlags []string, cp, main string, args ...string) *exec.Cmd {
+	all := append(append([]string{}, Flags...), jvmFlags...)
+	if cp != "" {
+		all = append(all, "-cp", cp)
+	}
+	all = append(append(all, main), args...)
+	return exec.CommandContext(ctx, "java", all...)
+}
+
+// Output runs cmd with stdin and returns its stdout, failing t with the
+// stderr when it exits non-zero.
+func Output(t testing.TB, cmd *exec.Cmd, stdin string) string {
+	t.Helper()
+	cmd.Stdin = strings.NewReader(stdin)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, stderr.String())
+	}
+	return string(out)
+}
+
+// Driver is Java source compiled by javac for one test.
+type Driver struct {
+	dir string // the classes
+	cp  string // what they were compiled against
+}
+
+// Compile compiles the Java files srcs (paths, relative to the test's
+// directory or absolute) against cp (QuietClasspath, or "" for the JDK
+// alone) into a temporary directory, skipping t without a JDK (or, when
+// cp names ZooKeeper, without Java ZooKeeper).
+func Compile(t testing.TB, cp string, srcs ...string) *Driver {
+	t.Helper()
+	SkipWithoutJDK(t)
+	if strings.Contains(cp, Jar) {
+		Skip(t)
+	}
+	d := &Driver{dir: t.TempDir(), cp: cp}
+	args := []string{"-nowarn", "-d", d.dir}
+	if cp != "" {
+		args = append(args, "-cp", cp)
+	}
+	for _, s := range srcs {
+		abs, err := filepath.Abs(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, abs)
+	}
+	if out, err := exec.Command("javac", args...).CombinedOutput(); err != nil {
+		t.Fatalf("javac %s: %v\n%s", strings.Join(srcs, " "), err, out)
+	}
+	return d
+}
+
+// CompileSource is Compile of one class given as source text.
+func CompileSource(t testing.TB, cp, class, src string) *Driver {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), class+".java")
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return Compile(t, cp, file)
+}
+
+// Classpath is the driver's classes followed by what they were compiled against.
+func (d *Driver) Classpath() string {
+	if d.cp == "" {
+		return d.dir
+	}
+	return d.dir + ":" + d.cp
+}
+
+// Dir is where the classes are; tests may put their own files there.
+func (d *Driver) Dir() string { return d.dir }
+
+// Command runs the driver's class main with Flags and jvmFlags.
+func (d *Driver) Command(ctx context.Context, jvmFlags []string, main string, args ...string) *exec.Cmd {
+	return Command(ctx, jvmFlags, d.Classpath(), main, args...)
+}
+
+// WriteConfig writes a zoo.cfg (or any properties file) of lines at path.
+func WriteConfig(path string, lines ...string) error {
+	return os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+}
+
+// WriteMyID creates dataDir and writes its myid file.
+func WriteMyID(dataDir string, id int64) error {
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dataDir, "myid"), []byte(strconv.FormatInt(id, 10)+"\n"), 0o644)
+}
+
+// ServerDefaults are the zoo.cfg lines every oracle server starts from:
+// tickTime 2000 (session timeouts 4s-40s), the AdminServer off, every
+// four-letter word allowed and extended types (TTL nodes) on.
+var ServerDefaults = []string{
+	"tickTime=2000", "admin.enableServer=false", "4lw.commands.whitelist=*", "extendedTypesEnabled=true",
+}
+
+// Process is one running JVM whose output goes to a log file.
+type Process struct {
+	LogPath string
+
+	mu  sync.Mutex // guards cmd and log
+	cmd *exec.Cmd
+	log *os.File
+}
+
+// StartServer launches QuorumPeerMain on cfgPath (a standalone server or
+// an ensemble member, as the file says) with Flags plus jvmFlags, its
+// output appended to logPath. It does not wait for it to serve.
+func StartServer(cfgPath, logPath string, jvmFlags []string) (*Process, error) {
+	if err := Installed(); err != nil {
+		return nil, err
+	}
+	return Start(Command(context.Background(), jvmFlags, Classpath,
+		"org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath), logPath)
+}
+
+// Start starts cmd with its stdout and stderr appended to logPath.
+func Start(cmd *exec.Cmd, logPath string) (*Process, error) {
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf // files: no copying goroutines
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, err
+	}
+	return &Process{LogPath: logPath, cmd: cmd, log: logf}, nil
+}
+
+// Stop kills the process and waits for it; a second Stop does nothing.
+func (p *Process) Stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	_ = p.cmd.Wait()
+	p.log.Close()
+	p.cmd, p.log = nil, nil
+}
+
+// Log is what the process has written so far.
+func (p *Process) Log() string {
+	b, _ := os.ReadFile(p.LogPath)
+	return string(b)
+}
+
+// WaitServing polls srvr on addr until it reports a Mode (ruok answers
+// before the server serves; srvr reports a Mode once it does), for up to
+// d (not scaled here).
+func WaitServing(addr string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for !strings.Contains(FourLetter(addr, "srvr"), "Mode:") {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("javatest: %s not serving after %v", addr, d)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the server's port, not synchronising goroutines
+	}
+	return nil
+}
+
+// FourLetter sends a four-letter word and returns the answer ("" on error).
+func FourLetter(addr, word string) string {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(Scale(5 * time.Second)))
+	if _, err := c.Write([]byte(word)); err != nil {
+		return ""
+	}
+	b, _ := io.ReadAll(c)
+	return string(b)
+}
+
+// CLIResult is what one zkCli run printed.
+type CLIResult struct {
+	Stdout, Stderr string
+	ExitCode       int
+}
+
+// CLI runs Java's zkCli (org.apache.zookeeper.ZooKeeperMain) once:
+// "-server addr" and args (one command, or none to read commands from
+// stdin), with Flags plus jvmFlags (for example the
+// -Dzookeeper.client.secure and -Dzookeeper.ssl.* of a TLS client). It
+// returns ErrNoJava when Java ZooKeeper is not installed; a non-zero exit
+// is reported in the result, not as an error.
+func CLI(ctx context.Context, addr, stdin string, jvmFlags []string, args ...string) (CLIResult, error) {
+	if err := Installed(); err != nil {
+		return CLIResult{}, err
+	}
+	cmd := Command(ctx, jvmFlags, Classpath, "org.apache.zookeeper.ZooKeeperMain", append([]string{"-server", addr}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	res := CLIResult{Stdout: out.String(), Stderr: errb.String()}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		res.ExitCode = ee.ExitCode()
+		err = nil
+	}
+	return res, err
+}
