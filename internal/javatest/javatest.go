@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zkit-go/zkit/internal/testport"
 )
 
 // Jar is where Debian's zookeeper package puts the server jar.
@@ -305,4 +307,54 @@ func CLI(ctx context.Context, addr, stdin string, jvmFlags []string, args ...str
 		err = nil
 	}
 	return res, err
+}
+
+// Standalone is a standalone Java ZooKeeper 3.8 on loopback.
+type Standalone struct {
+	Addr string // 127.0.0.1:port
+	*Process
+}
+
+// StartStandalone starts a standalone Java ZooKeeper on a free loopback
+// port (below the ephemeral range, package testport) with dataDir
+// dir/data, its zoo.cfg and server.log in dir: ServerDefaults, then extra
+// zoo.cfg lines (a later line wins), with Flags plus jvmFlags. It waits
+// up to a scaled 60 s until the server serves.
+func StartStandalone(dir string, jvmFlags []string, extra ...string) (*Standalone, error) {
+	if err := Installed(); err != nil {
+		return nil, err
+	}
+	port, err := testport.Free()
+	if err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(dir, "zoo.cfg")
+	lines := append(append([]string{}, ServerDefaults...),
+		"dataDir="+filepath.Join(dir, "data"), "clientPort="+strconv.Itoa(port), "clientPortAddress=127.0.0.1")
+	if err := WriteConfig(cfgPath, append(lines, extra...)...); err != nil {
+		return nil, err
+	}
+	s := &Standalone{Addr: "127.0.0.1:" + strconv.Itoa(port)}
+	if s.Process, err = StartServer(cfgPath, filepath.Join(dir, "server.log"), jvmFlags); err != nil {
+		return nil, err
+	}
+	if err := WaitServing(s.Addr, Scale(60*time.Second)); err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("javatest: java zookeeper did not start (see %s): %w", s.LogPath, err)
+	}
+	return s, nil
+}
+
+// Tool runs one of ZooKeeper's command-line tools (a main class such as
+// org.apache.zookeeper.server.SnapshotFormatter) with jvmFlags, an English
+// locale for its dates and the quiet classpath, for up to a scaled two
+// minutes, and returns its stdout; it fails t when the tool fails and
+// skips t without Java ZooKeeper.
+func Tool(t testing.TB, jvmFlags []string, class string, args ...string) string {
+	t.Helper()
+	Skip(t)
+	ctx, cancel := context.WithTimeout(context.Background(), Scale(2*time.Minute))
+	defer cancel()
+	flags := append([]string{"-Duser.language=en", "-Duser.country=US"}, jvmFlags...)
+	return Output(t, Command(ctx, flags, QuietClasspath, class, args...), "")
 }

@@ -1,9 +1,6 @@
 package clienttest
 
 import (
-	"fmt"
-	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/zkit-go/zkit/internal/javatest"
@@ -22,7 +19,7 @@ var JavaFlags = javatest.Flags
 // JavaServer is a standalone Java ZooKeeper 3.8 run as an oracle.
 type JavaServer struct {
 	Addr string
-	proc *javatest.Process
+	s    *javatest.Standalone
 }
 
 // StartJavaServer starts a standalone Java ZooKeeper on a free loopback
@@ -37,34 +34,17 @@ func StartJavaServer(dir string, extra ...string) (*JavaServer, error) {
 // settings Java reads only as system properties (for example
 // -Dznode.container.checkIntervalMs).
 func StartJavaServerWith(dir string, jvmFlags []string, extra ...string) (*JavaServer, error) {
-	if err := javatest.Installed(); err != nil {
-		return nil, err
-	}
-	port, err := freePort()
+	s, err := javatest.StartStandalone(dir, jvmFlags, extra...)
 	if err != nil {
 		return nil, err
 	}
-	cfgPath := filepath.Join(dir, "zoo.cfg")
-	lines := append(append([]string{}, javatest.ServerDefaults...),
-		"dataDir="+filepath.Join(dir, "data"), "clientPort="+strconv.Itoa(port), "clientPortAddress=127.0.0.1")
-	if err := javatest.WriteConfig(cfgPath, append(lines, extra...)...); err != nil {
-		return nil, err
-	}
-	s := &JavaServer{Addr: fmt.Sprintf("127.0.0.1:%d", port)}
-	if s.proc, err = javatest.StartServer(cfgPath, filepath.Join(dir, "server.log"), jvmFlags); err != nil {
-		return nil, err
-	}
-	if err := waitServing(s.Addr, Scale(60*time.Second)); err != nil {
-		s.Stop()
-		return nil, fmt.Errorf("clienttest: java zookeeper did not start; see %s", s.proc.LogPath)
-	}
-	return s, nil
+	return &JavaServer{Addr: s.Addr, s: s}, nil
 }
 
 func waitServing(addr string, d time.Duration) error { return javatest.WaitServing(addr, d) }
 
 // Stop kills the server and waits for it.
-func (s *JavaServer) Stop() { s.proc.Stop() }
+func (s *JavaServer) Stop() { s.s.Stop() }
 
 // FourLetter sends a four-letter word and returns the answer ("" on error).
 func FourLetter(addr, word string) string { return javatest.FourLetter(addr, word) }
