@@ -46,6 +46,10 @@ var Classpath = strings.Join([]string{
 // tools and drivers whose output the test reads.
 var QuietClasspath = Jar + ":/usr/share/java/slf4j-nop.jar"
 
+// cliClasspath is what zkCli.sh prints with (its logger silent), plus
+// the Netty jars a TLS client needs.
+var cliClasspath = strings.Replace(Classpath, "slf4j-simple", "slf4j-nop", 1)
+
 // Installed reports ErrNoJava unless the ZooKeeper jar and a java binary
 // are both there.
 func Installed() error {
@@ -285,9 +289,9 @@ type CLIResult struct {
 	ExitCode       int
 }
 
-// CLI runs Java's zkCli (org.apache.zookeeper.ZooKeeperMain) once:
-// "-server addr" and args (one command, or none to read commands from
-// stdin), with Flags plus jvmFlags (for example the
+// CLI runs Java's zkCli (org.apache.zookeeper.ZooKeeperMain) once, as
+// zkCli.sh does, its logger silent: "-server addr" and args (one command,
+// or none to read commands from stdin), with Flags plus jvmFlags (for example the
 // -Dzookeeper.client.secure and -Dzookeeper.ssl.* of a TLS client). It
 // returns ErrNoJava when Java ZooKeeper is not installed; a non-zero exit
 // is reported in the result, not as an error.
@@ -295,7 +299,7 @@ func CLI(ctx context.Context, addr, stdin string, jvmFlags []string, args ...str
 	if err := Installed(); err != nil {
 		return CLIResult{}, err
 	}
-	cmd := Command(ctx, jvmFlags, Classpath, "org.apache.zookeeper.ZooKeeperMain", append([]string{"-server", addr}, args...)...)
+	cmd := Command(ctx, jvmFlags, cliClasspath, "org.apache.zookeeper.ZooKeeperMain", append([]string{"-server", addr}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
