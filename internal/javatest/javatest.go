@@ -362,3 +362,25 @@ func Tool(t testing.TB, jvmFlags []string, class string, args ...string) string 
 	flags := append([]string{"-Duser.language=en", "-Duser.country=US"}, jvmFlags...)
 	return Output(t, Command(ctx, flags, QuietClasspath, class, args...), "")
 }
+
+// WriteJoinerConfig writes the files of a member that joins a running
+// ensemble by reconfig, as ZooKeeper's documentation describes: dir/data
+// with myid, dir/zoo.cfg.dynamic holding the ensemble's member lines and
+// the joiner's own line self, and dir/zoo.cfg (ServerDefaults, initLimit
+// 10, syncLimit 5, reconfigEnabled, standaloneEnabled=false, the dynamic
+// file, then extra lines). It returns the zoo.cfg's path; Java and zkit
+// both start from it.
+func WriteJoinerConfig(dir string, id int64, members []string, self string, extra ...string) (string, error) {
+	data := filepath.Join(dir, "data")
+	if err := WriteMyID(data, id); err != nil {
+		return "", err
+	}
+	dyn := filepath.Join(dir, "zoo.cfg.dynamic")
+	if err := WriteConfig(dyn, append(append([]string(nil), members...), self)...); err != nil {
+		return "", err
+	}
+	lines := append(append([]string(nil), ServerDefaults...), "initLimit=10", "syncLimit=5", "dataDir="+data,
+		"reconfigEnabled=true", "standaloneEnabled=false", "dynamicConfigFile="+dyn)
+	cfg := filepath.Join(dir, "zoo.cfg")
+	return cfg, WriteConfig(cfg, append(lines, extra...)...)
+}

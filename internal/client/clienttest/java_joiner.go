@@ -48,17 +48,7 @@ func StartJavaJoiner(dir string, id int64, ports JavaMemberPorts, members []stri
 		cfgPath:      filepath.Join(dir, "zoo.cfg"),
 		jvmFlags:     jvmFlags,
 	}
-	data := filepath.Join(dir, "data")
-	if err := javatest.WriteMyID(data, id); err != nil {
-		return nil, err
-	}
-	dyn := filepath.Join(dir, "zoo.cfg.dynamic")
-	if err := javatest.WriteConfig(dyn, append(append([]string(nil), members...), m.ServerSpec())...); err != nil {
-		return nil, err
-	}
-	lines := append(append([]string(nil), javatest.ServerDefaults...), "initLimit=10", "syncLimit=5", "dataDir="+data,
-		"reconfigEnabled=true", "standaloneEnabled=false", "dynamicConfigFile="+dyn)
-	if err := javatest.WriteConfig(m.cfgPath, append(lines, extra...)...); err != nil {
+	if _, err := javatest.WriteJoinerConfig(dir, id, members, m.ServerSpec(), extra...); err != nil {
 		return nil, err
 	}
 	if err := m.launch(); err != nil {
