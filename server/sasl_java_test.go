@@ -62,22 +62,7 @@ func zkCliTranscriptWith(t *testing.T, addr, clientFlags, script string) (events
 	res, err := javatest.CLI(ctx, addr, script, flags)
 	require.NoError(t, err)
 	require.NoError(t, ctx.Err(), "zkCli did not finish")
-	for _, l := range strings.Split(strings.ReplaceAll(res.Stdout+res.Stderr, addr, "ADDR"), "\n") {
-		switch {
-		case strings.TrimSpace(l) == "", strings.HasPrefix(l, "SLF4J:"):
-		case l == "WatchedEvent state:Disconnected type:None path:null":
-			// The server closed the connection after its answer; whether
-			// the client reports that before it exits is a matter of timing.
-			if n := len(events); n > 0 && events[n-1] == "WATCHER::" {
-				events = events[:n-1]
-			}
-		case l == "WATCHER::" || strings.HasPrefix(l, "WatchedEvent "):
-			events = append(events, l)
-		default:
-			output = append(output, l)
-		}
-	}
-	return events, output
+	return javatest.SplitTranscript(res.Stdout+res.Stderr, addr)
 }
 
 // saslOracle is one Java 3.8 server and one zkit server configured alike.

@@ -68,26 +68,9 @@ func TestResolveSASL(t *testing.T) {
 	require.Error(t, s.LoginErr, "a section named without a JAAS file")
 }
 
-// splitTranscript separates session/watch events from the rest of the
-// output (Java prints events from another thread, in no fixed place) and
-// drops blank lines and SLF4J's warnings.
+// splitTranscript is javatest.SplitTranscript.
 func splitTranscript(s, addr string) (events, output []string) {
-	for _, l := range strings.Split(strings.ReplaceAll(s, addr, "ADDR"), "\n") {
-		switch {
-		case strings.TrimSpace(l) == "", strings.HasPrefix(l, "SLF4J:"):
-		case l == "WatchedEvent state:Disconnected type:None path:null":
-			// The server closed the connection after its answer; whether
-			// the client reports that before it exits is a matter of timing.
-			if n := len(events); n > 0 && events[n-1] == "WATCHER::" {
-				events = events[:n-1]
-			}
-		case l == "WATCHER::" || strings.HasPrefix(l, "WatchedEvent "):
-			events = append(events, l)
-		default:
-			output = append(output, l)
-		}
-	}
-	return events, output
+	return javatest.SplitTranscript(s, addr)
 }
 
 // TestSASLVersusJavaCli runs the same scripts through Java's zkCli.sh and

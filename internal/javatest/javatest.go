@@ -384,3 +384,25 @@ func WriteJoinerConfig(dir string, id int64, members []string, self string, extr
 	cfg := filepath.Join(dir, "zoo.cfg")
 	return cfg, WriteConfig(cfg, append(lines, extra...)...)
 }
+
+// SplitTranscript separates a zkCli transcript's session and watch events
+// from the rest of its output (Java prints events from another thread, in
+// no fixed place), writes addr as ADDR, and drops blank lines and SLF4J's
+// warnings. A closing Disconnected event is dropped too: whether the
+// client reports it before it exits is a matter of timing.
+func SplitTranscript(s, addr string) (events, output []string) {
+	for _, l := range strings.Split(strings.ReplaceAll(s, addr, "ADDR"), "\n") {
+		switch {
+		case strings.TrimSpace(l) == "", strings.HasPrefix(l, "SLF4J:"):
+		case l == "WatchedEvent state:Disconnected type:None path:null":
+			if n := len(events); n > 0 && events[n-1] == "WATCHER::" {
+				events = events[:n-1]
+			}
+		case l == "WATCHER::" || strings.HasPrefix(l, "WatchedEvent "):
+			events = append(events, l)
+		default:
+			output = append(output, l)
+		}
+	}
+	return events, output
+}
