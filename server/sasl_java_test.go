@@ -59,10 +59,10 @@ func zkCliTranscriptWith(t *testing.T, addr, clientFlags, script string) (events
 	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(90*time.Second))
 	defer cancel()
 	flags := append([]string{"-Xshare:auto", "-Duser.timezone=UTC"}, strings.Fields(clientFlags)...)
-	res, err := javatest.CLI(ctx, addr, script, flags)
+	out, _, err := javatest.CLICombined(ctx, addr, script, flags)
 	require.NoError(t, err)
 	require.NoError(t, ctx.Err(), "zkCli did not finish")
-	return javatest.SplitTranscript(res.Stdout+res.Stderr, addr)
+	return javatest.SplitTranscript(out, addr)
 }
 
 // saslOracle is one Java 3.8 server and one zkit server configured alike.

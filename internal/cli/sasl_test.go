@@ -167,13 +167,13 @@ func TestKerberosVersusJavaCli(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(60*time.Second))
 	defer cancel()
-	java, err := javatest.CLI(ctx, javaSrv.Addr(), script, append(jvmFlags, utc...))
+	java, _, err := javatest.CLICombined(ctx, javaSrv.Addr(), script, append(jvmFlags, utc...))
 	require.NoError(t, err)
 	t.Setenv("CLIENT_JVMFLAGS", flags)
 	var out bytes.Buffer
 	Main([]string{"-server", zkitSrv.Addr()}, strings.NewReader(script), &out, &out)
 
-	jev, jo := splitTranscript(java.Stdout+java.Stderr, javaSrv.Addr())
+	jev, jo := splitTranscript(java, javaSrv.Addr())
 	zev, zo := splitTranscript(out.String(), zkitSrv.Addr())
 	assert.Equal(t, jev, zev, "events, Java first")
 	assert.Equal(t, jo, zo, "output, Java first")

@@ -181,8 +181,12 @@ func (d *Driver) Command(ctx context.Context, jvmFlags []string, main string, ar
 	return Command(ctx, jvmFlags, d.Classpath(), main, args...)
 }
 
-// WriteConfig writes a zoo.cfg (or any properties file) of lines at path.
+// WriteConfig writes a zoo.cfg (or any properties file) of lines at
+// path, creating its directory.
 func WriteConfig(path string, lines ...string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
 	return os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 }
 
@@ -296,21 +300,33 @@ type CLIResult struct {
 // returns ErrNoJava when Java ZooKeeper is not installed; a non-zero exit
 // is reported in the result, not as an error.
 func CLI(ctx context.Context, addr, stdin string, jvmFlags []string, args ...string) (CLIResult, error) {
+	var out, errb bytes.Buffer
+	code, err := runCLI(ctx, addr, stdin, jvmFlags, &out, &errb, args)
+	return CLIResult{Stdout: out.String(), Stderr: errb.String(), ExitCode: code}, err
+}
+
+// CLICombined is CLI with stdout and stderr in one stream, in the order
+// zkCli wrote them (it prints some answers, "Created /a" among them, on
+// stderr).
+func CLICombined(ctx context.Context, addr, stdin string, jvmFlags []string, args ...string) (output string, exitCode int, err error) {
+	var out bytes.Buffer
+	code, err := runCLI(ctx, addr, stdin, jvmFlags, &out, &out, args)
+	return out.String(), code, err
+}
+
+func runCLI(ctx context.Context, addr, stdin string, jvmFlags []string, stdout, stderr io.Writer, args []string) (int, error) {
 	if err := Installed(); err != nil {
-		return CLIResult{}, err
+		return 0, err
 	}
 	cmd := Command(ctx, jvmFlags, cliClasspath, "org.apache.zookeeper.ZooKeeperMain", append([]string{"-server", addr}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.Stdout, cmd.Stderr = stdout, stderr // the same writer: one pipe, zkCli's order
 	err := cmd.Run()
-	res := CLIResult{Stdout: out.String(), Stderr: errb.String()}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
-		res.ExitCode = ee.ExitCode()
-		err = nil
+		return ee.ExitCode(), nil
 	}
-	return res, err
+	return 0, err
 }
 
 // Standalone is a standalone Java ZooKeeper 3.8 on loopback.
