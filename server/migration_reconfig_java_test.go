@@ -20,9 +20,7 @@ import (
 const migSuperDigest = "DigestAuthenticationProvider.superDigest=super:D/InIHSb7yEEbrWz8b9l71RjZJU="
 
 // memberSpec is a member's line in a dynamic configuration file.
-func memberSpec(id int64, p clienttest.JavaMemberPorts) string {
-	return fmt.Sprintf("server.%d=127.0.0.1:%d:%d:participant;127.0.0.1:%d", id, p.Quorum, p.Election, p.Client)
-}
+func memberSpec(id int64, p clienttest.JavaMemberPorts) string { return p.ServerSpec(id) }
 
 // currentServers reads /zookeeper/config after a sync and returns its
 // server lines (the version line dropped).

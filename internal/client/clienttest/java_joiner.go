@@ -7,12 +7,21 @@ import (
 	"time"
 
 	"github.com/zkit-go/zkit/internal/javatest"
+	"github.com/zkit-go/zkit/internal/members"
 )
 
 // JavaMemberPorts are a member's loopback ports, picked before it starts
 // (so clients can list its address before it exists).
 type JavaMemberPorts struct {
 	Client, Quorum, Election int
+}
+
+// ServerSpec is member id's line on these ports, as StartJavaEnsemble and
+// StartJavaJoiner write it: a participant on 127.0.0.1 with its client
+// address.
+func (p JavaMemberPorts) ServerSpec(id int64) string {
+	return members.Member{ID: id, Host: "127.0.0.1", QuorumPort: p.Quorum, ElectionPort: p.Election,
+		ClientAddr: "127.0.0.1:" + strconv.Itoa(p.Client)}.Format()
 }
 
 // FreeMemberPorts picks a member's three ports below the ephemeral range.
