@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zkit-go/zkit/internal/javaprops"
+	"github.com/zkit-go/zkit/internal/members"
 	"github.com/zkit-go/zkit/internal/vfs"
 )
 
@@ -372,66 +373,26 @@ func (cfg *Config) setField(k, v string, st *parseState) error {
 	return err
 }
 
-// parseQuorumServer parses "host:quorumPort:electionPort[:participant|:observer][;[clientHost:]clientPort]".
+// parseQuorumServer parses a server.N line (package members owns the
+// syntax and its checks).
 func parseQuorumServer(key, v string) (QuorumServer, error) {
-	id, err := strconv.ParseInt(strings.TrimPrefix(key, "server."), 10, 64)
-	if err != nil || id < 0 {
-		return QuorumServer{}, errors.New("the server id after 'server.' must be a non-negative number")
+	m, err := members.ParseLine(key, v)
+	if err != nil {
+		return QuorumServer{}, err
 	}
-	qs := QuorumServer{ID: id}
-	addr, client, hasClient := strings.Cut(v, ";")
-	parts := splitHostPorts(addr)
-	if len(parts) < 3 || len(parts) > 4 {
-		return QuorumServer{}, errors.New("want host:quorumPort:electionPort[:participant|observer][;[clientHost:]clientPort]")
-	}
-	qs.Host = parts[0]
-	if qs.QuorumPort, err = parsePort(parts[1]); err != nil {
-		return QuorumServer{}, fmt.Errorf("quorum port: %w", err)
-	}
-	if qs.ElectionPort, err = parsePort(parts[2]); err != nil {
-		return QuorumServer{}, fmt.Errorf("election port: %w", err)
-	}
-	if len(parts) == 4 {
-		switch strings.ToLower(parts[3]) {
-		case "participant":
-		case "observer":
-			qs.Observer = true
-		default:
-			return QuorumServer{}, fmt.Errorf("unknown role %q", parts[3])
-		}
-	}
-	if hasClient {
-		client = strings.TrimSpace(client)
-		host, port := "0.0.0.0", client
-		if h, p, err := net.SplitHostPort(client); err == nil {
-			host, port = h, p
-		}
-		if _, err := parsePort(port); err != nil {
-			return QuorumServer{}, fmt.Errorf("client port: %w", err)
-		}
-		qs.ClientAddress = net.JoinHostPort(host, port)
-	}
-	return qs, nil
+	return quorumServerOf(m), nil
 }
 
-// splitHostPorts splits on ':' outside IPv6 brackets.
-func splitHostPorts(s string) []string {
-	var parts []string
-	depth, start := 0, 0
-	for i, c := range s {
-		switch c {
-		case '[':
-			depth++
-		case ']':
-			depth--
-		case ':':
-			if depth == 0 {
-				parts = append(parts, strings.Trim(s[start:i], "[]"))
-				start = i + 1
-			}
-		}
-	}
-	return append(parts, strings.Trim(s[start:], "[]"))
+// Line is the server.N line as Java prints it: the role always named,
+// an IPv6 host in brackets, the client address when the line has one.
+func (qs QuorumServer) Line() string {
+	return members.Member{ID: qs.ID, Host: qs.Host, QuorumPort: qs.QuorumPort,
+		ElectionPort: qs.ElectionPort, Observer: qs.Observer, ClientAddr: qs.ClientAddress}.Format()
+}
+
+func quorumServerOf(m members.Member) QuorumServer {
+	return QuorumServer{ID: m.ID, Host: m.Host, QuorumPort: m.QuorumPort,
+		ElectionPort: m.ElectionPort, Observer: m.Observer, ClientAddress: m.ClientAddr}
 }
 
 func splitList(v string) []string {

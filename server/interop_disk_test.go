@@ -3,9 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -19,6 +17,7 @@ import (
 	"github.com/zkit-go/zkit/internal/acl"
 	"github.com/zkit-go/zkit/internal/client"
 	"github.com/zkit-go/zkit/internal/client/clienttest"
+	"github.com/zkit-go/zkit/internal/javatest"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/snapshot"
 	"github.com/zkit-go/zkit/internal/txnlog"
@@ -31,21 +30,12 @@ import (
 // directory the other wrote and serves the same tree, byte for byte and
 // stat for stat, with a live session's ephemerals.
 
-const javaSlf4jNop = "/usr/share/java/slf4j-nop.jar"
-
 func needJavaZK(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("skipping Java interop in -short mode")
 	}
-	for _, f := range []string{clienttest.JavaJar, javaSlf4jNop} {
-		if _, err := os.Stat(f); err != nil {
-			t.Skipf("Java ZooKeeper not installed (%s missing; apt-get install -y zookeeper): skipping the disk interop test", f)
-		}
-	}
-	if _, err := exec.LookPath("java"); err != nil {
-		t.Skip("java not on PATH: skipping the disk interop test")
-	}
+	javatest.Skip(t)
 }
 
 // node is what a server serves for one path.
@@ -293,19 +283,7 @@ func TestZkitServesJavaDataDir(t *testing.T) {
 
 func javaTool(t *testing.T, class string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(2*time.Minute))
-	defer cancel()
-	a := []string{"-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-		"-Duser.language=en", "-Duser.country=US", "-cp", clienttest.JavaJar + ":" + javaSlf4jNop, class}
-	cmd := exec.CommandContext(ctx, "java", append(a, args...)...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) || err != nil {
-		t.Fatalf("%s %v: %v\n%s%s", class, args, err, out.String(), errb.String())
-	}
-	return out.String()
+	return javatest.Tool(t, nil, class, args...)
 }
 
 func sortLines(s string) []string {

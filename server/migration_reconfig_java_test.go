@@ -3,7 +3,6 @@ package server_test
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,15 +13,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zkit-go/zkit/internal/client/clienttest"
+	"github.com/zkit-go/zkit/internal/javatest"
 	zktesting "github.com/zkit-go/zkit/testing"
 )
 
 const migSuperDigest = "DigestAuthenticationProvider.superDigest=super:D/InIHSb7yEEbrWz8b9l71RjZJU="
 
 // memberSpec is a member's line in a dynamic configuration file.
-func memberSpec(id int64, p clienttest.JavaMemberPorts) string {
-	return fmt.Sprintf("server.%d=127.0.0.1:%d:%d:participant;127.0.0.1:%d", id, p.Quorum, p.Election, p.Client)
-}
+func memberSpec(id int64, p clienttest.JavaMemberPorts) string { return p.ServerSpec(id) }
 
 // currentServers reads /zookeeper/config after a sync and returns its
 // server lines (the version line dropped).
@@ -84,16 +82,8 @@ func reconfigTo(t *testing.T, sc *zk.Conn, joining, leaving []string, done func(
 // writeZkitJoiner writes a zkit joiner's zoo.cfg, dynamic file and myid.
 func writeZkitJoiner(t *testing.T, dir string, id int64, p clienttest.JavaMemberPorts, members []string) string {
 	t.Helper()
-	data := filepath.Join(dir, "data")
-	require.NoError(t, os.MkdirAll(data, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(data, "myid"), []byte(strconv.FormatInt(id, 10)+"\n"), 0o644))
-	dyn := filepath.Join(dir, "zoo.cfg.dynamic")
-	lines := append(append([]string(nil), members...), memberSpec(id, p))
-	require.NoError(t, os.WriteFile(dyn, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
-	cfg := filepath.Join(dir, "zoo.cfg")
-	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf("tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=%s\n"+
-		"admin.enableServer=false\n4lw.commands.whitelist=*\nextendedTypesEnabled=true\n"+
-		"reconfigEnabled=true\nstandaloneEnabled=false\ndynamicConfigFile=%s\n%s\n", data, dyn, migSuperDigest)), 0o644))
+	cfg, err := javatest.WriteJoinerConfig(dir, id, members, memberSpec(id, p), migSuperDigest)
+	require.NoError(t, err)
 	return cfg
 }
 

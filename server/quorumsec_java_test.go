@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zkit-go/zkit/internal/client/clienttest"
+	"github.com/zkit-go/zkit/internal/javatest"
 	"github.com/zkit-go/zkit/internal/testport"
 	"github.com/zkit-go/zkit/server"
 	zktesting "github.com/zkit-go/zkit/testing"
@@ -43,9 +44,7 @@ const javaID = 3
 // newMixedEnsemble writes every member's files: zoo.cfg with common and
 // per-member lines, myid, and (when jaasPassword is set) a JAAS file.
 func newMixedEnsemble(t *testing.T, common []string, member func(id int64) []string) *mixedEnsemble {
-	if _, err := os.Stat(clienttest.JavaJar); err != nil {
-		t.Skip("java zookeeper not installed (apt-get install -y zookeeper): skipping the mixed zkit + Java ensemble")
-	}
+	javatest.Skip(t)
 	if testing.Short() {
 		t.Skip("starts a JVM; skipped in -short")
 	}
@@ -65,8 +64,7 @@ func newMixedEnsemble(t *testing.T, common []string, member func(id int64) []str
 	for id := int64(1); id <= 3; id++ {
 		dir := filepath.Join(e.dir, fmt.Sprintf("member%d", id))
 		data := filepath.Join(dir, "data")
-		require.NoError(t, os.MkdirAll(data, 0o755))
-		require.NoError(t, os.WriteFile(filepath.Join(data, "myid"), []byte(strconv.FormatInt(id, 10)+"\n"), 0o644))
+		require.NoError(t, javatest.WriteMyID(data, id))
 		// Limits of 10 s: the machine may be loaded.
 		lines := append([]string{
 			"tickTime=1000", "initLimit=10", "syncLimit=10", "dataDir=" + data,
@@ -77,7 +75,7 @@ func newMixedEnsemble(t *testing.T, common []string, member func(id int64) []str
 			lines = append(lines, member(id)...)
 		}
 		e.cfgs[id] = filepath.Join(dir, "zoo.cfg")
-		require.NoError(t, os.WriteFile(e.cfgs[id], []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+		require.NoError(t, javatest.WriteConfig(e.cfgs[id], lines...))
 	}
 	t.Cleanup(e.close)
 	return e

@@ -1,12 +1,10 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,21 +15,16 @@ import (
 
 	"github.com/zkit-go/zkit/internal/client"
 	"github.com/zkit-go/zkit/internal/client/clienttest"
+	"github.com/zkit-go/zkit/internal/javatest"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/server"
 	zktesting "github.com/zkit-go/zkit/testing"
 )
 
-const zkCliScript = "/usr/share/zookeeper/bin/zkCli.sh"
-
-// skipWithoutJavaSASL skips when Java ZooKeeper or zkCli is not installed.
+// skipWithoutJavaSASL skips when Java ZooKeeper is not installed.
 func skipWithoutJavaSASL(t *testing.T) {
 	t.Helper()
-	for _, p := range []string{zkCliScript, clienttest.JavaJar} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("Java ZooKeeper 3.8 not installed (%s): apt-get install -y zookeeper", p)
-		}
-	}
+	javatest.Skip(t)
 	if testing.Short() {
 		t.Skip("starts JVMs; skipped in -short")
 	}
@@ -65,34 +58,11 @@ func zkCliTranscriptWith(t *testing.T, addr, clientFlags, script string) (events
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(90*time.Second))
 	defer cancel()
-	cmd := exec.CommandContext(ctx, zkCliScript, "-server", addr)
-	flags := "-Xshare:auto -XX:TieredStopAtLevel=1 " + clientFlags
-	cmd.Env = append(os.Environ(), "CLIENT_JVMFLAGS="+flags, "TZ=UTC")
-	cmd.Stdin = strings.NewReader(script)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		require.NoError(t, err)
-	}
+	flags := append([]string{"-Xshare:auto", "-Duser.timezone=UTC"}, strings.Fields(clientFlags)...)
+	out, _, err := javatest.CLICombined(ctx, addr, script, flags)
+	require.NoError(t, err)
 	require.NoError(t, ctx.Err(), "zkCli did not finish")
-	for _, l := range strings.Split(strings.ReplaceAll(out.String(), addr, "ADDR"), "\n") {
-		switch {
-		case strings.TrimSpace(l) == "", strings.HasPrefix(l, "SLF4J:"):
-		case l == "WatchedEvent state:Disconnected type:None path:null":
-			// The server closed the connection after its answer; whether
-			// the client reports that before it exits is a matter of timing.
-			if n := len(events); n > 0 && events[n-1] == "WATCHER::" {
-				events = events[:n-1]
-			}
-		case l == "WATCHER::" || strings.HasPrefix(l, "WatchedEvent "):
-			events = append(events, l)
-		default:
-			output = append(output, l)
-		}
-	}
-	return events, output
+	return javatest.SplitTranscript(out, addr)
 }
 
 // saslOracle is one Java 3.8 server and one zkit server configured alike.

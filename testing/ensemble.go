@@ -200,11 +200,7 @@ func (e *Ensemble) AddMember(opts ...EnsembleOption) *Member {
 func (m *Member) ServerSpec() string {
 	for _, qs := range m.cfg.Servers {
 		if qs.ID == m.ID {
-			role := "participant"
-			if qs.Observer {
-				role = "observer"
-			}
-			return fmt.Sprintf("server.%d=%s:%d:%d:%s;%s", qs.ID, qs.Host, qs.QuorumPort, qs.ElectionPort, role, qs.ClientAddress)
+			return qs.Line()
 		}
 	}
 	return ""

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -19,13 +18,9 @@ import (
 
 	"github.com/zkit-go/zkit/internal/acl"
 	"github.com/zkit-go/zkit/internal/client"
+	"github.com/zkit-go/zkit/internal/javatest"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/server"
-)
-
-const (
-	javaJar   = "/usr/share/java/zookeeper.jar"
-	javaSlf4j = "/usr/share/java/slf4j-nop.jar"
 )
 
 func scale(d time.Duration) time.Duration {
@@ -162,27 +157,12 @@ func TestDumpUsageAndErrors(t *testing.T) {
 // in the same zone, and fixes the locale Java formats dates with.
 func runJava(t *testing.T, class string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), scale(2*time.Minute))
-	defer cancel()
-	a := []string{"-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-		"-Duser.language=en", "-Duser.country=US", "-cp", javaJar + ":" + javaSlf4j, class}
-	cmd := exec.CommandContext(ctx, "java", append(a, args...)...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	require.NoError(t, cmd.Run(), "%s %v: %s%s", class, args, out.String(), errb.String())
-	return out.String()
+	return javatest.Tool(t, nil, class, args...)
 }
 
 func needJava(t *testing.T) {
 	t.Helper()
-	for _, f := range []string{javaJar, javaSlf4j} {
-		if _, err := os.Stat(f); err != nil {
-			t.Skipf("Java ZooKeeper not installed (%s missing; apt-get install -y zookeeper)", f)
-		}
-	}
-	if _, err := exec.LookPath("java"); err != nil {
-		t.Skip("Java ZooKeeper not usable: java not on PATH")
-	}
+	javatest.Skip(t)
 }
 
 func sortedLines(s string) []string {

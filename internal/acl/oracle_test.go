@@ -3,22 +3,19 @@ package acl
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/zkit-go/zkit/internal/javatest"
 	"github.com/zkit-go/zkit/internal/proto"
 )
-
-const zookeeperJar = "/usr/share/java/zookeeper.jar"
 
 // aclOracle answers one line per input line. Arguments and string answers
 // are hex-encoded UTF-8 so that any byte survives the trip.
@@ -149,24 +146,9 @@ func (o *oracle) ask(line string, check func(t *testing.T, answer string)) {
 
 func (o *oracle) run(t *testing.T) {
 	t.Helper()
-	if _, err := os.Stat(zookeeperJar); err != nil {
-		t.Skipf("Java ZooKeeper oracle not installed (%s missing; apt-get install zookeeper)", zookeeperJar)
-	}
-	javac, err := exec.LookPath("javac")
-	if err != nil {
-		t.Skip("javac not on PATH; skipping the Java oracle comparison")
-	}
-	dir := t.TempDir()
-	file := filepath.Join(dir, "AclOracle.java")
-	require.NoError(t, os.WriteFile(file, []byte(aclOracle), 0o644))
-	out, err := exec.Command(javac, "-cp", zookeeperJar, "-d", dir, file).CombinedOutput()
-	require.NoError(t, err, "javac: %s", out)
-	cp := dir + string(os.PathListSeparator) + zookeeperJar
-	if _, err := os.Stat("/usr/share/java/slf4j-nop.jar"); err == nil {
-		cp += string(os.PathListSeparator) + "/usr/share/java/slf4j-nop.jar"
-	}
+	d := javatest.CompileSource(t, javatest.QuietClasspath, "AclOracle", aclOracle)
 	// file.encoding pins Java's default charset, which digest logins use.
-	cmd := exec.Command("java", "-Dfile.encoding=UTF-8", "-cp", cp, "AclOracle")
+	cmd := d.Command(context.Background(), []string{"-Dfile.encoding=UTF-8"}, "AclOracle")
 	cmd.Stdin = strings.NewReader(strings.Join(o.lines, "\n") + "\n")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -1,13 +1,14 @@
 package acl
 
 import (
-	"os/exec"
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zkit-go/zkit/internal/javatest"
 	"github.com/zkit-go/zkit/internal/proto"
 )
 
@@ -43,15 +44,12 @@ func TestX509Valid(t *testing.T) {
 }
 
 func TestX509ValidMatchesJava(t *testing.T) {
-	java, err := exec.LookPath("java")
-	if err != nil {
-		t.Skip("java is not installed: cannot compare with X500Principal")
-	}
-	args := []string{"../tlsconf/testdata/X500Name.java", "-valid"}
+	javatest.SkipWithoutJVM(t)
+	args := []string{"-valid"}
 	for _, n := range x509Names {
 		args = append(args, n.id)
 	}
-	out, err := exec.Command(java, args...).Output()
+	out, err := javatest.Command(context.Background(), nil, "", "../tlsconf/testdata/X500Name.java", args...).Output()
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	require.Len(t, lines, len(x509Names))

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zkit-go/zkit/internal/javatest"
 	zktesting "github.com/zkit-go/zkit/testing"
 )
 
@@ -141,20 +141,13 @@ func TestOneShotGolden(t *testing.T) {
 	assert.Equal(t, string(want), got.String())
 }
 
-const zkCliPath = "/usr/share/zookeeper/bin/zkCli.sh"
+// utc pins the time zone zkCli prints dates in.
+var utc = []string{"-Duser.timezone=UTC"}
 
-// skipWithoutJavaCli skips a side-by-side test when Java's zkCli.sh or the
-// ZooKeeper jar it runs is not installed.
+// skipWithoutJavaCli skips a side-by-side test without Java ZooKeeper.
 func skipWithoutJavaCli(t *testing.T) {
 	t.Helper()
-	for _, p := range []string{zkCliPath, "/usr/share/java/zookeeper.jar"} {
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("Java ZooKeeper not installed (%s): apt-get install -y zookeeper", p)
-		}
-	}
-	if _, err := exec.LookPath("java"); err != nil {
-		t.Skip("java not installed: apt-get install -y zookeeper")
-	}
+	javatest.Skip(t)
 }
 
 // TestOneShotVersusJava runs the same script through Java's zkCli.sh and
@@ -162,9 +155,6 @@ func skipWithoutJavaCli(t *testing.T) {
 // the transcripts command by command.
 func TestOneShotVersusJava(t *testing.T) {
 	skipWithoutJavaCli(t)
-	if _, err := os.Stat("/usr/share/java/zookeeper.jar"); err != nil {
-		t.Skip("Java ZooKeeper not installed: /usr/share/java/zookeeper.jar missing")
-	}
 	if testing.Short() {
 		t.Skip("starts a JVM per command; skipped in -short")
 	}
@@ -174,23 +164,14 @@ func TestOneShotVersusJava(t *testing.T) {
 	steps := readScript(t, "testdata/oneshot.txt")
 	for _, st := range steps {
 		ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(60*time.Second))
-		cmd := exec.CommandContext(ctx, zkCliPath, append([]string{"-server", javaSrv.Addr()}, st.args...)...)
-		cmd.Env = append(os.Environ(), "TZ=UTC")
-		var jout, jerr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &jout, &jerr
-		err := cmd.Run()
+		java, err := javatest.CLI(ctx, javaSrv.Addr(), "", utc, st.args...)
 		cancel()
-		rc := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			rc = ee.ExitCode()
-		} else {
-			require.NoError(t, err, "zkCli.sh %v", st.args)
-		}
+		require.NoError(t, err, "zkCli %v", st.args)
 		out, errs, zrc := runZkit(zkitSrv.Addr(), st.args)
 		if st.javaSkip {
 			continue
 		}
-		assert.Equal(t, transcript(st.args, jout.String(), jerr.String(), rc),
+		assert.Equal(t, transcript(st.args, java.Stdout, java.Stderr, java.ExitCode),
 			transcript(st.args, out, errs, zrc), "command %v", st.args)
 	}
 }
@@ -231,17 +212,8 @@ func TestInteractiveVersusJava(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(60*time.Second))
 	defer cancel()
-	cmd := exec.CommandContext(ctx, zkCliPath, "-server", javaSrv.Addr())
-	cmd.Stdin = strings.NewReader(interactiveScript)
-	var jout, jerr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &jout, &jerr
-	err := cmd.Run()
-	rc := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		rc = ee.ExitCode()
-	} else {
-		require.NoError(t, err)
-	}
+	java, err := javatest.CLI(ctx, javaSrv.Addr(), interactiveScript, utc)
+	require.NoError(t, err)
 	var out, errb bytes.Buffer
 	zrc := Main([]string{"-server", zkitSrv.Addr()}, strings.NewReader(interactiveScript), &out, &errb)
 
@@ -260,9 +232,9 @@ func TestInteractiveVersusJava(t *testing.T) {
 		}
 		return strings.Join(keep, "\n")
 	}
-	assert.Equal(t, noBlank(strip(jout.String())), noBlank(strings.ReplaceAll(normalize(out.String()), zkitSrv.Addr(), "ADDR")))
-	assert.Equal(t, strip(jerr.String()), normalize(errb.String()))
-	assert.Equal(t, rc, zrc)
+	assert.Equal(t, noBlank(strip(java.Stdout)), noBlank(strings.ReplaceAll(normalize(out.String()), zkitSrv.Addr(), "ADDR")))
+	assert.Equal(t, strip(java.Stderr), normalize(errb.String()))
+	assert.Equal(t, java.ExitCode, zrc)
 }
 
 // TestNormalizeInterleavedSessionEvent is the order CI once saw from Java:

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zkit-go/zkit/internal/client/clienttest"
+	"github.com/zkit-go/zkit/internal/javatest"
 	"github.com/zkit-go/zkit/server"
 	zktesting "github.com/zkit-go/zkit/testing"
 )
@@ -65,21 +65,14 @@ listquota /q
 create /q/e
 `
 
-// runInteractive pipes script into Java's zkCli.sh against addr.
+// runJavaCli pipes script into Java's zkCli against addr.
 func runJavaCli(t *testing.T, addr, script string) (string, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(120*time.Second))
 	defer cancel()
-	cmd := exec.CommandContext(ctx, zkCliPath, "-server", addr)
-	cmd.Stdin = strings.NewReader(script)
-	cmd.Env = append(os.Environ(), "TZ=UTC")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	if _, ok := err.(*exec.ExitError); !ok {
-		require.NoError(t, err)
-	}
-	return out.String(), errb.String()
+	res, err := javatest.CLI(ctx, addr, script, utc)
+	require.NoError(t, err)
+	return res.Stdout, res.Stderr
 }
 
 func startQuotaServer(t *testing.T) *zktesting.Server {

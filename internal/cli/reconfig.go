@@ -1,15 +1,14 @@
 package cli
 
 import (
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/zkit-go/zkit/internal/client"
 	"github.com/zkit-go/zkit/internal/jute"
+	"github.com/zkit-go/zkit/internal/members"
 	"github.com/zkit-go/zkit/internal/proto"
-	"github.com/zkit-go/zkit/internal/quorum"
 )
 
 // reconfigRequest is ReconfigRequest with Java's null strings: an option
@@ -102,11 +101,11 @@ func runReconfig(sh *Shell, tokens []string) error {
 		if err != nil {
 			return cliErr("Error processing " + opts["file"] + err.Error())
 		}
-		ms, version, err := quorum.ParseConfigText(string(b))
+		ms, version, err := members.ParseText(string(b))
 		if err != nil {
 			return cliErr("Error processing " + opts["file"] + err.Error())
 		}
-		s := memberText(ms, version)
+		s := string(members.ConfigText(ms, version))
 		req.members = &s
 	}
 	var resp proto.GetDataResponse
@@ -122,23 +121,4 @@ func runReconfig(sh *Shell, tokens []string) error {
 		sh.printStat(resp.Stat)
 	}
 	return nil
-}
-
-// memberText is QuorumMaj.toString of a parsed dynamic configuration file,
-// what ReconfigCommand sends as newMembers for -file.
-func memberText(ms []quorum.Member, version int64) string {
-	var b strings.Builder
-	for _, m := range ms {
-		role := "participant"
-		if m.Observer {
-			role = "observer"
-		}
-		fmt.Fprintf(&b, "server.%d=%s:%d:%d:%s", m.ID, quorum.DelimitedHost(m.Host), m.QuorumPort, m.ElectionPort, role)
-		if m.ClientAddr != "" {
-			b.WriteString(";" + m.ClientAddr)
-		}
-		b.WriteString("\n")
-	}
-	fmt.Fprintf(&b, "version=%x", version)
-	return b.String()
 }

@@ -3,10 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zkit-go/zkit/internal/jaas"
+	"github.com/zkit-go/zkit/internal/javatest"
 	"github.com/zkit-go/zkit/internal/sasl/krbtest"
 	"github.com/zkit-go/zkit/server"
 	zktesting "github.com/zkit-go/zkit/testing"
@@ -69,26 +68,9 @@ func TestResolveSASL(t *testing.T) {
 	require.Error(t, s.LoginErr, "a section named without a JAAS file")
 }
 
-// splitTranscript separates session/watch events from the rest of the
-// output (Java prints events from another thread, in no fixed place) and
-// drops blank lines and SLF4J's warnings.
+// splitTranscript is javatest.SplitTranscript.
 func splitTranscript(s, addr string) (events, output []string) {
-	for _, l := range strings.Split(strings.ReplaceAll(s, addr, "ADDR"), "\n") {
-		switch {
-		case strings.TrimSpace(l) == "", strings.HasPrefix(l, "SLF4J:"):
-		case l == "WatchedEvent state:Disconnected type:None path:null":
-			// The server closed the connection after its answer; whether
-			// the client reports that before it exits is a matter of timing.
-			if n := len(events); n > 0 && events[n-1] == "WATCHER::" {
-				events = events[:n-1]
-			}
-		case l == "WATCHER::" || strings.HasPrefix(l, "WatchedEvent "):
-			events = append(events, l)
-		default:
-			output = append(output, l)
-		}
-	}
-	return events, output
+	return javatest.SplitTranscript(s, addr)
 }
 
 // TestSASLVersusJavaCli runs the same scripts through Java's zkCli.sh and
@@ -125,25 +107,16 @@ func TestSASLVersusJavaCli(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			confFile := conf(tc.section)
-			args := []string{"-server", javaSrv.Addr(), "-client-configuration", confFile}
 			flags := "-Djava.security.auth.login.config=" + clientJaas
 			ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(60*time.Second))
 			defer cancel()
-			cmd := exec.CommandContext(ctx, zkCliPath, args...)
-			cmd.Env = append(os.Environ(), "CLIENT_JVMFLAGS="+flags, "TZ=UTC")
-			cmd.Stdin = strings.NewReader(tc.script)
-			var jout, jerr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &jout, &jerr
-			err := cmd.Run()
-			var ee *exec.ExitError
-			if err != nil && !errors.As(err, &ee) {
-				require.NoError(t, err)
-			}
+			java, err := javatest.CLI(ctx, javaSrv.Addr(), tc.script, append([]string{flags}, utc...), "-client-configuration", confFile)
+			require.NoError(t, err)
 			t.Setenv("CLIENT_JVMFLAGS", flags)
 			var out, errb bytes.Buffer
 			Main([]string{"-server", zkitSrv.Addr(), "-client-configuration", confFile}, strings.NewReader(tc.script), &out, &errb)
 
-			jev, jo := splitTranscript(jout.String()+jerr.String(), javaSrv.Addr())
+			jev, jo := splitTranscript(java.Stdout+java.Stderr, javaSrv.Addr())
 			zev, zo := splitTranscript(out.String()+errb.String(), zkitSrv.Addr())
 			if tc.name == "no such section" {
 				// Java logs the reason through its (here silent) logger; we print it.
@@ -188,26 +161,19 @@ func TestKerberosVersusJavaCli(t *testing.T) {
 		}))
 	}
 	javaSrv, zkitSrv := start(), start()
-	flags := "-Djava.security.krb5.conf=" + kdc.KRB5Conf + " -Djava.security.auth.login.config=" + clientJaas
+	jvmFlags := []string{"-Djava.security.krb5.conf=" + kdc.KRB5Conf, "-Djava.security.auth.login.config=" + clientJaas}
+	flags := strings.Join(jvmFlags, " ")
 	script := "whoami\ncreate /k x sasl:bob@EXAMPLE.COM:cdrwa\ngetAcl /k\nget /k\n"
 
 	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(60*time.Second))
 	defer cancel()
-	cmd := exec.CommandContext(ctx, zkCliPath, "-server", javaSrv.Addr())
-	cmd.Env = append(os.Environ(), "CLIENT_JVMFLAGS="+flags, "TZ=UTC")
-	cmd.Stdin = strings.NewReader(script)
-	var jout bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &jout, &jout
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		require.NoError(t, err)
-	}
+	java, _, err := javatest.CLICombined(ctx, javaSrv.Addr(), script, append(jvmFlags, utc...))
+	require.NoError(t, err)
 	t.Setenv("CLIENT_JVMFLAGS", flags)
 	var out bytes.Buffer
 	Main([]string{"-server", zkitSrv.Addr()}, strings.NewReader(script), &out, &out)
 
-	jev, jo := splitTranscript(jout.String(), javaSrv.Addr())
+	jev, jo := splitTranscript(java, javaSrv.Addr())
 	zev, zo := splitTranscript(out.String(), zkitSrv.Addr())
 	assert.Equal(t, jev, zev, "events, Java first")
 	assert.Equal(t, jo, zo, "output, Java first")

@@ -3,6 +3,7 @@ package curatortest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/zkit-go/zkit/internal/javatest"
 	zktesting "github.com/zkit-go/zkit/testing"
 )
 
@@ -174,10 +176,9 @@ func Start(t testing.TB, connect string) *Driver {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("java", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-Xss512k",
-		"-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-		"-Dzookeeper.jmx.log4j.disable=true",
-		"-cp", classPath(classes), "zkit.interop.Driver", connect)
+	cmd := javatest.Command(context.Background(), []string{"-Xshare:auto", "-Xss512k",
+		"-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dzookeeper.jmx.log4j.disable=true"},
+		classPath(classes), "zkit.interop.Driver", connect)
 	d := &Driver{t: t, cmd: cmd, exit: make(chan struct{}), pending: map[int]chan reply{}, changed: make(chan struct{})}
 	cmd.Stderr = &d.stderr
 	d.stdin, err = cmd.StdinPipe()

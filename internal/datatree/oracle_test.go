@@ -1,10 +1,10 @@
 package datatree
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,28 +12,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zkit-go/zkit/internal/javatest"
 	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
 )
-
-const zookeeperJar = "/usr/share/java/zookeeper.jar"
 
 // javaOracle compiles testdata/Oracle.java once per test and returns a
 // function that runs txns through Java's DataTree and returns its dump.
 func javaOracle(t *testing.T) func(t *testing.T, txns []txn, extended bool) []string {
 	t.Helper()
-	if _, err := os.Stat(zookeeperJar); err != nil {
-		t.Skipf("Java ZooKeeper not installed (%s missing; apt-get install zookeeper)", zookeeperJar)
-	}
-	javac, err := exec.LookPath("javac")
-	if err != nil {
-		t.Skip("javac not found; the Java oracle needs a JDK")
-	}
-	dir := t.TempDir()
-	src, err := filepath.Abs("testdata/Oracle.java")
-	require.NoError(t, err)
-	out, err := exec.Command(javac, "-nowarn", "-cp", zookeeperJar, "-d", dir, src).CombinedOutput()
-	require.NoError(t, err, "javac: %s", out)
+	d := javatest.Compile(t, javatest.QuietClasspath, "testdata/Oracle.java")
+	dir := d.Dir()
 	return func(t *testing.T, txns []txn, extended bool) []string {
 		in := filepath.Join(dir, "txns.bin")
 		res := filepath.Join(dir, "out.txt")
@@ -46,18 +35,13 @@ func javaOracle(t *testing.T) func(t *testing.T, txns []txn, extended bool) []st
 			b = append(b, e.Bytes()...)
 		}
 		require.NoError(t, os.WriteFile(in, b, 0o644))
-		// ORACLE_JOPT and ORACLE_CP help debugging, e.g.
-		// ORACLE_JOPT=-Dorg.slf4j.simpleLogger.defaultLogLevel=debug
-		// ORACLE_CP=:/usr/share/java/slf4j-simple.jar shows Java's log.
-		var args []string
+		// ORACLE_JOPT adds a JVM flag when debugging; the output is then logged.
+		flags := []string{fmt.Sprintf("-Dzookeeper.extendedTypesEnabled=%v", extended)}
 		if o := os.Getenv("ORACLE_JOPT"); o != "" {
-			args = append(args, o)
+			flags = append(flags, o)
 		}
-		args = append(args, "-XX:TieredStopAtLevel=1",
-			fmt.Sprintf("-Dzookeeper.extendedTypesEnabled=%v", extended),
-			"-cp", zookeeperJar+":"+dir+os.Getenv("ORACLE_CP"), "Oracle", in, res)
-		out, err := exec.Command("java", args...).CombinedOutput()
-		if os.Getenv("ORACLE_CP") != "" {
+		out, err := d.Command(context.Background(), flags, "Oracle", in, res).CombinedOutput()
+		if os.Getenv("ORACLE_JOPT") != "" {
 			t.Logf("%s", out)
 		}
 		require.NoError(t, err, "java: %s", out)

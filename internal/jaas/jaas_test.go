@@ -1,9 +1,9 @@
 package jaas
 
 import (
+	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/zkit-go/zkit/internal/javatest"
 )
 
 const serverAndClient = `
@@ -214,23 +216,16 @@ func dumpGo(c *Config, err error, sections []string) []string {
 // TestParserMatchesJava parses oracleCases with the JDK's ConfigFile and
 // with Parse and compares what each section holds.
 func TestParserMatchesJava(t *testing.T) {
-	javac, err := exec.LookPath("javac")
-	if err != nil {
-		t.Skip("javac not installed: skipping the JDK ConfigFile comparison")
-	}
+	d := javatest.Compile(t, "", "testdata/JaasDump.java")
 	dir := t.TempDir()
-	src, err := filepath.Abs("testdata/JaasDump.java")
-	require.NoError(t, err)
-	out, err := exec.Command(javac, "-d", dir, src).CombinedOutput()
-	require.NoError(t, err, "javac: %s", out)
 	sections := []string{"Server", "Client"}
-	args := []string{"-Dzk.test.value=expanded", "-cp", dir, "JaasDump", strings.Join(sections, ",")}
+	args := []string{strings.Join(sections, ",")}
 	for i, text := range oracleCases {
 		p := filepath.Join(dir, fmt.Sprintf("case%d.conf", i))
 		require.NoError(t, os.WriteFile(p, []byte(text), 0o600))
 		args = append(args, p)
 	}
-	out, err = exec.Command("java", args...).Output()
+	out, err := d.Command(context.Background(), []string{"-Dzk.test.value=expanded"}, "JaasDump", args...).Output()
 	require.NoError(t, err)
 	var javaDumps [][]string
 	var cur []string

@@ -11,133 +11,51 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/zkit-go/zkit/internal/members"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/zab"
 
 	"github.com/zkit-go/zkit/internal/vfs"
 )
 
-// ErrBadConfigText reports configuration text that does not parse.
+// ErrBadConfigText reports configuration text that does not parse; it
+// wraps members.ErrBadLine's message.
 var ErrBadConfigText = errors.New("quorum: bad configuration text")
 
-// ParseServerSpec parses the value of a server.N line:
-// "host:quorumPort:electionPort[:participant|:observer][;[clientHost:]clientPort]".
-// A client port without a host listens on all interfaces (0.0.0.0).
+// ParseServerSpec parses the value of member id's server.N line
+// (package members owns the syntax and its checks).
 func ParseServerSpec(id int64, spec string) (Member, error) {
-	m := Member{ID: id}
-	addr, client, hasClient := strings.Cut(strings.TrimSpace(spec), ";")
-	parts := splitColons(addr)
-	if len(parts) < 3 || len(parts) > 4 {
-		return Member{}, fmt.Errorf("%w: server.%d=%s: want host:quorumPort:electionPort[:role][;[clientHost:]clientPort]", ErrBadConfigText, id, spec)
+	m, err := members.Parse(id, spec)
+	if err != nil {
+		return Member{}, fmt.Errorf("%w: %w", ErrBadConfigText, err)
 	}
-	h := strings.TrimSpace(parts[0])
-	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
-		h = h[1 : len(h)-1]
-	}
-	if h == "" || strings.ContainsAny(h, "[]; \t") {
-		return Member{}, fmt.Errorf("%w: server.%d: bad host %q", ErrBadConfigText, id, parts[0])
-	}
-	m.Host = h
-	var err error
-	if m.QuorumPort, err = port(parts[1]); err != nil {
-		return Member{}, fmt.Errorf("%w: server.%d quorum port: %v", ErrBadConfigText, id, err)
-	}
-	if m.ElectionPort, err = port(parts[2]); err != nil {
-		return Member{}, fmt.Errorf("%w: server.%d election port: %v", ErrBadConfigText, id, err)
-	}
-	if len(parts) == 4 {
-		switch strings.ToLower(parts[3]) {
-		case "participant":
-		case "observer":
-			m.Observer = true
-		default:
-			return Member{}, fmt.Errorf("%w: server.%d: unknown role %q", ErrBadConfigText, id, parts[3])
-		}
-	}
-	if hasClient {
-		client = strings.TrimSpace(client)
-		host, p := "0.0.0.0", client
-		if h, pp, err := net.SplitHostPort(client); err == nil {
-			host, p = h, pp
-		}
-		if _, err := port(p); err != nil {
-			return Member{}, fmt.Errorf("%w: server.%d client port: %v", ErrBadConfigText, id, err)
-		}
-		m.ClientAddr = net.JoinHostPort(host, p)
-	}
-	return m, nil
+	return Member(m), nil
 }
 
-func port(s string) (int, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || n < 0 || n > 65535 {
-		return 0, fmt.Errorf("bad port %q", s)
-	}
-	return n, nil
-}
-
-// splitColons splits on ':' outside IPv6 brackets.
-func splitColons(s string) []string {
-	var parts []string
-	depth, start := 0, 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '[':
-			depth++
-		case ']':
-			depth--
-		case ':':
-			if depth == 0 {
-				parts = append(parts, s[start:i])
-				start = i + 1
-			}
-		}
-	}
-	return append(parts, s[start:])
-}
-
-// ParseConfigText parses QuorumVerifier text (or a dynamic configuration
-// file): server.N lines and an optional version line (hex). Other keys are
-// ignored; lines may also be separated by commas, as reconfig's newMembers.
+// ParseConfigText parses QuorumVerifier text, a dynamic configuration
+// file or reconfig's newMembers (members.ParseText).
 func ParseConfigText(text string) ([]Member, int64, error) {
-	var ms []Member
-	var version int64
-	seen := map[int64]bool{}
-	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == ',' || r == '\r' }) {
-		line = strings.TrimSpace(line)
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			return nil, 0, fmt.Errorf("%w: %q", ErrBadConfigText, line)
-		}
-		k = strings.TrimSpace(k)
-		switch {
-		case k == "version":
-			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			if err != nil {
-				return nil, 0, fmt.Errorf("%w: version %q", ErrBadConfigText, v)
-			}
-			version = int64(n)
-		case strings.HasPrefix(k, "server."):
-			id, err := strconv.ParseInt(strings.TrimPrefix(k, "server."), 10, 64)
-			if err != nil || id < 0 {
-				return nil, 0, fmt.Errorf("%w: %q", ErrBadConfigText, k)
-			}
-			if seen[id] {
-				return nil, 0, fmt.Errorf("%w: server.%d twice", ErrBadConfigText, id)
-			}
-			seen[id] = true
-			m, err := ParseServerSpec(id, v)
-			if err != nil {
-				return nil, 0, err
-			}
-			ms = append(ms, m)
-		}
+	ms, version, err := members.ParseText(text)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %w", ErrBadConfigText, err)
 	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
-	return ms, version, nil
+	return fromMembers(ms), version, nil
+}
+
+func fromMembers(ms []members.Member) []Member {
+	out := make([]Member, len(ms))
+	for i, m := range ms {
+		out[i] = Member(m)
+	}
+	return out
+}
+
+func toMembers(ms []Member) []members.Member {
+	out := make([]members.Member, len(ms))
+	for i, m := range ms {
+		out[i] = members.Member(m)
+	}
+	return out
 }
 
 // membership splits members into sorted voters and observers.
@@ -284,15 +202,7 @@ func (r leaderReconfig) next(req *proto.ReconfigRequest, zxid int64, mark bool) 
 	return configText(ms, zxid), nil
 }
 
-func quorumOf(voters []int64, set map[int64]bool) bool {
-	n := 0
-	for _, v := range voters {
-		if set[v] {
-			n++
-		}
-	}
-	return n > len(voters)/2
-}
+func quorumOf(voters []int64, set map[int64]bool) bool { return members.IsQuorum(voters, set) }
 
 // activateConfig switches this member to a committed configuration
 // (QuorumPeer.processReconfig): members, voters and observers, the
@@ -451,27 +361,11 @@ func (p *Peer) writeDynamicConfig() {
 	}
 }
 
-// nextFileText is the text of the .dynamic.next file: configText's lines,
-// the version's included, sorted as strings and joined by newlines
+// nextFileText is the text of the .dynamic.next file
 // (QuorumPeerConfig.writeDynamicConfig with needKeepVersion).
 func nextFileText(ms []Member, version int64) []byte {
-	return sortedLines(string(configText(ms, version)))
+	return members.NextFileText(toMembers(ms), version)
 }
 
-// dynamicFileText is QuorumPeerConfig.writeDynamicConfig's text: the
-// server.N lines of configText sorted as strings, joined by newlines,
-// with no version line and no final newline.
-func dynamicFileText(ms []Member) []byte {
-	text := string(configText(ms, 0))
-	i := strings.LastIndexByte(text, '\n') // the version line follows
-	if i < 0 {
-		return nil
-	}
-	return sortedLines(text[:i])
-}
-
-func sortedLines(text string) []byte {
-	lines := strings.Split(text, "\n")
-	sort.Strings(lines)
-	return []byte(strings.Join(lines, "\n"))
-}
+// dynamicFileText is QuorumPeerConfig.writeDynamicConfig's text.
+func dynamicFileText(ms []Member) []byte { return members.DynamicFileText(toMembers(ms)) }

@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/zkit-go/zkit/internal/client/clienttest"
 	"github.com/zkit-go/zkit/internal/election"
+	"github.com/zkit-go/zkit/internal/javatest"
 	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/snapshot"
@@ -35,13 +34,10 @@ func freePort(t *testing.T) int {
 // FOLLOWERINFO, LEADERINFO, ACKEPOCH, a forced SNAP (our ReadBody reads
 // Java's stream), NEWLEADER and UPTODATE, until Java serves as leader.
 func TestJavaInterop(t *testing.T) {
-	if _, err := os.Stat(clienttest.JavaJar); err != nil {
-		t.Skip("java zookeeper not installed (apt-get install -y zookeeper): skipping interop")
-	}
+	javatest.Skip(t)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
-	require.NoError(t, os.MkdirAll(data, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(data, "myid"), []byte("1"), 0o644))
+	require.NoError(t, javatest.WriteMyID(data, 1))
 
 	// our two members bind their election ports first
 	lns := map[int64]net.Listener{}
@@ -54,12 +50,13 @@ func TestJavaInterop(t *testing.T) {
 	eaddr[1] = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	q1 := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	clientPort := freePort(t)
-	cfg := fmt.Sprintf("tickTime=500\ninitLimit=20\nsyncLimit=10\ndataDir=%s\nclientPort=%d\n"+
-		"clientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=*\n"+
-		"server.1=%s:%s\nserver.2=127.0.0.1:%d:%s\nserver.3=127.0.0.1:%d:%s\n",
-		data, clientPort, q1, portOf(eaddr[1]), freePort(t), portOf(eaddr[2]), freePort(t), portOf(eaddr[3]))
 	cfgPath := filepath.Join(dir, "zoo.cfg")
-	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
+	require.NoError(t, javatest.WriteConfig(cfgPath, "tickTime=500", "initLimit=20", "syncLimit=10",
+		"dataDir="+data, fmt.Sprintf("clientPort=%d", clientPort), "clientPortAddress=127.0.0.1",
+		"admin.enableServer=false", "4lw.commands.whitelist=*",
+		fmt.Sprintf("server.1=%s:%s", q1, portOf(eaddr[1])),
+		fmt.Sprintf("server.2=127.0.0.1:%d:%s", freePort(t), portOf(eaddr[2])),
+		fmt.Sprintf("server.3=127.0.0.1:%d:%s", freePort(t), portOf(eaddr[3]))))
 
 	nets := map[int64]*ElectionNet{}
 	for _, id := range []int64{2, 3} {
@@ -77,21 +74,12 @@ func TestJavaInterop(t *testing.T) {
 		defer n.Close()
 	}
 
-	logf, err := os.Create(filepath.Join(dir, "server.log"))
+	java, err := javatest.StartServer(cfgPath, filepath.Join(dir, "server.log"), []string{"-Dzookeeper.forceSnapshotSync=true"})
 	require.NoError(t, err)
-	defer logf.Close()
-	cmd := exec.Command("java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-		"-Dzookeeper.forceSnapshotSync=true",
-		"-cp", clienttest.JavaJar+":/usr/share/java/slf4j-simple.jar",
-		"org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	require.NoError(t, cmd.Start())
 	defer func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		java.Stop()
 		if t.Failed() {
-			b, _ := os.ReadFile(logf.Name())
-			t.Logf("java log:\n%s", b)
+			t.Logf("java log:\n%s", java.Log())
 		}
 	}()
 

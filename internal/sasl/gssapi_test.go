@@ -2,10 +2,10 @@ package sasl_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zkit-go/zkit/internal/javatest"
 	"github.com/zkit-go/zkit/internal/sasl"
 	"github.com/zkit-go/zkit/internal/sasl/krbtest"
 )
@@ -29,10 +30,7 @@ import (
 // without mutual authentication (Java's ZooKeeper client asks for none;
 // javax.security.sasl.server.authentication=true asks for an AP-REP).
 func TestGSSAPIServerWithJavaClient(t *testing.T) {
-	javac, err := exec.LookPath("javac")
-	if err != nil {
-		t.Skip("javac not installed: skipping the JDK GSSAPI interop test")
-	}
+	javatest.SkipWithoutJDK(t)
 	kdc := krbtest.Start(t)
 	serviceKT := kdc.AddPrincipal("zookeeper/localhost")
 	bobKT := kdc.AddPrincipal("bob")
@@ -42,19 +40,15 @@ func TestGSSAPIServerWithJavaClient(t *testing.T) {
   useKeyTab=true keyTab=%q storeKey=true useTicketCache=false principal="bob@%s";
 };
 `, bobKT, krbtest.Realm)), 0o600))
-	dir := t.TempDir()
-	src, err := filepath.Abs("testdata/SaslDriver.java")
-	require.NoError(t, err)
-	out, err := exec.Command(javac, "-d", dir, src).CombinedOutput()
-	require.NoError(t, err, "javac: %s", out)
+	driver := javatest.Compile(t, "", "testdata/SaslDriver.java")
 	kt, err := keytab.Load(serviceKT)
 	require.NoError(t, err)
 
 	for _, mutual := range []string{"false", "true"} {
 		t.Run("mutual="+mutual, func(t *testing.T) {
-			cmd := exec.Command("java", "-XX:TieredStopAtLevel=1",
-				"-Djava.security.krb5.conf="+kdc.KRB5Conf, "-Djava.security.auth.login.config="+jaasFile,
-				"-cp", dir, "SaslDriver", "gssclient", "Client", "zookeeper", "localhost", mutual)
+			cmd := driver.Command(context.Background(),
+				[]string{"-Djava.security.krb5.conf=" + kdc.KRB5Conf, "-Djava.security.auth.login.config=" + jaasFile},
+				"SaslDriver", "gssclient", "Client", "zookeeper", "localhost", mutual)
 			stdin, err := cmd.StdinPipe()
 			require.NoError(t, err)
 			stdout, err := cmd.StdoutPipe()
@@ -271,24 +265,16 @@ func TestGSSAPIClientAgainstServers(t *testing.T) {
 	})
 
 	t.Run("java server", func(t *testing.T) {
-		javac, err := exec.LookPath("javac")
-		if err != nil {
-			t.Skip("javac not installed")
-		}
+		driver := javatest.Compile(t, "", "testdata/SaslDriver.java")
 		jaasFile := filepath.Join(kdc.Dir, "server.conf")
 		require.NoError(t, os.WriteFile(jaasFile, []byte(fmt.Sprintf(`Server {
   com.sun.security.auth.module.Krb5LoginModule required
   useKeyTab=true keyTab=%q storeKey=true useTicketCache=false isInitiator=false principal="zookeeper/localhost@%s";
 };
 `, serviceKT, krbtest.Realm)), 0o600))
-		dir := t.TempDir()
-		src, err := filepath.Abs("testdata/SaslDriver.java")
-		require.NoError(t, err)
-		out, err := exec.Command(javac, "-d", dir, src).CombinedOutput()
-		require.NoError(t, err, "javac: %s", out)
-		cmd := exec.Command("java", "-XX:TieredStopAtLevel=1",
-			"-Djava.security.krb5.conf="+kdc.KRB5Conf, "-Djava.security.auth.login.config="+jaasFile,
-			"-cp", dir, "SaslDriver", "gssserver", "Server", "zookeeper", "localhost")
+		cmd := driver.Command(context.Background(),
+			[]string{"-Djava.security.krb5.conf=" + kdc.KRB5Conf, "-Djava.security.auth.login.config=" + jaasFile},
+			"SaslDriver", "gssserver", "Server", "zookeeper", "localhost")
 		stdin, err := cmd.StdinPipe()
 		require.NoError(t, err)
 		stdout, err := cmd.StdoutPipe()

@@ -2,35 +2,25 @@ package sasl
 
 import (
 	"bufio"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"io"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/zkit-go/zkit/internal/javatest"
 )
 
-// javaDriver compiles testdata/SaslDriver.java once per test into a temp
-// dir and returns the classpath, skipping when javac is absent.
-func javaDriver(t *testing.T) string {
+// javaDriver compiles testdata/SaslDriver.java once per test, skipping
+// when the JDK is absent.
+func javaDriver(t *testing.T) *javatest.Driver {
 	t.Helper()
-	javac, err := exec.LookPath("javac")
-	if err != nil {
-		t.Skip("javac not installed: skipping the JDK DIGEST-MD5 interop test (apt-get install -y default-jdk-headless)")
-	}
-	if _, err := exec.LookPath("java"); err != nil {
-		t.Skip("java not installed: skipping the JDK DIGEST-MD5 interop test")
-	}
-	dir := t.TempDir()
-	src, err := filepath.Abs("testdata/SaslDriver.java")
-	require.NoError(t, err)
-	out, err := exec.Command(javac, "-d", dir, src).CombinedOutput()
-	require.NoError(t, err, "javac: %s", out)
-	return dir
+	return javatest.Compile(t, "", "testdata/SaslDriver.java")
 }
 
 // javaPeer is one running SaslDriver.
@@ -40,9 +30,9 @@ type javaPeer struct {
 	out *bufio.Scanner
 }
 
-func startJavaPeer(t *testing.T, cp string, args ...string) *javaPeer {
+func startJavaPeer(t *testing.T, d *javatest.Driver, args ...string) *javaPeer {
 	t.Helper()
-	cmd := exec.Command("java", append([]string{"-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", cp, "SaslDriver"}, args...)...)
+	cmd := d.Command(context.Background(), []string{"-Xshare:auto"}, "SaslDriver", args...)
 	in, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	out, err := cmd.StdoutPipe()

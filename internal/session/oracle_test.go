@@ -2,21 +2,18 @@ package session
 
 import (
 	"bufio"
-	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-)
 
-const zookeeperJar = "/usr/share/java/zookeeper.jar"
+	"github.com/zkit-go/zkit/internal/javatest"
+)
 
 // javaSessionOracle answers, per input line:
 //
@@ -56,29 +53,8 @@ public class SessionOracle {
 
 func runJava(t *testing.T, class, src, input string) string {
 	t.Helper()
-	if _, err := os.Stat(zookeeperJar); err != nil {
-		t.Skipf("Java ZooKeeper oracle not installed (%s missing; apt-get install zookeeper)", zookeeperJar)
-	}
-	javac, err := exec.LookPath("javac")
-	if err != nil {
-		t.Skip("javac not on PATH; skipping the Java oracle comparison")
-	}
-	dir := t.TempDir()
-	file := filepath.Join(dir, class+".java")
-	require.NoError(t, os.WriteFile(file, []byte(src), 0o644))
-	out, err := exec.Command(javac, "-cp", zookeeperJar, "-d", dir, file).CombinedOutput()
-	require.NoError(t, err, "javac: %s", out)
-	cp := dir + string(os.PathListSeparator) + zookeeperJar
-	if _, err := os.Stat("/usr/share/java/slf4j-nop.jar"); err == nil {
-		cp += string(os.PathListSeparator) + "/usr/share/java/slf4j-nop.jar"
-	}
-	cmd := exec.Command("java", "-cp", cp, class)
-	cmd.Stdin = strings.NewReader(input)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
-	require.NoError(t, err, "java: %s", stderr.String())
-	return string(stdout)
+	d := javatest.CompileSource(t, javatest.QuietClasspath, class, src)
+	return javatest.Output(t, d.Command(context.Background(), nil, class), input)
 }
 
 func TestAgainstJava(t *testing.T) {

@@ -3,13 +3,8 @@ package storage
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zkit-go/zkit/internal/javatest"
 	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/snapshot"
@@ -26,113 +22,41 @@ import (
 
 // Interop tests against the real ZooKeeper 3.8 (Debian package zookeeper).
 
-const (
-	zkJar    = "/usr/share/java/zookeeper.jar"
-	slf4jNop = "/usr/share/java/slf4j-nop.jar"
-	zkCli    = "/usr/share/zookeeper/bin/zkCli.sh"
-)
-
 func needJava(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("skipping Java interop in -short mode")
 	}
-	for _, f := range []string{zkJar, slf4jNop, zkCli} {
-		if _, err := os.Stat(f); err != nil {
-			t.Skipf("Java ZooKeeper not installed (%s missing): apt-get install -y zookeeper", f)
-		}
-	}
-	if _, err := exec.LookPath("java"); err != nil {
-		t.Skip("java not on PATH")
-	}
+	javatest.Skip(t)
 }
 
-func timeout(d time.Duration) time.Duration {
-	if s, err := strconv.ParseFloat(os.Getenv("ZKIT_TEST_TIMEOUT_SCALE"), 64); err == nil && s > 0 {
-		return time.Duration(float64(d) * s)
-	}
-	return d
-}
-
-var jvmFlags = []string{"-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.timezone=UTC", "-Duser.language=en", "-Duser.country=US"}
-
-// runJava runs a ZooKeeper main class and returns its stdout.
+// runJava runs a ZooKeeper tool, its dates in UTC, and returns its stdout.
 func runJava(t *testing.T, class string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout(2*time.Minute))
-	defer cancel()
-	a := append(slices.Clone(jvmFlags), "-cp", zkJar+":"+slf4jNop, class)
-	cmd := exec.CommandContext(ctx, "java", append(a, args...)...)
-	cmd.Env = append(os.Environ(), "TZ=UTC")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	require.NoError(t, cmd.Run(), "%s %v: %s%s", class, args, out.String(), errb.String())
-	return out.String()
+	return javatest.Tool(t, []string{"-Duser.timezone=UTC"}, class, args...)
 }
 
 // javaServer is a running standalone Java ZooKeeper.
-type javaServer struct {
-	cmd  *exec.Cmd
-	addr string
-	log  bytes.Buffer
-}
+type javaServer struct{ *javatest.Standalone }
 
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
+// startJava starts Java ZooKeeper on dataDir (props are JVM flags).
 func startJava(t *testing.T, dataDir string, props ...string) *javaServer {
 	t.Helper()
-	port := freePort(t)
-	cfg := fmt.Sprintf("tickTime=2000\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n", dataDir, port)
-	cfgPath := filepath.Join(t.TempDir(), "zoo.cfg")
-	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
-	a := append(slices.Clone(jvmFlags), props...)
-	a = append(a, "-cp", zkJar+":/usr/share/java/slf4j-simple.jar", "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)
-	s := &javaServer{cmd: exec.Command("java", a...), addr: fmt.Sprintf("127.0.0.1:%d", port)}
-	s.cmd.Stdout, s.cmd.Stderr = &s.log, &s.log
-	require.NoError(t, s.cmd.Start())
-	t.Cleanup(s.stop)
-	deadline := time.Now().Add(timeout(60 * time.Second))
-	for {
-		if c, err := net.DialTimeout("tcp", s.addr, time.Second); err == nil {
-			_, _ = c.Write([]byte("srvr"))
-			_ = c.SetReadDeadline(time.Now().Add(timeout(5 * time.Second)))
-			b := make([]byte, 512)
-			n, _ := c.Read(b)
-			c.Close()
-			if strings.Contains(string(b[:n]), "Mode") {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			s.stop()
-			t.Fatalf("Java ZooKeeper did not start:\n%s", s.log.String())
-		}
-		time.Sleep(200 * time.Millisecond) // polling with a deadline
-	}
+	s, err := javatest.StartStandalone(t.TempDir(), append([]string{"-Duser.timezone=UTC", "-Duser.language=en", "-Duser.country=US"}, props...), "dataDir="+dataDir)
+	require.NoError(t, err)
+	t.Cleanup(s.Stop)
+	return &javaServer{s}
 }
 
-func (s *javaServer) stop() {
-	if s.cmd.ProcessState == nil {
-		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
-	}
-}
-
-// cli runs one zkCli.sh command and returns its output.
+// cli runs one zkCli command and returns its output.
 func (s *javaServer) cli(t *testing.T, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout(time.Minute))
+	ctx, cancel := context.WithTimeout(context.Background(), javatest.Scale(time.Minute))
 	defer cancel()
-	cmd := exec.CommandContext(ctx, zkCli, append([]string{"-server", s.addr}, args...)...)
-	cmd.Env = append(os.Environ(), "CLIENT_JVMFLAGS=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%v: %s", args, out)
-	return string(out)
+	res, err := javatest.CLI(ctx, s.Addr, "", nil, args...)
+	require.NoError(t, err)
+	require.Zero(t, res.ExitCode, "%v: %s%s", args, res.Stdout, res.Stderr)
+	return res.Stdout + res.Stderr
 }
 
 // writeZkitDataDir writes, through zkit's code, a data directory with a
@@ -222,7 +146,7 @@ func TestZkitReadsJavaFiles(t *testing.T) {
 			js.cli(t, "create", "/x2", "d2")
 			js.cli(t, "set", "/x1", "new")
 			js.cli(t, "create", "/x3", "")
-			js.stop()
+			js.Stop()
 
 			s, err := Open(Config{DataDir: dataDir})
 			require.NoError(t, err)

@@ -1,11 +1,11 @@
 package tlsconf_test
 
 import (
+	"context"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zkit-go/zkit/internal/javatest"
 	"github.com/zkit-go/zkit/internal/tlsconf"
 	"github.com/zkit-go/zkit/internal/tlsconf/tlstest"
 )
@@ -120,18 +121,8 @@ func TestX509ID(t *testing.T) {
 	assert.Equal(t, "CN=alice,OU=clients,O=example", tlsconf.X509ID(cert.Cert))
 }
 
-// javaAvailable returns the java binary or skips.
-func javaAvailable(t *testing.T) string {
-	t.Helper()
-	java, err := exec.LookPath("java")
-	if err != nil {
-		t.Skip("java is not installed: cannot compare with Java's X500Principal")
-	}
-	return java
-}
-
 func TestX509IDMatchesJava(t *testing.T) {
-	java := javaAvailable(t)
+	javatest.SkipWithoutJVM(t)
 	ca, err := tlstest.NewCA("ca")
 	require.NoError(t, err)
 	dir := t.TempDir()
@@ -144,7 +135,7 @@ func TestX509IDMatchesJava(t *testing.T) {
 		files = append(files, path)
 		got = append(got, tlsconf.X509ID(cert.Cert))
 	}
-	out, err := exec.Command(java, append([]string{"-Dfile.encoding=UTF-8", "-Dstdout.encoding=UTF-8", "testdata/X500Name.java"}, files...)...).Output()
+	out, err := javatest.Command(context.Background(), []string{"-Dfile.encoding=UTF-8", "-Dstdout.encoding=UTF-8"}, "", "testdata/X500Name.java", files...).Output()
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
 	require.Len(t, lines, len(subjects))

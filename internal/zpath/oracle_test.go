@@ -2,19 +2,16 @@ package zpath
 
 import (
 	"bufio"
-	"bytes"
+	"context"
 	"encoding/hex"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-)
 
-const zookeeperJar = "/usr/share/java/zookeeper.jar"
+	"github.com/zkit-go/zkit/internal/javatest"
+)
 
 // javaValidator reads hex-encoded byte strings, one a line, decodes each as
 // the server does (new String(bytes, UTF_8)) and prints ok or bad after
@@ -51,25 +48,8 @@ public class PathOracle {
 // it with input on stdin, skipping the test when Java is not installed.
 func runJava(t *testing.T, class, src, input string) string {
 	t.Helper()
-	if _, err := os.Stat(zookeeperJar); err != nil {
-		t.Skipf("Java ZooKeeper oracle not installed (%s missing; apt-get install zookeeper)", zookeeperJar)
-	}
-	javac, err := exec.LookPath("javac")
-	if err != nil {
-		t.Skip("javac not on PATH; skipping the Java oracle comparison")
-	}
-	dir := t.TempDir()
-	file := filepath.Join(dir, class+".java")
-	require.NoError(t, os.WriteFile(file, []byte(src), 0o644))
-	out, err := exec.Command(javac, "-cp", zookeeperJar, "-d", dir, file).CombinedOutput()
-	require.NoError(t, err, "javac: %s", out)
-	cmd := exec.Command("java", "-cp", dir+string(os.PathListSeparator)+zookeeperJar, class)
-	cmd.Stdin = strings.NewReader(input)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
-	require.NoError(t, err, "java: %s", stderr.String())
-	return string(stdout)
+	d := javatest.CompileSource(t, javatest.QuietClasspath, class, src)
+	return javatest.Output(t, d.Command(context.Background(), nil, class), input)
 }
 
 func TestValidateAgainstJava(t *testing.T) {

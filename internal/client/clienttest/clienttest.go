@@ -10,10 +10,12 @@
 // tickTime 2000 (session timeouts 4s–40s) and extendedTypesEnabled=true, as
 // StartJavaServer does.
 //
-// The Java oracles: StartJavaServer runs one standalone Java ZooKeeper
+// The Java oracles, built on package javatest (the one place that knows
+// how to launch Java): StartJavaServer runs one standalone Java ZooKeeper
 // 3.8; StartJavaEnsemble runs n members on loopback (zoo.cfg server.N
 // lines, myid, extra zoo.cfg lines and JVM flags), each of which can be
-// stopped and started again on its data. Both return ErrNoJava when
+// stopped and started again on its data; StartJavaMember and
+// StartJavaJoiner run one member of a mixed or growing ensemble. Both return ErrNoJava when
 // /usr/share/java/zookeeper.jar is absent, and use ports below the
 // kernel's ephemeral range (package testport) so a member can bind its
 // ports again after a restart.

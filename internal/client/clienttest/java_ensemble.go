@@ -3,13 +3,14 @@ package clienttest
 import (
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/zkit-go/zkit/internal/javatest"
+	"github.com/zkit-go/zkit/internal/members"
 )
 
 // JavaEnsemble is a Java ZooKeeper 3.8 ensemble on loopback, run as an
@@ -30,9 +31,8 @@ type JavaMember struct {
 	cfgPath      string
 	jvmFlags     []string
 
-	mu  sync.Mutex // guards cmd and log
-	cmd *exec.Cmd
-	log *os.File
+	mu   sync.Mutex // guards proc
+	proc *javatest.Process
 }
 
 // StartJavaEnsemble starts n Java members, ids 1..n, each in its own
@@ -57,8 +57,8 @@ func StartJavaEnsemble(dir string, n int, jvmFlags []string, memberExtra func(id
 // observers members are observers: ":observer" in their server lines and
 // peerType=observer in their own zoo.cfg.
 func StartJavaEnsembleWithObservers(dir string, n, observers int, jvmFlags []string, memberExtra func(id int64) []string, extra ...string) (*JavaEnsemble, error) {
-	if _, err := os.Stat(JavaJar); err != nil {
-		return nil, ErrNoJava
+	if err := javatest.Installed(); err != nil {
+		return nil, err
 	}
 	if n < 1 {
 		return nil, fmt.Errorf("clienttest: a java ensemble needs a member, not %d", n)
@@ -83,31 +83,25 @@ func StartJavaEnsembleWithObservers(dir string, n, observers int, jvmFlags []str
 			jvmFlags:     jvmFlags,
 		})
 	}
-	var servers strings.Builder
+	var servers []string
 	for _, m := range e.Members {
-		servers.WriteString(m.ServerSpec())
-		servers.WriteByte('\n')
+		servers = append(servers, m.ServerSpec())
 	}
 	for _, m := range e.Members {
 		data := filepath.Join(m.dir, "data")
-		if err := os.MkdirAll(data, 0o755); err != nil {
+		if err := javatest.WriteMyID(data, m.ID); err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(filepath.Join(data, "myid"), []byte(strconv.FormatInt(m.ID, 10)+"\n"), 0o644); err != nil {
-			return nil, err
-		}
-		lines := append([]string(nil), extra...)
+		lines := append(append([]string(nil), javatest.ServerDefaults...), "initLimit=10", "syncLimit=5", "dataDir="+data)
+		lines = append(append(lines, servers...), extra...)
 		if m.Observer {
 			lines = append(lines, "peerType=observer")
 		}
 		if memberExtra != nil {
 			lines = append(lines, memberExtra(m.ID)...)
 		}
-		cfg := fmt.Sprintf("tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=%s\n"+
-			"admin.enableServer=false\n4lw.commands.whitelist=*\nextendedTypesEnabled=true\n%s%s\n",
-			data, servers.String(), strings.Join(lines, "\n"))
 		m.cfgPath = filepath.Join(m.dir, "zoo.cfg")
-		if err := os.WriteFile(m.cfgPath, []byte(cfg), 0o644); err != nil {
+		if err := javatest.WriteConfig(m.cfgPath, lines...); err != nil {
 			return nil, err
 		}
 	}
@@ -135,11 +129,8 @@ func StartJavaEnsembleWithObservers(dir string, n, observers int, jvmFlags []str
 // "server.N=127.0.0.1:quorumPort:electionPort:participant;127.0.0.1:clientPort"
 // (observer for an observer).
 func (m *JavaMember) ServerSpec() string {
-	role := "participant"
-	if m.Observer {
-		role = "observer"
-	}
-	return fmt.Sprintf("server.%d=127.0.0.1:%d:%d:%s;%s", m.ID, m.QuorumPort, m.ElectionPort, role, m.Addr)
+	return members.Member{ID: m.ID, Host: "127.0.0.1", QuorumPort: m.QuorumPort,
+		ElectionPort: m.ElectionPort, Observer: m.Observer, ClientAddr: m.Addr}.Format()
 }
 
 // LogPath is the member's server.log (every run of it, appended).
@@ -149,12 +140,12 @@ func (m *JavaMember) LogPath() string { return filepath.Join(m.dir, "server.log"
 func (m *JavaMember) Dir() string { return m.dir }
 
 func (m *JavaMember) launch() error {
-	cmd, logf, err := launchJava(m.cfgPath, m.LogPath(), m.jvmFlags)
+	proc, err := javatest.StartServer(m.cfgPath, m.LogPath(), m.jvmFlags)
 	if err != nil {
 		return err
 	}
 	m.mu.Lock()
-	m.cmd, m.log = cmd, logf
+	m.proc = proc
 	m.mu.Unlock()
 	return nil
 }
@@ -163,22 +154,19 @@ func (m *JavaMember) launch() error {
 func (m *JavaMember) Running() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.cmd != nil
+	return m.proc != nil
 }
 
 // Stop kills the member's JVM and waits for it; its data stays for Start.
 // Stopping a stopped member does nothing.
 func (m *JavaMember) Stop() {
 	m.mu.Lock()
-	cmd, logf := m.cmd, m.log
-	m.cmd, m.log = nil, nil
+	proc := m.proc
+	m.proc = nil
 	m.mu.Unlock()
-	if cmd == nil {
-		return
+	if proc != nil {
+		proc.Stop()
 	}
-	_ = cmd.Process.Kill()
-	_ = cmd.Wait()
-	logf.Close()
 }
 
 // ErrJavaRunning reports a Start of a member that runs.

@@ -2,17 +2,26 @@ package clienttest
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/zkit-go/zkit/internal/javatest"
+	"github.com/zkit-go/zkit/internal/members"
 )
 
 // JavaMemberPorts are a member's loopback ports, picked before it starts
 // (so clients can list its address before it exists).
 type JavaMemberPorts struct {
 	Client, Quorum, Election int
+}
+
+// ServerSpec is member id's line on these ports, as StartJavaEnsemble and
+// StartJavaJoiner write it: a participant on 127.0.0.1 with its client
+// address.
+func (p JavaMemberPorts) ServerSpec(id int64) string {
+	return members.Member{ID: id, Host: "127.0.0.1", QuorumPort: p.Quorum, ElectionPort: p.Election,
+		ClientAddr: "127.0.0.1:" + strconv.Itoa(p.Client)}.Format()
 }
 
 // FreeMemberPorts picks a member's three ports below the ephemeral range.
@@ -36,8 +45,8 @@ func FreeMemberPorts() (JavaMemberPorts, error) {
 // until a "reconfig -add" of its line makes it a voter. extra lines go
 // into zoo.cfg (the superDigest, say). It waits until the member serves.
 func StartJavaJoiner(dir string, id int64, ports JavaMemberPorts, members []string, jvmFlags []string, extra ...string) (*JavaMember, error) {
-	if _, err := os.Stat(JavaJar); err != nil {
-		return nil, ErrNoJava
+	if err := javatest.Installed(); err != nil {
+		return nil, err
 	}
 	m := &JavaMember{
 		ID:           id,
@@ -48,23 +57,7 @@ func StartJavaJoiner(dir string, id int64, ports JavaMemberPorts, members []stri
 		cfgPath:      filepath.Join(dir, "zoo.cfg"),
 		jvmFlags:     jvmFlags,
 	}
-	data := filepath.Join(dir, "data")
-	if err := os.MkdirAll(data, 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(data, "myid"), []byte(strconv.FormatInt(id, 10)+"\n"), 0o644); err != nil {
-		return nil, err
-	}
-	dyn := filepath.Join(dir, "zoo.cfg.dynamic")
-	lines := append(append([]string(nil), members...), m.ServerSpec())
-	if err := os.WriteFile(dyn, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		return nil, err
-	}
-	cfg := fmt.Sprintf("tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=%s\n"+
-		"admin.enableServer=false\n4lw.commands.whitelist=*\nextendedTypesEnabled=true\n"+
-		"reconfigEnabled=true\nstandaloneEnabled=false\ndynamicConfigFile=%s\n%s\n",
-		data, dyn, strings.Join(extra, "\n"))
-	if err := os.WriteFile(m.cfgPath, []byte(cfg), 0o644); err != nil {
+	if _, err := javatest.WriteJoinerConfig(dir, id, members, m.ServerSpec(), extra...); err != nil {
 		return nil, err
 	}
 	if err := m.launch(); err != nil {

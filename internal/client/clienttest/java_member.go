@@ -1,9 +1,10 @@
 package clienttest
 
 import (
-	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/zkit-go/zkit/internal/javatest"
 )
 
 // StartJavaMember launches one Java ZooKeeper member of a mixed zkit +
@@ -14,8 +15,8 @@ import (
 // Start runs it again on the same files. It returns ErrNoJava when the jar
 // is absent.
 func StartJavaMember(id int64, addr, cfgPath string, jvmFlags []string) (*JavaMember, error) {
-	if _, err := os.Stat(JavaJar); err != nil {
-		return nil, ErrNoJava
+	if err := javatest.Installed(); err != nil {
+		return nil, err
 	}
 	m := &JavaMember{ID: id, Addr: addr, dir: filepath.Dir(cfgPath), cfgPath: cfgPath, jvmFlags: jvmFlags}
 	if err := m.launch(); err != nil {

@@ -38,13 +38,13 @@ import (
 	"log"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/zkit-go/zkit/internal/client"
+	"github.com/zkit-go/zkit/internal/javatest"
 	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
 )
@@ -275,29 +275,6 @@ func proxy(ln net.Listener, target string, rec *recorder) {
 	}
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func ruok(addr string) bool {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
-	if _, err := c.Write([]byte("ruok")); err != nil {
-		return false
-	}
-	b, _ := io.ReadAll(c)
-	return string(b) == "imok"
-}
-
 // labels describes each frame for a reader of the golden file.
 func labels(frames []frame) []string {
 	type key struct{ conn int }
@@ -348,47 +325,21 @@ func labels(frames []frame) []string {
 
 func run() error {
 	outDir := flag.String("out", "internal/proto/testdata/golden", "output directory")
-	jar := flag.String("jar", "/usr/share/java/zookeeper.jar", "ZooKeeper jar")
-	cli := flag.String("cli", "/usr/share/zookeeper/bin/zkCli.sh", "zkCli.sh")
 	flag.Parse()
-	if _, err := os.Stat(*jar); err != nil {
-		return fmt.Errorf("java zookeeper not installed: %w", err)
+	if err := javatest.Installed(); err != nil {
+		return err
 	}
 	tmp, err := os.MkdirTemp("", "zkcapture")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	port, err := freePort()
+	srv, err := javatest.StartStandalone(tmp, nil)
 	if err != nil {
 		return err
 	}
-	cfg := fmt.Sprintf("tickTime=2000\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\n"+
-		"admin.enableServer=false\n4lw.commands.whitelist=*\nextendedTypesEnabled=true\n", tmp, port)
-	cfgPath := filepath.Join(tmp, "zoo.cfg")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		return err
-	}
-	srv := exec.Command("java", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-		"-cp", *jar+":/usr/share/java/slf4j-simple.jar",
-		"org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)
-	srvLog, err := os.Create(filepath.Join(tmp, "server.log"))
-	if err != nil {
-		return err
-	}
-	srv.Stdout, srv.Stderr = srvLog, srvLog
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	deadline := time.Now().Add(60 * time.Second)
-	for !ruok(addr) {
-		if time.Now().After(deadline) {
-			return errors.New("java server did not start")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	defer srv.Stop()
+	addr := srv.Addr
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -401,13 +352,11 @@ func run() error {
 		return err
 	}
 	for _, sc := range scripts() {
-		cmd := exec.Command(*cli, "-server", ln.Addr().String())
-		cmd.Stdin = strings.NewReader(strings.Join(sc.commands, "\n") + "\n")
-		outText, err := cmd.CombinedOutput()
+		outText, _, err := javatest.CLICombined(context.Background(), ln.Addr().String(), strings.Join(sc.commands, "\n")+"\n", nil)
 		if err != nil {
 			log.Printf("zkCli %s: %v", sc.name, err)
 		}
-		if err := os.WriteFile(filepath.Join(tmp, sc.name+".cli.txt"), outText, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(tmp, sc.name+".cli.txt"), []byte(outText), 0o644); err != nil {
 			return err
 		}
 		// zkCli has exited; give the proxy a moment to see both sides close.
@@ -415,7 +364,7 @@ func run() error {
 		frames := rec.take()
 		var b strings.Builder
 		fmt.Fprintf(&b, "# %s: %s\n", sc.name, sc.about)
-		fmt.Fprintf(&b, "# captured between Java zkCli.sh and Java ZooKeeper (%s) by testdata/capture\n", *jar)
+		fmt.Fprintf(&b, "# captured between Java zkCli.sh and Java ZooKeeper (%s) by testdata/capture\n", javatest.Jar)
 		b.WriteString("# commands:\n")
 		for _, c := range sc.commands {
 			fmt.Fprintf(&b, "#   %s\n", c)
