@@ -634,6 +634,19 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			return true, fmt.Errorf("persist: %w", err)
 		}
 		p.stats.logged(rd.Entries)
+		// The batch's ACKs (one per proposal, one flush) leave as soon as
+		// it is durable, before applying the commits, as Java's
+		// SendAckRequestProcessor does not wait for its CommitProcessor.
+		for _, m := range rd.Messages {
+			if err := c.Send(m.Packet); err != nil {
+				return true, err
+			}
+		}
+		if len(rd.Messages) > 0 {
+			if err := c.Flush(); err != nil {
+				return true, err
+			}
+		}
 		if *eng != nil {
 			p.stats.commitPropagated(rd.Committed)
 		}
@@ -645,16 +658,6 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			}
 			if endRole && rd.Designated != 0 {
 				p.designate(rd.Designated)
-			}
-		}
-		for _, m := range rd.Messages {
-			if err := c.Send(m.Packet); err != nil {
-				return true, err
-			}
-		}
-		if len(rd.Messages) > 0 {
-			if err := c.Flush(); err != nil {
-				return true, err
 			}
 		}
 		if rd.Established && len(rd.LeaderConfig) > 0 && p.cfg.ReconfigEnabled {

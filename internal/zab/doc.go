@@ -43,8 +43,10 @@
 //     d. HasAcceptedEpoch / HasCurrentEpoch: write the epoch files
 //     atomically (tmp + rename), after the log is durable.
 //  3. Apply Committed in order to the data tree (they are durable already).
-//     This is before sending so a SNAP message streams a tree that holds
-//     exactly the commits up to its zxid.
+//     On a leader this is before sending so a SNAP message streams a tree
+//     that holds exactly the commits up to its zxid. A learner may send
+//     first (its messages never carry the tree): its ACKs then do not wait
+//     for the apply.
 //  4. Send Messages in order on each peer's connection (a Snapshot message:
 //     the SNAP packet, then the snapshot body, then "BenWasHere"). Close the
 //     connections in Disconnect. Hand Requests to prep, Touches to the session

@@ -425,9 +425,13 @@ func (s *Sim) handle(m *member, rd zab.Ready) bool {
 		s.crash(m, "persisted, before sending")
 		return false
 	}
-	// 2. Apply.
-	for _, e := range rd.Committed {
-		s.commit(m, e)
+	// 2. Apply (a leader before sending, so a SNAP streams what it applied;
+	// a learner after sending its ACKs, as the driver does).
+	isLeader := m.leader != nil
+	if isLeader {
+		for _, e := range rd.Committed {
+			s.commit(m, e)
+		}
 	}
 	// 3. Send.
 	ackedNewLeader, ackedProposal := false, false
@@ -463,6 +467,11 @@ func (s *Sim) handle(m *member, rd zab.Ready) bool {
 				ackedProposal = true
 			}
 			s.send(m.id, x.To, nil, &p, m.conn, nil)
+		}
+	}
+	if !isLeader {
+		for _, e := range rd.Committed {
+			s.commit(m, e)
 		}
 	}
 	for _, sid := range rd.Disconnect {
