@@ -27,10 +27,11 @@
 // its engine serves waits for it (LearnerHandler waits for the leader's
 // startup); only the leader's tracker may call a session expired.
 //
-// Each Zab Ready is handled in the order package zab requires: persist
-// (snapshot, truncation, log entries with one fsync, epoch files), apply
-// the committed txns, send, then Advance. Nothing is acknowledged before
-// it is durable. A leader asks for a snapshot once a quorum has its
+// Each Zab Ready is handled in the order package zab requires: a leader's
+// broadcast PROPOSALs first (Ready.Early, so its followers fsync while it
+// does), then persist (snapshot, truncation, log entries with one fsync,
+// epoch files), apply the committed txns, send, then Advance. Nothing is
+// acknowledged before it is durable. A leader asks for a snapshot once a quorum has its
 // history, as ZooKeeper's leader takes one as it starts leading, so that a
 // restart on its dataDir (Java's too) replays only the log since.
 //

@@ -286,6 +286,10 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 	}()
 	for core.HasReady() {
 		rd := core.Ready()
+		// Broadcast PROPOSALs go out before this leader's own fsync, so the
+		// followers' fsyncs run while it runs (zab doc: "Sending before the
+		// leader's fsync"). Its own ACK counts at Advance, once durable.
+		p.sendToLearners(conns, rd.Early)
 		if err := p.persist(&rd); err != nil {
 			return true, fmt.Errorf("persist: %w", err)
 		}
@@ -299,26 +303,7 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 				return true, err
 			}
 		}
-		touched := make(map[int64]*quorumnet.PeerConn)
-		for _, m := range rd.Messages {
-			p.stats.sentToLearner(m)
-			c := conns[m.To]
-			if c == nil {
-				continue
-			}
-			err := c.Send(m.Packet)
-			if err == nil && m.Snapshot {
-				err = c.SendSnapshot(p.snapshotSource())
-			}
-			if err != nil {
-				c.Close()
-				continue
-			}
-			touched[m.To] = c
-		}
-		for _, c := range touched {
-			c.Flush()
-		}
+		p.sendToLearners(conns, rd.Messages)
 		for _, sid := range rd.Disconnect {
 			if c := conns[sid]; c != nil {
 				c.Close()
@@ -400,6 +385,34 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 		}
 	}
 	return false, nil
+}
+
+// sendToLearners writes messages in order and flushes each connection once:
+// the PROPOSALs and COMMITs of a batch leave in one write per learner.
+func (p *Peer) sendToLearners(conns map[int64]*quorumnet.PeerConn, msgs []zab.Message) {
+	if len(msgs) == 0 {
+		return
+	}
+	touched := make(map[int64]*quorumnet.PeerConn)
+	for _, m := range msgs {
+		p.stats.sentToLearner(m)
+		c := conns[m.To]
+		if c == nil {
+			continue
+		}
+		err := c.Send(m.Packet)
+		if err == nil && m.Snapshot {
+			err = c.SendSnapshot(p.snapshotSource())
+		}
+		if err != nil {
+			c.Close()
+			continue
+		}
+		touched[m.To] = c
+	}
+	for _, c := range touched {
+		c.Flush()
+	}
 }
 
 // learn runs the follower (or observer) role until it ends.
@@ -621,6 +634,19 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			return true, fmt.Errorf("persist: %w", err)
 		}
 		p.stats.logged(rd.Entries)
+		// The batch's ACKs (one per proposal, one flush) leave as soon as
+		// it is durable, before applying the commits, as Java's
+		// SendAckRequestProcessor does not wait for its CommitProcessor.
+		for _, m := range rd.Messages {
+			if err := c.Send(m.Packet); err != nil {
+				return true, err
+			}
+		}
+		if len(rd.Messages) > 0 {
+			if err := c.Flush(); err != nil {
+				return true, err
+			}
+		}
 		if *eng != nil {
 			p.stats.commitPropagated(rd.Committed)
 		}
@@ -632,16 +658,6 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			}
 			if endRole && rd.Designated != 0 {
 				p.designate(rd.Designated)
-			}
-		}
-		for _, m := range rd.Messages {
-			if err := c.Send(m.Packet); err != nil {
-				return true, err
-			}
-		}
-		if len(rd.Messages) > 0 {
-			if err := c.Flush(); err != nil {
-				return true, err
 			}
 		}
 		if rd.Established && len(rd.LeaderConfig) > 0 && p.cfg.ReconfigEnabled {

@@ -28,7 +28,7 @@ func (p *pump) run(t *testing.T) {
 			busy = true
 			rd := p.leader.Ready()
 			p.leader.Advance()
-			for _, m := range rd.Messages {
+			for _, m := range append(rd.Early, rd.Messages...) {
 				if m.Packet.Type == NewLeaderPacket {
 					p.newLeader[m.To] = m.Packet.Data
 				}
@@ -157,7 +157,7 @@ func TestLeaderOutsideLastSeenConfigurationStepsDown(t *testing.T) {
 		}
 		last = l.Ready()
 		l.Advance()
-		for _, m := range last.Messages {
+		for _, m := range append(last.Early, last.Messages...) {
 			if ln := p.learners[m.To]; ln != nil {
 				ln.Step(m.Packet)
 			}

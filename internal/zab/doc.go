@@ -30,7 +30,8 @@
 // once per tickTime, Propose/Sync/RevalidateReply on the leader and
 // Forward/Revalidate/Touch on a learner. Then, while HasReady:
 //
-//  1. rd := Ready().
+//  1. rd := Ready(). Leader: send Early (broadcast PROPOSALs of
+//     rd.Entries) and flush those connections, before persisting.
 //  2. Persist, in this order, and stop the server if any step fails:
 //     a. HasSnapshot: write the snapshot received after SNAP (held in memory
 //     since the SNAP packet; the driver reads the stream and checks
@@ -42,8 +43,10 @@
 //     d. HasAcceptedEpoch / HasCurrentEpoch: write the epoch files
 //     atomically (tmp + rename), after the log is durable.
 //  3. Apply Committed in order to the data tree (they are durable already).
-//     This is before sending so a SNAP message streams a tree that holds
-//     exactly the commits up to its zxid.
+//     On a leader this is before sending so a SNAP message streams a tree
+//     that holds exactly the commits up to its zxid. A learner may send
+//     first (its messages never carry the tree): its ACKs then do not wait
+//     for the apply.
 //  4. Send Messages in order on each peer's connection (a Snapshot message:
 //     the SNAP packet, then the snapshot body, then "BenWasHere"). Close the
 //     connections in Disconnect. Hand Requests to prep, Touches to the session
@@ -54,11 +57,50 @@
 //     Otherwise call Advance.
 //
 // Advance is what tells the leader that its own proposals and its
-// currentEpoch are durable; only then do they count as its own ACKs.
+// currentEpoch are durable; only then do they count as its own ACKs. The
+// driver Steps nothing between Ready and Advance, so every ACK it hands
+// the leader arrives after the leader's own copy of that Ready is durable,
+// and Committed is always durable at the leader too.
+//
+// # Sending before the leader's fsync
+//
+// A leader's PROPOSAL leaves before its own append and fsync (Ready.Early),
+// so the followers' fsyncs run while the leader's does: one fsync on the
+// path of a write instead of two in series. Java's leader does the same,
+// handing a proposal to its LearnerHandlers and its SyncRequestProcessor at
+// once. It is safe because nothing counts the leader's copy before it is
+// durable:
+//
+//   - A txn commits only with a quorum of durable copies: a follower ACKs
+//     after its fsync, the leader's own ACK is added at Advance.
+//   - A leader that crashes after sending and before its fsync is, for that
+//     proposal, a follower that never acked it. If the followers holding it
+//     make a quorum, election (which prefers the highest epoch and zxid)
+//     picks one of them and the proposal is in the new leader's history,
+//     committed in the new epoch (a txn a quorum logged may be committed,
+//     as Zab allows). If they do not, it may be in no quorum's history: a
+//     leader without it is elected and sends TRUNC (or SNAP) to those that
+//     hold it; the txn was never acknowledged to a client, as no quorum had
+//     it. The restarted old leader syncs like any follower.
+//   - Only broadcast-phase PROPOSALs move ahead, and only to a learner that
+//     has no earlier message in the same Ready, so each connection's order
+//     is the core's order. Discovery and sync (LEADERINFO, DIFF, TRUNC,
+//     SNAP, the sync proposals, NEWLEADER, UPTODATE), COMMIT and INFORM
+//     stay in Messages, after persisting and applying; epochs are written
+//     before anything that depends on them is sent, as before.
+//
+// Batching: the driver takes every queued packet and request before each
+// Ready, so one Ready is one fsync for a batch. A learner's ACKs for the
+// batch (one per proposal, as a Java leader expects) and a leader's
+// COMMITs for every zxid a batch of ACKs committed go out in one flush per
+// connection; client replies are batched the same way by the engine's
+// per-connection writer.
 //
 // # What is durable before which ACK
 //
 //   - A learner ACKs PROPOSAL(z) only after z is fsync'd (same Ready).
+//   - The leader may send PROPOSAL(z) before z is fsync'd (Early), but
+//     counts itself for z only at Advance, once it is.
 //   - A learner ACKs NEWLEADER only after, in one Ready: the truncation or
 //     snapshot, every proposal it received during sync, then currentEpoch.
 //     This designs out the sync-phase data-loss bugs ZOOKEEPER-3911, 4394,

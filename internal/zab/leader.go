@@ -124,6 +124,9 @@ type Leader struct {
 
 	done error // set once the role ends; all later input is ignored
 	rd   Ready
+	// inMessages: learners with a message in rd.Messages; a PROPOSAL to
+	// them goes after it, not in rd.Early.
+	inMessages map[int64]bool
 }
 
 // NewLeader starts the leader role: discovery begins with this peer's own
@@ -159,6 +162,7 @@ func NewLeader(cfg LeaderConfig) (*Leader, error) {
 		lastProcessed: cfg.LastZxid,
 		syncs:         map[int64][]int64{},
 		epoch:         -1,
+		inMessages:    map[int64]bool{},
 	}
 	h := cfg.History
 	if len(h) > cfg.CommitLogCount {
@@ -183,7 +187,23 @@ func (l *Leader) NextZxid() int64     { return l.lastProposed + 1 }
 func (l *Leader) LastCommitted() int64 { return l.lastProcessed }
 
 func (l *Leader) send(to int64, typ int32, zxid int64, data []byte) {
-	l.rd.Messages = append(l.rd.Messages, Message{To: to, Packet: proto.QuorumPacket{Type: typ, Zxid: zxid, Data: data}})
+	l.queue(Message{To: to, Packet: proto.QuorumPacket{Type: typ, Zxid: zxid, Data: data}})
+}
+
+func (l *Leader) queue(m Message) {
+	l.rd.Messages = append(l.rd.Messages, m)
+	l.inMessages[m.To] = true
+}
+
+// propose queues a broadcast PROPOSAL: in Early, sent before the leader's
+// own fsync, unless the learner has messages in this Ready already (then
+// after them, to keep its connection's order).
+func (l *Leader) propose(to int64, zxid int64, data []byte) {
+	if l.inMessages[to] {
+		l.send(to, Proposal, zxid, data)
+		return
+	}
+	l.rd.Early = append(l.rd.Early, Message{To: to, Packet: proto.QuorumPacket{Type: Proposal, Zxid: zxid, Data: data}})
 }
 
 func (l *Leader) fail(err error) {
@@ -264,8 +284,7 @@ func (l *Leader) syncLearner(h *learnerHandler) {
 	plan := PlanSync(h.peerZxid, l.lastProcessed, l.committed, l.cfg.Older, l.cfg.ForceSnap)
 	switch plan.Mode {
 	case ModeSnap:
-		l.rd.Messages = append(l.rd.Messages, Message{To: h.sid,
-			Packet: proto.QuorumPacket{Type: Snap, Zxid: l.lastProcessed}, Snapshot: true})
+		l.queue(Message{To: h.sid, Packet: proto.QuorumPacket{Type: Snap, Zxid: l.lastProcessed}, Snapshot: true})
 	case ModeDiff:
 		l.send(h.sid, Diff, plan.OpZxid, nil)
 	case ModeTrunc:
@@ -457,7 +476,7 @@ func (l *Leader) Propose(zxid int64, data []byte) error {
 	l.unpersisted = append(l.unpersisted, zxid)
 	for _, h := range l.sorted() {
 		if !h.observer && h.stage >= stageSynced {
-			l.send(h.sid, Proposal, zxid, data)
+			l.propose(h.sid, zxid, data)
 		}
 	}
 	return nil
@@ -705,6 +724,7 @@ func (l *Leader) Ready() Ready { return l.rd }
 // are durable, so they count as the leader's own acknowledgements.
 func (l *Leader) Advance() {
 	l.rd = Ready{}
+	clear(l.inMessages)
 	if l.done != nil {
 		return
 	}

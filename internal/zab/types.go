@@ -119,8 +119,9 @@ type RevalidateResult struct {
 }
 
 // Ready is the work the caller must do, in this order (see the package doc):
-// persist (Truncate, Snapshot, Entries + fsync, AcceptedEpoch, CurrentEpoch),
-// apply Committed, send Messages, act on the rest, then call Advance.
+// send Early, persist (Truncate, Snapshot, Entries + fsync, AcceptedEpoch,
+// CurrentEpoch), apply Committed, send Messages, act on the rest, then call
+// Advance.
 type Ready struct {
 	// Truncate the txn log to TruncateTo (keep entries ≤ it) when HasTruncate.
 	HasTruncate bool
@@ -140,6 +141,12 @@ type Ready struct {
 	// Committed txns to apply, in zxid order (already durable).
 	Committed []Entry
 
+	// Early (leader only) are broadcast-phase PROPOSALs of this Ready's
+	// Entries, to send before persisting anything: the learners' fsyncs
+	// run while the leader's does. Each goes to a learner no message of
+	// Messages goes to ahead of it, so every connection keeps its order.
+	Early []Message
+	// Messages are sent after persisting and applying.
 	Messages []Message
 	// Disconnect: learner connections the leader dropped.
 	Disconnect []int64
@@ -171,7 +178,7 @@ type Ready struct {
 
 func (r *Ready) empty() bool {
 	return !r.HasTruncate && !r.HasSnapshot && len(r.Entries) == 0 && !r.HasAcceptedEpoch &&
-		!r.HasCurrentEpoch && len(r.Committed) == 0 && len(r.Messages) == 0 && len(r.Disconnect) == 0 &&
+		!r.HasCurrentEpoch && len(r.Committed) == 0 && len(r.Early) == 0 && len(r.Messages) == 0 && len(r.Disconnect) == 0 &&
 		len(r.Requests) == 0 && len(r.Touches) == 0 && len(r.Revalidations) == 0 &&
 		len(r.Revalidated) == 0 && r.Syncs == 0 && !r.Established && r.Done == nil && r.Designated == 0
 }

@@ -13,6 +13,8 @@ import (
 //	write N             N client writes at the leader, then stabilize
 //	crash ID            crash a member
 //	crash-after-ack ID  crash ID right after it sends its NEWLEADER ACK
+//	crash-before-fsync ID  crash leader ID after it sends its next PROPOSALs, before its fsync
+//	crash-after-proposal-ack ID  crash learner ID right after it ACKs a PROPOSAL
 //	restart ID          restart a crashed member
 //	cut A B / heal      partition / heal the network
 //	isolate ID          cut ID from every other member
@@ -46,6 +48,8 @@ func (s *Sim) Run(line string) (string, error) {
 			return "", err
 		}
 		ok := 0
+		s.opt.Trace = true
+		start := len(s.Trace)
 		for range n {
 			if s.Write() {
 				ok++
@@ -53,8 +57,13 @@ func (s *Sim) Run(line string) (string, error) {
 			s.Step()
 		}
 		out := fmt.Sprintf("%d of %d writes proposed\n", ok, n)
+		for _, l := range s.Trace[start:] {
+			if strings.Contains(l, " crashes ") {
+				out += l + "\n"
+			}
+		}
 		return out + s.stabilize(200), nil
-	case "crash", "restart", "crash-after-ack", "log", "isolate":
+	case "crash", "restart", "crash-after-ack", "crash-before-fsync", "crash-after-proposal-ack", "log", "isolate":
 		v, err := id(1)
 		if err != nil {
 			return "", err
@@ -68,6 +77,10 @@ func (s *Sim) Run(line string) (string, error) {
 			s.start(m)
 		case "crash-after-ack":
 			m.crashOnAck = true
+		case "crash-before-fsync":
+			m.crashBeforeFsync = true
+		case "crash-after-proposal-ack":
+			m.crashOnProposalAck = true
 		case "isolate":
 			for _, o := range s.members {
 				if o.id != v {

@@ -69,6 +69,12 @@ type member struct {
 	lastApplied int64
 	downUntil   int
 	crashOnAck  bool // scripted: crash right after sending the NEWLEADER ACK
+	// crashBeforeFsync (scripted, leader): crash after sending a Ready's
+	// early PROPOSALs, before making its entries durable.
+	crashBeforeFsync bool
+	// crashOnProposalAck (scripted, learner): crash right after sending
+	// the ACK of a broadcast PROPOSAL.
+	crashOnProposalAck bool
 }
 
 // Sim is one simulated ensemble.
@@ -172,10 +178,39 @@ func (s *Sim) start(m *member) {
 func (s *Sim) crash(m *member, why string) {
 	s.tracef("%d crashes (%s)", m.id, why)
 	s.Stats["crash"]++
+	m.up = false
+	s.deliverWritten(m)
 	s.endRole(m)
 	m.up = false
 	m.el, m.pendingSnap = nil, nil
 	m.downUntil = s.now + s.opt.TickEvery*(3+s.rng.IntN(20))
+}
+
+// deliverWritten hands over the zab packets m wrote before it crashed, as
+// TCP delivers what a dead process had written before the connection
+// closes: a leader's PROPOSALs sent ahead of its fsync, a learner's ACKs.
+func (s *Sim) deliverWritten(m *member) {
+	var out, rest []*msg
+	for _, x := range s.queue {
+		if x.from == m.id && x.election == nil && x.to != m.id {
+			out = append(out, x)
+		} else {
+			rest = append(rest, x)
+		}
+	}
+	if len(out) == 0 {
+		return
+	}
+	s.queue = rest
+	slices.SortFunc(out, func(a, b *msg) int {
+		if a.at != b.at {
+			return a.at - b.at
+		}
+		return a.seq - b.seq
+	})
+	for _, x := range out {
+		s.deliver(x)
+	}
 }
 
 // endRole tears down a member's zab role and its connections.
@@ -311,12 +346,42 @@ func (r logReader) From(z int64) []zab.Entry {
 // handle is the driver's work for one Ready; it returns false if the member
 // crashed part way (the Ready is lost with it).
 func (s *Sim) handle(m *member, rd zab.Ready) bool {
+	const (
+		crashBeforeAll     = iota
+		crashAfterEarly    // leader: PROPOSALs sent, its own fsync not done
+		crashBeforeEpochs  // entries durable, epoch files not written
+		crashBeforeSending // all durable, nothing of Messages sent
+		crashAfterSending  // learner: its ACKs are out; Advance not called
+		crashPoints
+	)
 	crashAt := -1
 	if s.opt.CrashRate > 0 && s.rng.Float64() < s.opt.CrashRate {
-		crashAt = s.rng.IntN(3)
+		crashAt = s.rng.IntN(crashPoints)
 	}
-	if crashAt == 0 {
+	if crashAt == crashBeforeAll {
 		s.crash(m, "before persisting")
+		return false
+	}
+	// 0. The leader's broadcast PROPOSALs go out before its own fsync.
+	for _, x := range rd.Early {
+		p := x.Packet
+		if m.leader == nil || p.Type != zab.Proposal {
+			s.violate("member %d sends %s ahead of persisting", m.id, zab.PacketName(p.Type))
+			continue
+		}
+		if c, ok := s.leaderConn[m.id][x.To]; ok {
+			s.tracef("%d->%d %s %#x early", m.id, x.To, zab.PacketName(p.Type), p.Zxid)
+			s.send(m.id, x.To, nil, &p, c, nil)
+		}
+	}
+	if len(rd.Early) > 0 && (crashAt == crashAfterEarly || m.crashBeforeFsync) {
+		scripted := m.crashBeforeFsync
+		m.crashBeforeFsync = false
+		s.Stats["crash-before-fsync"]++
+		s.crash(m, "sent PROPOSALs, before its fsync")
+		if scripted {
+			m.downUntil = 0 // down until the script restarts it
+		}
 		return false
 	}
 	// 1. Persist: snapshot, truncation, entries (fsync), then epochs.
@@ -343,7 +408,7 @@ func (s *Sim) handle(m *member, rd zab.Ready) bool {
 		}
 		m.log = append(m.log, e)
 	}
-	if crashAt == 1 {
+	if crashAt == crashBeforeEpochs {
 		s.crash(m, "after logging, before epochs")
 		return false
 	}
@@ -356,16 +421,20 @@ func (s *Sim) handle(m *member, rd zab.Ready) bool {
 	if m.accepted < m.current {
 		s.violate("member %d acceptedEpoch %d < currentEpoch %d", m.id, m.accepted, m.current)
 	}
-	if crashAt == 2 {
+	if crashAt == crashBeforeSending {
 		s.crash(m, "persisted, before sending")
 		return false
 	}
-	// 2. Apply.
-	for _, e := range rd.Committed {
-		s.commit(m, e)
+	// 2. Apply (a leader before sending, so a SNAP streams what it applied;
+	// a learner after sending its ACKs, as the driver does).
+	isLeader := m.leader != nil
+	if isLeader {
+		for _, e := range rd.Committed {
+			s.commit(m, e)
+		}
 	}
 	// 3. Send.
-	ackedNewLeader := false
+	ackedNewLeader, ackedProposal := false, false
 	for _, x := range rd.Messages {
 		p := x.Packet
 		if m.leader != nil {
@@ -394,7 +463,15 @@ func (s *Sim) handle(m *member, rd zab.Ready) bool {
 			if p.Type == zab.Ack && p.Zxid&0xffffffff == 0 && rd.HasCurrentEpoch {
 				ackedNewLeader = true
 			}
+			if p.Type == zab.Ack && p.Zxid&0xffffffff != 0 {
+				ackedProposal = true
+			}
 			s.send(m.id, x.To, nil, &p, m.conn, nil)
+		}
+	}
+	if !isLeader {
+		for _, e := range rd.Committed {
+			s.commit(m, e)
 		}
 	}
 	for _, sid := range rd.Disconnect {
@@ -419,6 +496,20 @@ func (s *Sim) handle(m *member, rd zab.Ready) bool {
 	if ackedNewLeader && m.crashOnAck {
 		m.crashOnAck = false
 		s.crash(m, "scripted, after ACKing NEWLEADER")
+		return false
+	}
+	if ackedProposal && (m.crashOnProposalAck || crashAt == crashAfterSending) {
+		scripted := m.crashOnProposalAck
+		m.crashOnProposalAck = false
+		s.Stats["crash-after-ack"]++
+		s.crash(m, "after ACKing proposals")
+		if scripted {
+			m.downUntil = 0
+		}
+		return false
+	}
+	if crashAt == crashAfterSending {
+		s.crash(m, "after sending")
 		return false
 	}
 	return true
@@ -546,23 +637,22 @@ func (s *Sim) deliver(x *msg) {
 // Step advances the simulation by one time unit.
 func (s *Sim) Step() {
 	s.now++
-	// Deliver due messages in (time, seq) order.
-	var due, rest []*msg
-	for _, x := range s.queue {
-		if x.at <= s.now {
-			due = append(due, x)
-		} else {
-			rest = append(rest, x)
+	// Deliver due messages in (time, seq) order, each taken off the queue
+	// only as it is delivered: a crash part way hands what its member had
+	// written over first (deliverWritten), in connection order.
+	for {
+		next := -1
+		for i, x := range s.queue {
+			if x.at <= s.now && (next < 0 || x.at < s.queue[next].at ||
+				x.at == s.queue[next].at && x.seq < s.queue[next].seq) {
+				next = i
+			}
 		}
-	}
-	s.queue = rest
-	slices.SortFunc(due, func(a, b *msg) int {
-		if a.at != b.at {
-			return a.at - b.at
+		if next < 0 {
+			break
 		}
-		return a.seq - b.seq
-	})
-	for _, x := range due {
+		x := s.queue[next]
+		s.queue = slices.Delete(s.queue, next, next+1)
 		s.deliver(x)
 	}
 	if s.now%s.opt.TickEvery == 0 {
