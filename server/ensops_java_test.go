@@ -51,6 +51,7 @@ type ensTarget struct {
 	ports   func(id int64) [3]int // client, quorum, election
 	stop    func(id int64)
 	start   func(t *testing.T, id int64) // waits until it serves
+	logTail func(id int64) string        // the end of a member's log, for a failure
 	role    map[int64]string             // id -> L, F, G, fixed at the start
 	byRole  map[string]int64
 	zxids   map[int64]string
@@ -76,6 +77,14 @@ func newJavaTarget(e *clienttest.JavaEnsemble) *ensTarget {
 	tg.start = func(t *testing.T, id int64) {
 		t.Helper()
 		require.NoError(t, member(id).Start(), "java member %d; see %s", id, member(id).LogPath())
+	}
+	tg.logTail = func(id int64) string {
+		b, err := os.ReadFile(member(id).LogPath())
+		if err != nil {
+			return err.Error()
+		}
+		lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+		return strings.Join(lines[max(0, len(lines)-40):], "\n")
 	}
 	return tg
 }
@@ -138,7 +147,7 @@ func (tg *ensTarget) waitMode(t *testing.T, id int64, want ...string) string {
 func (tg *ensTarget) assignRoles(t *testing.T) {
 	t.Helper()
 	var leader int64
-	zktesting.Eventually(t, 90*time.Second, func() bool {
+	formed := func() bool {
 		leader = 0
 		for _, id := range tg.ids {
 			switch tg.mode(id) {
@@ -150,7 +159,14 @@ func (tg *ensTarget) assignRoles(t *testing.T) {
 			}
 		}
 		return leader != 0
-	}, tg.name+": a leader and serving followers")
+	}
+	wait := zktesting.Scale(90 * time.Second)
+	for deadline := time.Now().Add(wait); !formed(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no leader with serving followers after %v:\n%s", tg.name, wait, tg.describe())
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not synchronisation
+	}
 	tg.role = map[int64]string{}
 	tg.byRole = map[string]int64{}
 	names := []string{"F", "G"}
@@ -173,6 +189,19 @@ func (tg *ensTarget) assignRoles(t *testing.T) {
 }
 
 func (tg *ensTarget) id(role string) int64 { return tg.byRole[role] }
+
+// describe says what each member is doing, for a failure message: its
+// srvr mode and, for a Java member, the end of its log.
+func (tg *ensTarget) describe() string {
+	var b strings.Builder
+	for _, id := range tg.ids {
+		fmt.Fprintf(&b, "member %d: mode %q\n", id, tg.mode(id))
+		if tg.logTail != nil {
+			fmt.Fprintf(&b, "  log:\n%s\n", tg.logTail(id))
+		}
+	}
+	return b.String()
+}
 
 // ensureLeader makes member id the leader, for scripts whose members are
 // configured differently: if another member leads, it is restarted, and

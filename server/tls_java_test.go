@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"crypto/x509/pkix"
+	"errors"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -106,7 +107,7 @@ func TestTLSJavaOracle(t *testing.T) {
 		}
 	}
 	java, err := clienttest.StartJavaServer(t.TempDir(), extra...)
-	if err == clienttest.ErrNoJava {
+	if errors.Is(err, clienttest.ErrNoJava) {
 		t.Skip(err)
 	}
 	require.NoError(t, err)
@@ -170,7 +171,7 @@ func TestPortUnificationJava(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), zktesting.Scale(90*time.Second))
 	defer cancel()
 	res, err := clienttest.JavaCLI(ctx, addr, "", p.javaTLSFlags(p.aliceKS), "whoami")
-	if err == clienttest.ErrNoJava {
+	if errors.Is(err, clienttest.ErrNoJava) {
 		t.Skip(err)
 	}
 	require.NoError(t, err)

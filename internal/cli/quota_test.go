@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -89,7 +90,7 @@ func TestQuotaVersusJava(t *testing.T) {
 	}
 	t.Setenv("TZ", "UTC")
 	js, err := clienttest.StartJavaServer(t.TempDir(), "enforceQuota=true")
-	if err == clienttest.ErrNoJava {
+	if errors.Is(err, clienttest.ErrNoJava) {
 		t.Skip(err)
 	}
 	require.NoError(t, err)

@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -20,7 +21,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	java, err = clienttest.StartJavaServer(dir)
-	if err != nil && err != clienttest.ErrNoJava {
+	if err != nil && !errors.Is(err, clienttest.ErrNoJava) {
 		fmt.Fprintln(os.Stderr, err)
 		os.RemoveAll(dir)
 		os.Exit(1)

@@ -166,6 +166,9 @@ type Driver struct {
 // the test ends. Start skips the test when Java or Curator is absent.
 func Start(t testing.TB, connect string) *Driver {
 	t.Helper()
+	if javatest.Off() {
+		t.Skipf("curatortest: Curator interop tests turned off (%s=off)", javatest.OffEnv)
+	}
 	if m := missing(); m != "" {
 		t.Skipf("curatortest: Curator interop tests need %s (Debian: default-jdk-headless libcurator-recipes-java libcurator-discovery-java libzookeeper-java libjackson2-databind-java libslf4j-java)", m)
 	}

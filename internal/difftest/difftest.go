@@ -2,6 +2,7 @@ package difftest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -109,7 +110,7 @@ func StartPair(t testing.TB) Pair {
 	js, err := clienttest.StartJavaServerWith(t.TempDir(),
 		[]string{fmt.Sprintf("-Dznode.container.checkIntervalMs=%d", ContainerCheck.Milliseconds())},
 		"DigestAuthenticationProvider.superDigest="+superDigest)
-	if err == clienttest.ErrNoJava {
+	if errors.Is(err, clienttest.ErrNoJava) {
 		t.Skipf("difftest: %v: %s is absent, so there is no oracle to compare zkit with", err, clienttest.JavaJar)
 	}
 	if err != nil {

@@ -50,9 +50,22 @@ var QuietClasspath = Jar + ":/usr/share/java/slf4j-nop.jar"
 // the Netty jars a TLS client needs.
 var cliClasspath = strings.Replace(Classpath, "slf4j-simple", "slf4j-nop", 1)
 
+// OffEnv names the environment variable that turns the JVM-based tests
+// off where the JVM is installed: ZKIT_TEST_JAVA=off. CI's race run sets
+// it: the race detector watches zkit's own goroutines, and the Java and
+// Curator comparisons, which the plain run has already passed, would only
+// double its time.
+const OffEnv = "ZKIT_TEST_JAVA"
+
+// Off reports whether OffEnv turns the JVM-based tests off.
+func Off() bool { return os.Getenv(OffEnv) == "off" }
+
 // Installed reports ErrNoJava unless the ZooKeeper jar and a java binary
-// are both there.
+// are both there and OffEnv does not turn them off.
 func Installed() error {
+	if Off() {
+		return fmt.Errorf("%w: %s=off", ErrNoJava, OffEnv)
+	}
 	if _, err := os.Stat(Jar); err != nil {
 		return ErrNoJava
 	}
@@ -74,6 +87,9 @@ func Skip(t testing.TB) {
 // need the JDK but not ZooKeeper).
 func SkipWithoutJVM(t testing.TB) {
 	t.Helper()
+	if Off() {
+		t.Skipf("skipping the JDK comparison: %s=off", OffEnv)
+	}
 	if _, err := exec.LookPath("java"); err != nil {
 		t.Skip("skipping the JDK comparison: java not on PATH (apt-get install -y default-jdk-headless)")
 	}
