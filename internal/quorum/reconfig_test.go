@@ -18,14 +18,22 @@ import (
 
 func TestConfigTextIsMembers(t *testing.T) {
 	// package members holds the Java text (its tests compare with 3.8's);
-	// the peer's configText must print the same.
-	ms, v, err := ParseConfigText("server.1=127.0.0.1:12881:13881\nserver.2=[::1]:12882:13882:observer\nserver.3=127.0.0.1:12883:13883;12183\nversion=10000002b")
-	require.NoError(t, err)
-	require.Equal(t, string(members.ConfigText(toMembers(ms), v)), string(configText(ms, v)))
-	ms2, v2, err := ParseConfigText(string(configText(ms, v)))
-	require.NoError(t, err)
-	require.Equal(t, ms, ms2)
-	require.Equal(t, v, v2)
+	// the peer's configText must print the same, byte for byte.
+	for _, text := range []string{
+		"server.1=127.0.0.1:12881:13881\nserver.2=[::1]:12882:13882:observer\nserver.3=127.0.0.1:12883:13883;12183\nversion=10000002b",
+		"server.3=h:1:2:observer;[::1]:5\nserver.1=[fe80::1]:3:4;c:0\nserver.10=h:7:8:PARTICIPANT;",
+		"server.0=h:1:2",
+	} {
+		ms, v, err := ParseConfigText(text)
+		require.NoError(t, err)
+		for _, version := range []int64{v, 0, 0x10000002b} {
+			require.Equal(t, string(members.ConfigText(toMembers(ms), version)), string(configText(ms, version)))
+		}
+		ms2, v2, err := ParseConfigText(string(configText(ms, v)))
+		require.NoError(t, err)
+		require.Equal(t, ms, ms2)
+		require.Equal(t, v, v2)
+	}
 }
 
 func TestNextMembers(t *testing.T) {
