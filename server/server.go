@@ -11,6 +11,7 @@ import (
 
 	"github.com/zkit-go/zkit/internal/datatree"
 	"github.com/zkit-go/zkit/internal/engine"
+	"github.com/zkit-go/zkit/internal/members"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/quorum"
 	"github.com/zkit-go/zkit/internal/snapshot"
@@ -125,16 +126,13 @@ func New(cfg Config) (*Server, error) {
 	ec.X509, ec.Info.SecureClientPort = ct.x509, ct.securePort
 	s := &Server{cfg: c, db: db, ready: make(chan struct{}), done: make(chan struct{}), opsCfg: oc, clientTLS: ct}
 	if ensemble {
-		members := make([]quorum.Member, len(c.Servers))
+		ms := make([]members.Member, len(c.Servers))
 		for i, qs := range c.Servers {
-			members[i] = quorum.Member{
-				ID: qs.ID, Host: qs.Host, QuorumPort: qs.QuorumPort,
-				ElectionPort: qs.ElectionPort, Observer: qs.Observer, ClientAddr: qs.ClientAddress,
-			}
+			ms[i] = qs.member()
 		}
 		qc := quorum.Config{
 			ID:        c.ServerID,
-			Members:   members,
+			Members:   ms,
 			TickTime:  c.TickTime,
 			InitLimit: c.InitLimit,
 			SyncLimit: c.SyncLimit,

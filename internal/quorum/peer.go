@@ -10,13 +10,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/zkit-go/zkit/internal/datatree"
 	"github.com/zkit-go/zkit/internal/election"
 	"github.com/zkit-go/zkit/internal/engine"
+	"github.com/zkit-go/zkit/internal/members"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/quorumnet"
 	"github.com/zkit-go/zkit/internal/snapshot"
@@ -26,21 +26,10 @@ import (
 	"github.com/zkit-go/zkit/internal/zkdb"
 )
 
-// Member is one server.N line of the ensemble's configuration.
-type Member struct {
-	ID           int64
-	Host         string
-	QuorumPort   int
-	ElectionPort int
-	Observer     bool
-	// ClientAddr is the member's client address when the line names one.
-	ClientAddr string
-}
-
 // Config configures a peer.
 type Config struct {
 	ID        int64
-	Members   []Member
+	Members   []members.Member
 	TickTime  time.Duration
 	InitLimit int
 	SyncLimit int
@@ -93,8 +82,8 @@ type Peer struct {
 	cfg        Config
 	log        *slog.Logger
 	db         *zkdb.DB
-	me         Member
-	members    map[int64]Member
+	me         members.Member
+	members    map[int64]members.Member
 	voters     []int64
 	observers  []int64
 	configText []byte
@@ -108,7 +97,7 @@ type Peer struct {
 	// seen configuration (a proposed reconfig's, else the active one), the
 	// active version, and the learners synced with this leader.
 	cfgMu           sync.Mutex
-	lastSeenMembers []Member
+	lastSeenMembers []members.Member
 	lastSeenVersion int64
 	activeVersion   int64
 	syncedSet       map[int64]bool
@@ -212,7 +201,7 @@ func New(cfg Config) (*Peer, error) {
 		cfg:      cfg,
 		log:      cfg.Logger.With("myid", cfg.ID),
 		db:       cfg.DB,
-		members:  make(map[int64]Member),
+		members:  make(map[int64]members.Member),
 		ops:      make(chan op, 4096),
 		stop:     make(chan struct{}),
 		ready:    make(chan struct{}),
@@ -237,9 +226,9 @@ func New(cfg Config) (*Peer, error) {
 	sort.Slice(p.voters, func(i, j int) bool { return p.voters[i] < p.voters[j] })
 	sort.Slice(p.observers, func(i, j int) bool { return p.observers[i] < p.observers[j] })
 	p.cfgVersion = cfg.ConfigVersion
-	p.lastSeenMembers = append([]Member(nil), cfg.Members...)
+	p.lastSeenMembers = append([]members.Member(nil), cfg.Members...)
 	p.lastSeenVersion, p.activeVersion = p.cfgVersion, p.cfgVersion
-	p.configText = configText(cfg.Members, p.cfgVersion)
+	p.configText = members.ConfigText(cfg.Members, p.cfgVersion)
 	p.initConfigNode()
 	for id, to := range cfg.DB.Sessions {
 		p.sessions[id] = to
@@ -295,30 +284,6 @@ func New(cfg Config) (*Peer, error) {
 // leader, while no engine serves.
 func (p *Peer) initConfigNode() {
 	p.db.Tree.InitConfig(p.configText, p.cfgVersion, time.Now().UnixMilli())
-}
-
-// configText is ZooKeeper's QuorumVerifier text (QuorumMaj.toString): one
-// server.N line per member in id order, each "host:quorumPort:electionPort:
-// role" and ";clientHost:clientPort" when the line named a client address,
-// then "version=" and the version in lower-case hex, with no newline after.
-func configText(members []Member, version int64) []byte {
-	var b strings.Builder
-	ms := append([]Member(nil), members...)
-	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
-	for _, m := range ms {
-		role := "participant"
-		if m.Observer {
-			role = "observer"
-		}
-		fmt.Fprintf(&b, "server.%d=%s:%d:%d:%s", m.ID, delimitedHost(m.Host), m.QuorumPort, m.ElectionPort, role)
-		if m.ClientAddr != "" {
-			fmt.Fprintf(&b, ";%s", m.ClientAddr)
-		}
-		b.WriteString("\n")
-	}
-	b.WriteString("version=")
-	b.WriteString(strconv.FormatInt(version, 16))
-	return []byte(b.String())
 }
 
 // initEpochs creates missing epoch files from the last zxid's epoch and
@@ -536,7 +501,7 @@ func (p *Peer) adoptGossipedConfig(text []byte) bool {
 	if !p.cfg.ReconfigEnabled || len(text) == 0 || p.elec.State() != election.Looking {
 		return false
 	}
-	ms, v, err := ParseConfigText(string(text))
+	ms, v, err := members.ParseText(string(text))
 	if err != nil || v <= p.cfgVersion || len(ms) == 0 {
 		return false
 	}
@@ -969,22 +934,10 @@ func hexZxid(z int64) string { return "0x" + strconv.FormatInt(z, 16) }
 func (p *Peer) treeOf() *datatree.Tree { return p.db.Tree }
 
 // memberList returns the members, sorted by id.
-func (p *Peer) memberList() []Member {
-	ms := make([]Member, 0, len(p.members))
+func (p *Peer) memberList() []members.Member {
+	ms := make([]members.Member, 0, len(p.members))
 	for _, m := range p.members {
 		ms = append(ms, m)
 	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
-	return ms
+	return members.Sorted(ms)
 }
-
-// delimitedHost brackets an IPv6 literal, as QuorumServer.delimitedHostString.
-func delimitedHost(h string) string {
-	if strings.Contains(h, ":") {
-		return "[" + h + "]"
-	}
-	return h
-}
-
-// DelimitedHost is delimitedHost for other packages printing server lines.
-func DelimitedHost(h string) string { return delimitedHost(h) }

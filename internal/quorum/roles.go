@@ -10,6 +10,7 @@ import (
 	"github.com/zkit-go/zkit/internal/datatree"
 	"github.com/zkit-go/zkit/internal/engine"
 	"github.com/zkit-go/zkit/internal/jute"
+	"github.com/zkit-go/zkit/internal/members"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/quorumnet"
 	"github.com/zkit-go/zkit/internal/snapshot"
@@ -60,7 +61,7 @@ func (p *Peer) lead() {
 	p.lastSeenMembers, p.lastSeenVersion = p.memberList(), p.activeVersion
 	if lg := p.logged; lg != nil {
 		nm := membership(lg.members)
-		nm.Text = configText(lg.members, lg.version)
+		nm.Text = members.ConfigText(lg.members, lg.version)
 		next = &nm
 		p.lastSeenMembers, p.lastSeenVersion = lg.members, lg.version
 		p.log.Info("completing a logged reconfig before serving", "version", hexZxid(lg.version), "voters", nm.Voters, "observers", nm.Observers)
@@ -74,7 +75,7 @@ func (p *Peer) lead() {
 	var epochConfig func(epoch int64) []byte
 	if p.cfg.ReconfigEnabled && p.cfgVersion == 0 && next == nil {
 		ms := p.memberList()
-		epochConfig = func(epoch int64) []byte { return configText(ms, zab.MakeZxid(epoch, 0)) }
+		epochConfig = func(epoch int64) []byte { return members.ConfigText(ms, zab.MakeZxid(epoch, 0)) }
 	}
 	core, err := zab.NewLeader(zab.LeaderConfig{
 		ID:              p.cfg.ID,
@@ -166,11 +167,11 @@ func (p *Peer) lead() {
 		}
 		var err error
 		if txnType(o.data) == proto.OpReconfig {
-			var ms []Member
+			var ms []members.Member
 			var v int64
 			if ms, v, err = reconfigConfig(o.data); err == nil {
 				next := membership(ms)
-				next.Text = configText(ms, v)
+				next.Text = members.ConfigText(ms, v)
 				err = core.ProposeReconfig(o.zxid, o.data, next)
 			}
 		} else {
@@ -663,7 +664,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 		if rd.Established && len(rd.LeaderConfig) > 0 && p.cfg.ReconfigEnabled {
 			// The leader's configuration, which this member may have missed
 			// the commit of (Learner.syncWithLeader at UPTODATE).
-			ms, v, err := ParseConfigText(string(rd.LeaderConfig))
+			ms, v, err := members.ParseText(string(rd.LeaderConfig))
 			if err != nil {
 				return true, fmt.Errorf("NEWLEADER configuration: %w", err)
 			}
