@@ -308,9 +308,15 @@ func (s *Server) Role() Role {
 	if s.peer == nil {
 		return RoleStandalone
 	}
-	switch st := s.peer.State(); st {
-	case "leader", "follower", "observer", "read-only":
-		return Role(st)
+	switch s.peer.State() {
+	case quorum.Leader:
+		return RoleLeader
+	case quorum.Follower:
+		return RoleFollower
+	case quorum.Observer:
+		return RoleObserver
+	case quorum.ReadOnly:
+		return RoleReadOnly
 	}
 	return RoleLooking
 }

@@ -114,7 +114,7 @@ type Peer struct {
 	// mu guards eng, state, gen and roleDone.
 	mu        sync.Mutex
 	eng       *engine.Engine
-	state     string
+	state     State
 	gen       int64 // the role generation; ops of older roles are dropped
 	roleDone  chan struct{}
 	ready     chan struct{}
@@ -205,7 +205,7 @@ func New(cfg Config) (*Peer, error) {
 		ops:      make(chan op, 4096),
 		stop:     make(chan struct{}),
 		ready:    make(chan struct{}),
-		state:    "looking",
+		state:    Looking,
 		sessions: make(map[int64]int32),
 	}
 	found := false
@@ -360,13 +360,14 @@ func (p *Peer) Start(ln net.Listener) error {
 // Ready is closed the first time this peer serves clients.
 func (p *Peer) Ready() <-chan struct{} { return p.ready }
 
-// State is "looking", "leader", "follower" or "observer", or "read-only"
-// while looking in read-only mode.
-func (p *Peer) State() string {
+// State is the peer's state: Looking (ReadOnly while looking in read-only
+// mode), Leading, Following or Observing while a role syncs, then Leader,
+// Follower or Observer once it serves.
+func (p *Peer) State() State {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.state == "looking" && p.eng != nil && p.eng.Role() == engine.RoleReadOnly {
-		return "read-only"
+	if p.state == Looking && p.eng != nil && p.eng.Role() == engine.RoleReadOnly {
+		return ReadOnly
 	}
 	return p.state
 }
@@ -403,11 +404,11 @@ func (p *Peer) stopped() bool {
 	}
 }
 
-func (p *Peer) setState(s string) {
+func (p *Peer) setState(s State) {
 	p.mu.Lock()
 	p.state = s
 	p.mu.Unlock()
-	p.log.Info("peer state", "state", s)
+	p.log.Info("peer state", "state", s.String())
 }
 
 func (p *Peer) run() {
@@ -436,7 +437,7 @@ func (p *Peer) run() {
 }
 
 func (p *Peer) lookForLeader() (election.Decision, bool) {
-	p.setState("looking")
+	p.setState(Looking)
 	p.stats.startLooking()
 	_, cur := p.epochs()
 	p.elec.Start(p.lastLogged, cur)
@@ -548,13 +549,13 @@ func (p *Peer) flushElection() *election.Decision {
 }
 
 // newRole starts a role generation: ops from older engines are dropped.
-func (p *Peer) newRole(state string) int64 {
+func (p *Peer) newRole(state State) int64 {
 	p.mu.Lock()
 	p.gen++
 	gen := p.gen
 	p.state = state
 	p.mu.Unlock()
-	p.log.Info("peer state", "state", state)
+	p.log.Info("peer state", "state", state.String())
 	return gen
 }
 

@@ -44,7 +44,7 @@ type receivedSnapshot struct {
 
 // lead runs the leader role until it ends.
 func (p *Peer) lead() {
-	gen := p.newRole("leading")
+	gen := p.newRole(Leading)
 	p.heldRevals = nil
 	defer p.stopEngine()
 	p.stats.startLeading()
@@ -353,7 +353,7 @@ func (p *Peer) leaderReady(core *zab.Leader, conns map[int64]*quorumnet.PeerConn
 				return true, err
 			}
 			*eng = e
-			p.setState("leader")
+			p.setState(Leader)
 			// ZooKeeper's leader writes a snapshot as it starts leading
 			// (loadData), so a restart of this member, under Java or
 			// zkit, replays only this epoch's log, not the whole history
@@ -418,9 +418,9 @@ func (p *Peer) sendToLearners(conns map[int64]*quorumnet.PeerConn, msgs []zab.Me
 
 // learn runs the follower (or observer) role until it ends.
 func (p *Peer) learn(leader int64, observer bool) {
-	state := "following"
+	state := Following
 	if observer {
-		state = "observing"
+		state = Observing
 	}
 	gen := p.newRole(state)
 	defer p.stopEngine()
@@ -692,7 +692,11 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 				return true, err
 			}
 			*eng = e
-			p.setState(role.String())
+			if role == engine.RoleObserver {
+				p.setState(Observer)
+			} else {
+				p.setState(Follower)
+			}
 			p.stats.synced(role == engine.RoleObserver)
 		}
 		if rd.Done != nil {
