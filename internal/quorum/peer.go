@@ -126,9 +126,6 @@ type Peer struct {
 	// named the new leader: the loop takes it instead of electing.
 	designated *election.Decision
 	history    []zab.Entry // the committed log tail, for DIFF
-	// heldRevals are learners' REVALIDATEs a leader got before its engine
-	// served; they are answered once it does.
-	heldRevals []zab.RevalidateRequest
 	// logged is the newest configuration of a reconfig in this member's
 	// log that it has not activated (ZooKeeper's lastSeenQuorumVerifier
 	// when newer than the active one), or nil. While it is set, a new
