@@ -3,8 +3,6 @@ package quorum
 import (
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -283,54 +281,6 @@ func (p *Peer) initConfigNode() {
 	p.db.Tree.InitConfig(p.configText, p.cfgVersion, time.Now().UnixMilli())
 }
 
-// initEpochs creates missing epoch files from the last zxid's epoch and
-// checks them, as QuorumPeer.loadDataBase does.
-func (p *Peer) initEpochs() error {
-	st := p.db.Store()
-	lastEpoch := p.lastLogged >> 32
-	cur, err := st.ReadEpoch(storage.CurrentEpochFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		cur = lastEpoch
-		if err := st.WriteEpoch(storage.CurrentEpochFile, cur); err != nil {
-			return err
-		}
-	} else if err != nil {
-		return err
-	}
-	if lastEpoch > cur {
-		if ok, _ := st.EpochTmpExists(storage.CurrentEpochFile); ok {
-			if cur, err = st.ReadEpochTmp(storage.CurrentEpochFile); err != nil {
-				return err
-			}
-			if err := st.WriteEpoch(storage.CurrentEpochFile, cur); err != nil {
-				return err
-			}
-		} else {
-			return fmt.Errorf("quorum: the current epoch %d is older than the last zxid's epoch %d", cur, lastEpoch)
-		}
-	}
-	acc, err := st.ReadEpoch(storage.AcceptedEpochFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		acc = lastEpoch
-		if err := st.WriteEpoch(storage.AcceptedEpochFile, acc); err != nil {
-			return err
-		}
-	} else if err != nil {
-		return err
-	}
-	if acc < cur {
-		return fmt.Errorf("quorum: the accepted epoch %d is less than the current epoch %d", acc, cur)
-	}
-	return nil
-}
-
-func (p *Peer) epochs() (accepted, current int64) {
-	st := p.db.Store()
-	accepted, _ = st.ReadEpoch(storage.AcceptedEpochFile)
-	current, _ = st.ReadEpoch(storage.CurrentEpochFile)
-	return accepted, current
-}
-
 // Start binds the election port and runs the peer; clients are served from
 // ln (owned by the peer from now on).
 func (p *Peer) Start(ln net.Listener) error {
@@ -367,12 +317,6 @@ func (p *Peer) State() State {
 		return ReadOnly
 	}
 	return p.state
-}
-
-// readOnlyDelay is how long a looking peer waits before serving read-only
-// clients: ZooKeeper's grace period, max(2 s, tickTime).
-func (p *Peer) readOnlyDelay() time.Duration {
-	return max(2*time.Second, p.cfg.TickTime)
 }
 
 // Engine returns the engine serving now, or nil.
@@ -431,118 +375,6 @@ func (p *Peer) run() {
 			p.learn(dec.Leader, true)
 		}
 	}
-}
-
-func (p *Peer) lookForLeader() (election.Decision, bool) {
-	p.setState(Looking)
-	p.stats.startLooking()
-	_, cur := p.epochs()
-	p.elec.Start(p.lastLogged, cur)
-	tick := time.NewTicker(p.cfg.ElectionTick)
-	defer tick.Stop()
-	// Read-only mode: after a grace period without a leader, serve
-	// read-only clients from what this member has applied, until the
-	// election decides (QuorumPeer starts a ReadOnlyZooKeeperServer the
-	// same way). Its clients are dropped then and reconnect.
-	var roStart <-chan time.Time
-	if p.cfg.ReadOnlyMode {
-		t := time.NewTimer(p.readOnlyDelay())
-		defer t.Stop()
-		roStart = t.C
-	}
-	defer p.stopEngine()
-	for {
-		if d := p.flushElection(); d != nil {
-			p.log.Info("election decided", "leader", d.Leader, "role", d.Role.String(), "zxid", hexZxid(d.Zxid))
-			p.stats.elected()
-			return *d, true
-		}
-		select {
-		case <-roStart:
-			roStart = nil
-			p.mu.Lock()
-			gen := p.gen
-			p.mu.Unlock()
-			if _, err := p.startEngine(engine.RoleReadOnly, 0, gen); err != nil {
-				p.log.Error("cannot start read-only mode", "err", err)
-			}
-		case m := <-p.elecNet.Recv():
-			p.stepElection(m)
-		case <-tick.C:
-			p.elec.Tick()
-		case <-p.ops:
-			// No role: whatever an old engine asked is void.
-		case <-p.stop:
-			return election.Decision{}, false
-		}
-	}
-}
-
-func (p *Peer) stepElection(m quorumnet.Received) {
-	n, err := election.DecodeNotification(m.Msg)
-	if err != nil {
-		p.log.Warn("bad election notification", "from", m.From, "err", err)
-		return
-	}
-	if p.adoptGossipedConfig(n.Config) {
-		return
-	}
-	p.elec.Step(m.From, n)
-}
-
-// adoptGossipedConfig takes a newer configuration from a notification
-// while looking, as FastLeaderElection's receiver does (processReconfig,
-// then a new round): a member that was away when a reconfig committed, or
-// a joiner started with a partial view, finds the ensemble as it is now.
-// Every member sends its active configuration, one a quorum agreed on.
-func (p *Peer) adoptGossipedConfig(text []byte) bool {
-	if !p.cfg.ReconfigEnabled || len(text) == 0 || p.elec.State() != election.Looking {
-		return false
-	}
-	ms, v, err := members.ParseText(string(text))
-	if err != nil || v <= p.cfgVersion || len(ms) == 0 {
-		return false
-	}
-	p.log.Info("adopting a newer configuration from an election notification", "version", hexZxid(v), "mine", hexZxid(p.cfgVersion))
-	p.activateConfig(ms, v, 0)
-	p.mu.Lock()
-	serving := p.eng != nil // read-only mode: the tree is the engine's
-	p.mu.Unlock()
-	if !serving {
-		p.initConfigNode()
-	}
-	if _, isMember := p.members[p.cfg.ID]; !isMember {
-		mb := membership(ms)
-		if err := p.elec.SetOutsideConfig(mb.Voters, mb.Observers, p.configText); err != nil {
-			p.log.Error("cannot switch the election to the new configuration", "err", err)
-			return true
-		}
-	}
-	_, cur := p.epochs()
-	p.elec.Start(p.lastLogged, cur)
-	return true
-}
-
-// flushElection sends the election core's messages (looping back those to
-// itself) and returns its decision, if any.
-func (p *Peer) flushElection() *election.Decision {
-	var dec *election.Decision
-	for p.elec.HasReady() {
-		rd := p.elec.Ready()
-		p.elec.Advance()
-		if rd.Decision != nil {
-			d := *rd.Decision
-			dec = &d
-		}
-		for _, m := range rd.Messages {
-			if m.To == p.cfg.ID {
-				p.elec.Step(p.cfg.ID, m.Notification)
-				continue
-			}
-			p.elecNet.Send(m.To, election.AppendNotification(nil, m.Notification))
-		}
-	}
-	return dec
 }
 
 // newRole starts a role generation: ops from older engines are dropped.
@@ -622,17 +454,6 @@ func copySessions(m map[int64]int32) map[int64]int32 {
 		c[k] = v
 	}
 	return c
-}
-
-// designate records the leader a committed reconfig named, so the next
-// role is taken without an election (QuorumPeer's reconfigFlag), when it
-// is a voter of the configuration now active.
-func (p *Peer) designate(leader int64) {
-	if m, ok := p.members[leader]; !ok || m.Observer {
-		return
-	}
-	d := p.elec.Designate(leader, p.cfgVersion)
-	p.designated = &d
 }
 
 // commit applies committed txns: through the engine when one serves (it
@@ -880,50 +701,6 @@ func (q *roleQuorum) SyncLearner(from int64) {
 
 func (q *roleQuorum) Touch(id int64, timeout int32) {
 	q.send(op{kind: opTouch, session: id, timeout: timeout})
-}
-
-// acceptClients hands client connections to the engine serving now; with
-// none, a four-letter word gets ZooKeeper's "not serving" text and any
-// other connection is closed, so the client tries another member.
-func (p *Peer) acceptClients(ln net.Listener) {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			if p.stopped() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			p.log.Warn("client accept failed", "err", err)
-			select {
-			case <-time.After(50 * time.Millisecond):
-			case <-p.stop:
-				return
-			}
-			continue
-		}
-		if eng := p.Engine(); eng != nil {
-			eng.ServeConn(nc)
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			notServing(nc)
-		}()
-	}
-}
-
-func notServing(nc net.Conn) {
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(2 * time.Second))
-	var head [4]byte
-	if _, err := io.ReadFull(nc, head[:]); err != nil {
-		return
-	}
-	if engine.IsFourLetterWord(string(head[:])) {
-		io.WriteString(nc, "This ZooKeeper instance is not currently serving requests\n")
-	}
 }
 
 func hexZxid(z int64) string { return "0x" + strconv.FormatInt(z, 16) }
