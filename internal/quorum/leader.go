@@ -2,8 +2,6 @@ package quorum
 
 import (
 	"fmt"
-	"net"
-	"strconv"
 	"sync"
 	"time"
 
@@ -50,7 +48,7 @@ func (p *Peer) lead() {
 		p.log.Error("cannot lead", "err", err)
 		return
 	}
-	addr := net.JoinHostPort(p.me.Host, strconv.Itoa(p.me.QuorumPort))
+	addr := p.me.QuorumAddr()
 	ln, err := quorumnet.ListenLearnersSecure(addr, p.cfg.Listen, p.cfg.Security, time.Duration(p.cfg.InitLimit)*p.cfg.TickTime)
 	if err != nil {
 		p.log.Error("cannot open the quorum port", "addr", addr, "err", err)

@@ -2,8 +2,6 @@ package quorum
 
 import (
 	"fmt"
-	"net"
-	"strconv"
 	"sync"
 	"time"
 
@@ -56,7 +54,7 @@ func (p *Peer) learn(leader int64, observer bool) {
 		p.log.Error("elected leader is not a member", "leader", leader)
 		return
 	}
-	addr := net.JoinHostPort(lm.Host, strconv.Itoa(lm.QuorumPort))
+	addr := lm.QuorumAddr()
 	c, err := p.dialLeader(addr)
 	if err != nil {
 		p.log.Warn("cannot connect to the elected leader; electing again", "leader", leader, "addr", addr, "err", err)

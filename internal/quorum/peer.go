@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -203,23 +202,16 @@ func New(cfg Config) (*Peer, error) {
 		state:    Looking,
 		sessions: make(map[int64]int32),
 	}
-	found := false
 	for _, m := range cfg.Members {
 		p.members[m.ID] = m
-		if m.Observer {
-			p.observers = append(p.observers, m.ID)
-		} else {
-			p.voters = append(p.voters, m.ID)
-		}
-		if m.ID == cfg.ID {
-			p.me, found = m, true
-		}
 	}
+	me, found := p.members[cfg.ID]
 	if !found {
 		return nil, fmt.Errorf("%w: myid %d", ErrNotMember, cfg.ID)
 	}
-	sort.Slice(p.voters, func(i, j int) bool { return p.voters[i] < p.voters[j] })
-	sort.Slice(p.observers, func(i, j int) bool { return p.observers[i] < p.observers[j] })
+	p.me = me
+	mb := membership(cfg.Members)
+	p.voters, p.observers = mb.Voters, mb.Observers
 	p.cfgVersion = cfg.ConfigVersion
 	p.lastSeenMembers = append([]members.Member(nil), cfg.Members...)
 	p.lastSeenVersion, p.activeVersion = p.cfgVersion, p.cfgVersion
@@ -255,12 +247,12 @@ func New(cfg Config) (*Peer, error) {
 	peers := make(map[int64]string)
 	for _, m := range cfg.Members {
 		if m.ID != cfg.ID {
-			peers[m.ID] = net.JoinHostPort(m.Host, strconv.Itoa(m.ElectionPort))
+			peers[m.ID] = m.ElectionAddr()
 		}
 	}
 	p.elecNet = quorumnet.NewElectionNet(quorumnet.ElectionConfig{
 		MyID:           cfg.ID,
-		ListenAddr:     net.JoinHostPort(p.me.Host, strconv.Itoa(p.me.ElectionPort)),
+		ListenAddr:     p.me.ElectionAddr(),
 		Peers:          peers,
 		Security:       cfg.Security,
 		Listen:         cfg.Listen,

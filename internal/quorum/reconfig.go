@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"sort"
 	"strconv"
@@ -300,7 +299,7 @@ func (p *Peer) nextConfigFile() string {
 func (p *Peer) elecNetAddMembers(ms []members.Member) {
 	for _, m := range ms {
 		if m.ID != p.cfg.ID {
-			p.elecNet.AddPeer(m.ID, net.JoinHostPort(m.Host, strconv.Itoa(m.ElectionPort)))
+			p.elecNet.AddPeer(m.ID, m.ElectionAddr())
 		}
 	}
 }
