@@ -385,9 +385,12 @@ func parseQuorumServer(key, v string) (QuorumServer, error) {
 
 // Line is the server.N line as Java prints it: the role always named,
 // an IPv6 host in brackets, the client address when the line has one.
-func (qs QuorumServer) Line() string {
+func (qs QuorumServer) Line() string { return qs.member().Format() }
+
+// member is qs as package members (and the quorum peer) holds it.
+func (qs QuorumServer) member() members.Member {
 	return members.Member{ID: qs.ID, Host: qs.Host, QuorumPort: qs.QuorumPort,
-		ElectionPort: qs.ElectionPort, Observer: qs.Observer, ClientAddr: qs.ClientAddress}.Format()
+		ElectionPort: qs.ElectionPort, Observer: qs.Observer, ClientAddr: qs.ClientAddress}
 }
 
 func quorumServerOf(m members.Member) QuorumServer {

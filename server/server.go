@@ -11,6 +11,7 @@ import (
 
 	"github.com/zkit-go/zkit/internal/datatree"
 	"github.com/zkit-go/zkit/internal/engine"
+	"github.com/zkit-go/zkit/internal/members"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/quorum"
 	"github.com/zkit-go/zkit/internal/snapshot"
@@ -125,16 +126,13 @@ func New(cfg Config) (*Server, error) {
 	ec.X509, ec.Info.SecureClientPort = ct.x509, ct.securePort
 	s := &Server{cfg: c, db: db, ready: make(chan struct{}), done: make(chan struct{}), opsCfg: oc, clientTLS: ct}
 	if ensemble {
-		members := make([]quorum.Member, len(c.Servers))
+		ms := make([]members.Member, len(c.Servers))
 		for i, qs := range c.Servers {
-			members[i] = quorum.Member{
-				ID: qs.ID, Host: qs.Host, QuorumPort: qs.QuorumPort,
-				ElectionPort: qs.ElectionPort, Observer: qs.Observer, ClientAddr: qs.ClientAddress,
-			}
+			ms[i] = qs.member()
 		}
 		qc := quorum.Config{
 			ID:        c.ServerID,
-			Members:   members,
+			Members:   ms,
 			TickTime:  c.TickTime,
 			InitLimit: c.InitLimit,
 			SyncLimit: c.SyncLimit,
@@ -310,9 +308,15 @@ func (s *Server) Role() Role {
 	if s.peer == nil {
 		return RoleStandalone
 	}
-	switch st := s.peer.State(); st {
-	case "leader", "follower", "observer", "read-only":
-		return Role(st)
+	switch s.peer.State() {
+	case quorum.Leader:
+		return RoleLeader
+	case quorum.Follower:
+		return RoleFollower
+	case quorum.Observer:
+		return RoleObserver
+	case quorum.ReadOnly:
+		return RoleReadOnly
 	}
 	return RoleLooking
 }

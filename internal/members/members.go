@@ -153,6 +153,16 @@ func DelimitedHost(h string) string {
 	return h
 }
 
+// QuorumAddr is the host:port of the member's quorum (learner) port.
+func (m Member) QuorumAddr() string {
+	return net.JoinHostPort(m.Host, strconv.Itoa(m.QuorumPort))
+}
+
+// ElectionAddr is the host:port of the member's election port.
+func (m Member) ElectionAddr() string {
+	return net.JoinHostPort(m.Host, strconv.Itoa(m.ElectionPort))
+}
+
 // Key is the member's "server.N".
 func (m Member) Key() string { return "server." + strconv.FormatInt(m.ID, 10) }
 

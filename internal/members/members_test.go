@@ -30,6 +30,17 @@ func TestParseLine(t *testing.T) {
 	}
 }
 
+func TestAddrs(t *testing.T) {
+	m, err := ParseLine("server.1", "[::1]:2888:3888;2181")
+	require.NoError(t, err)
+	assert.Equal(t, "[::1]:2888", m.QuorumAddr())
+	assert.Equal(t, "[::1]:3888", m.ElectionAddr())
+	m, err = ParseLine("server.2", "h:1:2")
+	require.NoError(t, err)
+	assert.Equal(t, "h:1", m.QuorumAddr())
+	assert.Equal(t, "h:2", m.ElectionAddr())
+}
+
 func TestParseLineRejects(t *testing.T) {
 	for _, tc := range []struct{ key, value, says string }{
 		{"server.x", "h:1:2", "non-negative number"},

@@ -10,7 +10,9 @@
 // goroutine per quorum connection, the engine's Quorum calls (proposals,
 // forwarded requests, revalidations, touches), and the tickers.
 //
-// The loop, in each state:
+// The loop, in each state (State: Looking; Leading, Following or
+// Observing while a role syncs; Leader, Follower or Observer once its
+// engine serves; ReadOnly while looking in read-only mode):
 //
 //	LOOKING   run the election (ticks of 50 ms) until it decides
 //	LEADING   open the quorum port, run the Zab leader; once a quorum has
@@ -26,6 +28,19 @@
 // their sessions. A learner's REVALIDATE that reaches a new leader before
 // its engine serves waits for it (LearnerHandler waits for the leader's
 // startup); only the leader's tracker may call a session expired.
+//
+// A role is a struct the loop runs for one term: leaderRole (leader.go)
+// holds the Zab leader core, the quorum port and learner connections and,
+// once established, the engine; learnerRole (learner.go) the learner
+// core, the connection to the leader, a SNAP's snapshot until installed,
+// and the engine. Each takes its connections' packets (handleInbound) and
+// the engine's requests (handleOp), batches them, and does the core's
+// work (handleReady). The rest of the package, by concern: peer.go the
+// peer, its loop, the engine's lifecycle, applying and persisting;
+// election.go looking for a leader; epochs.go the epoch files;
+// reconfig.go configurations and dynamic reconfiguration; clients.go the
+// client listener; stats.go the quorum metrics; roles.go what the roles
+// share. Member lines and configuration text are package members'.
 //
 // Each Zab Ready is handled in the order package zab requires: a leader's
 // broadcast PROPOSALs first (Ready.Early, so its followers fsync while it
@@ -55,7 +70,7 @@
 // gauges on a leader only, so reporting never takes a peer lock.
 //
 // Configuration. /zookeeper/config holds the member's configuration text
-// (ZooKeeper's QuorumVerifier text: "server.N=host:quorumPort:
+// (members.ConfigText, ZooKeeper's QuorumVerifier text: "server.N=host:quorumPort:
 // electionPort:participant|observer[;clientHost:clientPort]" lines in id
 // order, then "version=<hex>", no final newline), set at New and after a
 // SNAP or TRUNC sync with data version -1 and mzxid the configuration's

@@ -3,20 +3,17 @@ package quorum
 import (
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"path/filepath"
-	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/zkit-go/zkit/internal/datatree"
 	"github.com/zkit-go/zkit/internal/election"
 	"github.com/zkit-go/zkit/internal/engine"
+	"github.com/zkit-go/zkit/internal/members"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/quorumnet"
 	"github.com/zkit-go/zkit/internal/snapshot"
@@ -26,21 +23,10 @@ import (
 	"github.com/zkit-go/zkit/internal/zkdb"
 )
 
-// Member is one server.N line of the ensemble's configuration.
-type Member struct {
-	ID           int64
-	Host         string
-	QuorumPort   int
-	ElectionPort int
-	Observer     bool
-	// ClientAddr is the member's client address when the line names one.
-	ClientAddr string
-}
-
 // Config configures a peer.
 type Config struct {
 	ID        int64
-	Members   []Member
+	Members   []members.Member
 	TickTime  time.Duration
 	InitLimit int
 	SyncLimit int
@@ -93,8 +79,8 @@ type Peer struct {
 	cfg        Config
 	log        *slog.Logger
 	db         *zkdb.DB
-	me         Member
-	members    map[int64]Member
+	me         members.Member
+	members    map[int64]members.Member
 	voters     []int64
 	observers  []int64
 	configText []byte
@@ -108,7 +94,7 @@ type Peer struct {
 	// seen configuration (a proposed reconfig's, else the active one), the
 	// active version, and the learners synced with this leader.
 	cfgMu           sync.Mutex
-	lastSeenMembers []Member
+	lastSeenMembers []members.Member
 	lastSeenVersion int64
 	activeVersion   int64
 	syncedSet       map[int64]bool
@@ -125,7 +111,7 @@ type Peer struct {
 	// mu guards eng, state, gen and roleDone.
 	mu        sync.Mutex
 	eng       *engine.Engine
-	state     string
+	state     State
 	gen       int64 // the role generation; ops of older roles are dropped
 	roleDone  chan struct{}
 	ready     chan struct{}
@@ -137,9 +123,6 @@ type Peer struct {
 	// named the new leader: the loop takes it instead of electing.
 	designated *election.Decision
 	history    []zab.Entry // the committed log tail, for DIFF
-	// heldRevals are learners' REVALIDATEs a leader got before its engine
-	// served; they are answered once it does.
-	heldRevals []zab.RevalidateRequest
 	// logged is the newest configuration of a reconfig in this member's
 	// log that it has not activated (ZooKeeper's lastSeenQuorumVerifier
 	// when newer than the active one), or nil. While it is set, a new
@@ -212,34 +195,27 @@ func New(cfg Config) (*Peer, error) {
 		cfg:      cfg,
 		log:      cfg.Logger.With("myid", cfg.ID),
 		db:       cfg.DB,
-		members:  make(map[int64]Member),
+		members:  make(map[int64]members.Member),
 		ops:      make(chan op, 4096),
 		stop:     make(chan struct{}),
 		ready:    make(chan struct{}),
-		state:    "looking",
+		state:    Looking,
 		sessions: make(map[int64]int32),
 	}
-	found := false
 	for _, m := range cfg.Members {
 		p.members[m.ID] = m
-		if m.Observer {
-			p.observers = append(p.observers, m.ID)
-		} else {
-			p.voters = append(p.voters, m.ID)
-		}
-		if m.ID == cfg.ID {
-			p.me, found = m, true
-		}
 	}
+	me, found := p.members[cfg.ID]
 	if !found {
 		return nil, fmt.Errorf("%w: myid %d", ErrNotMember, cfg.ID)
 	}
-	sort.Slice(p.voters, func(i, j int) bool { return p.voters[i] < p.voters[j] })
-	sort.Slice(p.observers, func(i, j int) bool { return p.observers[i] < p.observers[j] })
+	p.me = me
+	mb := membership(cfg.Members)
+	p.voters, p.observers = mb.Voters, mb.Observers
 	p.cfgVersion = cfg.ConfigVersion
-	p.lastSeenMembers = append([]Member(nil), cfg.Members...)
+	p.lastSeenMembers = append([]members.Member(nil), cfg.Members...)
 	p.lastSeenVersion, p.activeVersion = p.cfgVersion, p.cfgVersion
-	p.configText = configText(cfg.Members, p.cfgVersion)
+	p.configText = members.ConfigText(cfg.Members, p.cfgVersion)
 	p.initConfigNode()
 	for id, to := range cfg.DB.Sessions {
 		p.sessions[id] = to
@@ -271,12 +247,12 @@ func New(cfg Config) (*Peer, error) {
 	peers := make(map[int64]string)
 	for _, m := range cfg.Members {
 		if m.ID != cfg.ID {
-			peers[m.ID] = net.JoinHostPort(m.Host, strconv.Itoa(m.ElectionPort))
+			peers[m.ID] = m.ElectionAddr()
 		}
 	}
 	p.elecNet = quorumnet.NewElectionNet(quorumnet.ElectionConfig{
 		MyID:           cfg.ID,
-		ListenAddr:     net.JoinHostPort(p.me.Host, strconv.Itoa(p.me.ElectionPort)),
+		ListenAddr:     p.me.ElectionAddr(),
 		Peers:          peers,
 		Security:       cfg.Security,
 		Listen:         cfg.Listen,
@@ -295,78 +271,6 @@ func New(cfg Config) (*Peer, error) {
 // leader, while no engine serves.
 func (p *Peer) initConfigNode() {
 	p.db.Tree.InitConfig(p.configText, p.cfgVersion, time.Now().UnixMilli())
-}
-
-// configText is ZooKeeper's QuorumVerifier text (QuorumMaj.toString): one
-// server.N line per member in id order, each "host:quorumPort:electionPort:
-// role" and ";clientHost:clientPort" when the line named a client address,
-// then "version=" and the version in lower-case hex, with no newline after.
-func configText(members []Member, version int64) []byte {
-	var b strings.Builder
-	ms := append([]Member(nil), members...)
-	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
-	for _, m := range ms {
-		role := "participant"
-		if m.Observer {
-			role = "observer"
-		}
-		fmt.Fprintf(&b, "server.%d=%s:%d:%d:%s", m.ID, delimitedHost(m.Host), m.QuorumPort, m.ElectionPort, role)
-		if m.ClientAddr != "" {
-			fmt.Fprintf(&b, ";%s", m.ClientAddr)
-		}
-		b.WriteString("\n")
-	}
-	b.WriteString("version=")
-	b.WriteString(strconv.FormatInt(version, 16))
-	return []byte(b.String())
-}
-
-// initEpochs creates missing epoch files from the last zxid's epoch and
-// checks them, as QuorumPeer.loadDataBase does.
-func (p *Peer) initEpochs() error {
-	st := p.db.Store()
-	lastEpoch := p.lastLogged >> 32
-	cur, err := st.ReadEpoch(storage.CurrentEpochFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		cur = lastEpoch
-		if err := st.WriteEpoch(storage.CurrentEpochFile, cur); err != nil {
-			return err
-		}
-	} else if err != nil {
-		return err
-	}
-	if lastEpoch > cur {
-		if ok, _ := st.EpochTmpExists(storage.CurrentEpochFile); ok {
-			if cur, err = st.ReadEpochTmp(storage.CurrentEpochFile); err != nil {
-				return err
-			}
-			if err := st.WriteEpoch(storage.CurrentEpochFile, cur); err != nil {
-				return err
-			}
-		} else {
-			return fmt.Errorf("quorum: the current epoch %d is older than the last zxid's epoch %d", cur, lastEpoch)
-		}
-	}
-	acc, err := st.ReadEpoch(storage.AcceptedEpochFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		acc = lastEpoch
-		if err := st.WriteEpoch(storage.AcceptedEpochFile, acc); err != nil {
-			return err
-		}
-	} else if err != nil {
-		return err
-	}
-	if acc < cur {
-		return fmt.Errorf("quorum: the accepted epoch %d is less than the current epoch %d", acc, cur)
-	}
-	return nil
-}
-
-func (p *Peer) epochs() (accepted, current int64) {
-	st := p.db.Store()
-	accepted, _ = st.ReadEpoch(storage.AcceptedEpochFile)
-	current, _ = st.ReadEpoch(storage.CurrentEpochFile)
-	return accepted, current
 }
 
 // Start binds the election port and runs the peer; clients are served from
@@ -395,21 +299,16 @@ func (p *Peer) Start(ln net.Listener) error {
 // Ready is closed the first time this peer serves clients.
 func (p *Peer) Ready() <-chan struct{} { return p.ready }
 
-// State is "looking", "leader", "follower" or "observer", or "read-only"
-// while looking in read-only mode.
-func (p *Peer) State() string {
+// State is the peer's state: Looking (ReadOnly while looking in read-only
+// mode), Leading, Following or Observing while a role syncs, then Leader,
+// Follower or Observer once it serves.
+func (p *Peer) State() State {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.state == "looking" && p.eng != nil && p.eng.Role() == engine.RoleReadOnly {
-		return "read-only"
+	if p.state == Looking && p.eng != nil && p.eng.Role() == engine.RoleReadOnly {
+		return ReadOnly
 	}
 	return p.state
-}
-
-// readOnlyDelay is how long a looking peer waits before serving read-only
-// clients: ZooKeeper's grace period, max(2 s, tickTime).
-func (p *Peer) readOnlyDelay() time.Duration {
-	return max(2*time.Second, p.cfg.TickTime)
 }
 
 // Engine returns the engine serving now, or nil.
@@ -438,11 +337,11 @@ func (p *Peer) stopped() bool {
 	}
 }
 
-func (p *Peer) setState(s string) {
+func (p *Peer) setState(s State) {
 	p.mu.Lock()
 	p.state = s
 	p.mu.Unlock()
-	p.log.Info("peer state", "state", s)
+	p.log.Info("peer state", "state", s.String())
 }
 
 func (p *Peer) run() {
@@ -470,126 +369,14 @@ func (p *Peer) run() {
 	}
 }
 
-func (p *Peer) lookForLeader() (election.Decision, bool) {
-	p.setState("looking")
-	p.stats.startLooking()
-	_, cur := p.epochs()
-	p.elec.Start(p.lastLogged, cur)
-	tick := time.NewTicker(p.cfg.ElectionTick)
-	defer tick.Stop()
-	// Read-only mode: after a grace period without a leader, serve
-	// read-only clients from what this member has applied, until the
-	// election decides (QuorumPeer starts a ReadOnlyZooKeeperServer the
-	// same way). Its clients are dropped then and reconnect.
-	var roStart <-chan time.Time
-	if p.cfg.ReadOnlyMode {
-		t := time.NewTimer(p.readOnlyDelay())
-		defer t.Stop()
-		roStart = t.C
-	}
-	defer p.stopEngine()
-	for {
-		if d := p.flushElection(); d != nil {
-			p.log.Info("election decided", "leader", d.Leader, "role", d.Role.String(), "zxid", hexZxid(d.Zxid))
-			p.stats.elected()
-			return *d, true
-		}
-		select {
-		case <-roStart:
-			roStart = nil
-			p.mu.Lock()
-			gen := p.gen
-			p.mu.Unlock()
-			if _, err := p.startEngine(engine.RoleReadOnly, 0, gen); err != nil {
-				p.log.Error("cannot start read-only mode", "err", err)
-			}
-		case m := <-p.elecNet.Recv():
-			p.stepElection(m)
-		case <-tick.C:
-			p.elec.Tick()
-		case <-p.ops:
-			// No role: whatever an old engine asked is void.
-		case <-p.stop:
-			return election.Decision{}, false
-		}
-	}
-}
-
-func (p *Peer) stepElection(m quorumnet.Received) {
-	n, err := election.DecodeNotification(m.Msg)
-	if err != nil {
-		p.log.Warn("bad election notification", "from", m.From, "err", err)
-		return
-	}
-	if p.adoptGossipedConfig(n.Config) {
-		return
-	}
-	p.elec.Step(m.From, n)
-}
-
-// adoptGossipedConfig takes a newer configuration from a notification
-// while looking, as FastLeaderElection's receiver does (processReconfig,
-// then a new round): a member that was away when a reconfig committed, or
-// a joiner started with a partial view, finds the ensemble as it is now.
-// Every member sends its active configuration, one a quorum agreed on.
-func (p *Peer) adoptGossipedConfig(text []byte) bool {
-	if !p.cfg.ReconfigEnabled || len(text) == 0 || p.elec.State() != election.Looking {
-		return false
-	}
-	ms, v, err := ParseConfigText(string(text))
-	if err != nil || v <= p.cfgVersion || len(ms) == 0 {
-		return false
-	}
-	p.log.Info("adopting a newer configuration from an election notification", "version", hexZxid(v), "mine", hexZxid(p.cfgVersion))
-	p.activateConfig(ms, v, 0)
-	p.mu.Lock()
-	serving := p.eng != nil // read-only mode: the tree is the engine's
-	p.mu.Unlock()
-	if !serving {
-		p.initConfigNode()
-	}
-	if _, isMember := p.members[p.cfg.ID]; !isMember {
-		mb := membership(ms)
-		if err := p.elec.SetOutsideConfig(mb.Voters, mb.Observers, p.configText); err != nil {
-			p.log.Error("cannot switch the election to the new configuration", "err", err)
-			return true
-		}
-	}
-	_, cur := p.epochs()
-	p.elec.Start(p.lastLogged, cur)
-	return true
-}
-
-// flushElection sends the election core's messages (looping back those to
-// itself) and returns its decision, if any.
-func (p *Peer) flushElection() *election.Decision {
-	var dec *election.Decision
-	for p.elec.HasReady() {
-		rd := p.elec.Ready()
-		p.elec.Advance()
-		if rd.Decision != nil {
-			d := *rd.Decision
-			dec = &d
-		}
-		for _, m := range rd.Messages {
-			if m.To == p.cfg.ID {
-				p.elec.Step(p.cfg.ID, m.Notification)
-				continue
-			}
-			p.elecNet.Send(m.To, election.AppendNotification(nil, m.Notification))
-		}
-	}
-	return dec
-}
-
 // newRole starts a role generation: ops from older engines are dropped.
-func (p *Peer) newRole(state string) int64 {
+func (p *Peer) newRole(state State) int64 {
 	p.mu.Lock()
 	p.gen++
 	gen := p.gen
 	p.state = state
 	p.mu.Unlock()
-	p.log.Info("peer state", "state", state)
+	p.log.Info("peer state", "state", state.String())
 	return gen
 }
 
@@ -659,17 +446,6 @@ func copySessions(m map[int64]int32) map[int64]int32 {
 		c[k] = v
 	}
 	return c
-}
-
-// designate records the leader a committed reconfig named, so the next
-// role is taken without an election (QuorumPeer's reconfigFlag), when it
-// is a voter of the configuration now active.
-func (p *Peer) designate(leader int64) {
-	if m, ok := p.members[leader]; !ok || m.Observer {
-		return
-	}
-	d := p.elec.Designate(leader, p.cfgVersion)
-	p.designated = &d
 }
 
 // commit applies committed txns: through the engine when one serves (it
@@ -919,72 +695,16 @@ func (q *roleQuorum) Touch(id int64, timeout int32) {
 	q.send(op{kind: opTouch, session: id, timeout: timeout})
 }
 
-// acceptClients hands client connections to the engine serving now; with
-// none, a four-letter word gets ZooKeeper's "not serving" text and any
-// other connection is closed, so the client tries another member.
-func (p *Peer) acceptClients(ln net.Listener) {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			if p.stopped() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			p.log.Warn("client accept failed", "err", err)
-			select {
-			case <-time.After(50 * time.Millisecond):
-			case <-p.stop:
-				return
-			}
-			continue
-		}
-		if eng := p.Engine(); eng != nil {
-			eng.ServeConn(nc)
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			notServing(nc)
-		}()
-	}
-}
-
-func notServing(nc net.Conn) {
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(2 * time.Second))
-	var head [4]byte
-	if _, err := io.ReadFull(nc, head[:]); err != nil {
-		return
-	}
-	if engine.IsFourLetterWord(string(head[:])) {
-		io.WriteString(nc, "This ZooKeeper instance is not currently serving requests\n")
-	}
-}
-
 func hexZxid(z int64) string { return "0x" + strconv.FormatInt(z, 16) }
 
 // treeOf is a helper for tests: the database's current tree.
 func (p *Peer) treeOf() *datatree.Tree { return p.db.Tree }
 
 // memberList returns the members, sorted by id.
-func (p *Peer) memberList() []Member {
-	ms := make([]Member, 0, len(p.members))
+func (p *Peer) memberList() []members.Member {
+	ms := make([]members.Member, 0, len(p.members))
 	for _, m := range p.members {
 		ms = append(ms, m)
 	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
-	return ms
+	return members.Sorted(ms)
 }
-
-// delimitedHost brackets an IPv6 literal, as QuorumServer.delimitedHostString.
-func delimitedHost(h string) string {
-	if strings.Contains(h, ":") {
-		return "[" + h + "]"
-	}
-	return h
-}
-
-// DelimitedHost is delimitedHost for other packages printing server lines.
-func DelimitedHost(h string) string { return delimitedHost(h) }

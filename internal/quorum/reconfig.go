@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"sort"
 	"strconv"
@@ -18,48 +17,12 @@ import (
 	"github.com/zkit-go/zkit/internal/vfs"
 )
 
-// ErrBadConfigText reports configuration text that does not parse; it
-// wraps members.ErrBadLine's message.
+// ErrBadConfigText reports a reconfig txn whose configuration does not
+// parse; it wraps members.ErrBadLine's message.
 var ErrBadConfigText = errors.New("quorum: bad configuration text")
 
-// ParseServerSpec parses the value of member id's server.N line
-// (package members owns the syntax and its checks).
-func ParseServerSpec(id int64, spec string) (Member, error) {
-	m, err := members.Parse(id, spec)
-	if err != nil {
-		return Member{}, fmt.Errorf("%w: %w", ErrBadConfigText, err)
-	}
-	return Member(m), nil
-}
-
-// ParseConfigText parses QuorumVerifier text, a dynamic configuration
-// file or reconfig's newMembers (members.ParseText).
-func ParseConfigText(text string) ([]Member, int64, error) {
-	ms, version, err := members.ParseText(text)
-	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %w", ErrBadConfigText, err)
-	}
-	return fromMembers(ms), version, nil
-}
-
-func fromMembers(ms []members.Member) []Member {
-	out := make([]Member, len(ms))
-	for i, m := range ms {
-		out[i] = Member(m)
-	}
-	return out
-}
-
-func toMembers(ms []Member) []members.Member {
-	out := make([]members.Member, len(ms))
-	for i, m := range ms {
-		out[i] = members.Member(m)
-	}
-	return out
-}
-
 // membership splits members into sorted voters and observers.
-func membership(ms []Member) zab.Membership {
+func membership(ms []members.Member) zab.Membership {
 	var m zab.Membership
 	for _, x := range ms {
 		if x.Observer {
@@ -77,16 +40,16 @@ func membership(ms []Member) zab.Membership {
 // (PrepRequestProcessor: newMembers replaces them; otherwise leaving ids
 // go and joining "server.N=spec" entries, each with a client port, are
 // added or replace their id).
-func nextMembers(cur []Member, req *proto.ReconfigRequest) ([]Member, error) {
+func nextMembers(cur []members.Member, req *proto.ReconfigRequest) ([]members.Member, error) {
 	// Java's null strings arrive as "".
 	if req.NewMembers != "" {
-		ms, _, err := ParseConfigText(req.NewMembers)
+		ms, _, err := members.ParseText(req.NewMembers)
 		if err != nil {
 			return nil, proto.ErrBadArguments
 		}
 		return ms, nil
 	}
-	next := make(map[int64]Member, len(cur))
+	next := make(map[int64]members.Member, len(cur))
 	for _, m := range cur {
 		next[m.ID] = m
 	}
@@ -115,19 +78,18 @@ func nextMembers(cur []Member, req *proto.ReconfigRequest) ([]Member, error) {
 			if err != nil {
 				return nil, proto.ErrBadArguments
 			}
-			m, err := ParseServerSpec(id, v)
+			m, err := members.Parse(id, v)
 			if err != nil || m.ClientAddr == "" {
 				return nil, proto.ErrBadArguments
 			}
 			next[id] = m
 		}
 	}
-	ms := make([]Member, 0, len(next))
+	ms := make([]members.Member, 0, len(next))
 	for _, m := range next {
 		ms = append(ms, m)
 	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
-	return ms, nil
+	return members.Sorted(ms), nil
 }
 
 // txnType reads the type of a PROPOSAL body's TxnHeader (clientId 8,
@@ -140,7 +102,7 @@ func txnType(data []byte) proto.OpCode {
 }
 
 // reconfigConfig returns the members and version a reconfig txn activates.
-func reconfigConfig(data []byte) ([]Member, int64, error) {
+func reconfigConfig(data []byte) ([]members.Member, int64, error) {
 	_, rec, _, err := proto.DecodeTxnEntry(data)
 	if err != nil {
 		return nil, 0, err
@@ -149,7 +111,11 @@ func reconfigConfig(data []byte) ([]Member, int64, error) {
 	if !ok {
 		return nil, 0, fmt.Errorf("%w: reconfig txn is not a setData", ErrBadConfigText)
 	}
-	return ParseConfigText(string(sd.Data))
+	ms, version, err := members.ParseText(string(sd.Data))
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %w", ErrBadConfigText, err)
+	}
+	return ms, version, nil
 }
 
 // leaderReconfig is the leader engine's engine.Reconfigurer.
@@ -199,7 +165,7 @@ func (r leaderReconfig) next(req *proto.ReconfigRequest, zxid int64, mark bool) 
 	// From here the reconfig is in progress (lastSeenQuorumVerifier): a
 	// second one is refused until this one commits or the role ends.
 	p.lastSeenMembers, p.lastSeenVersion = ms, zxid
-	return configText(ms, zxid), nil
+	return members.ConfigText(ms, zxid), nil
 }
 
 func quorumOf(voters []int64, set map[int64]bool) bool { return members.IsQuorum(voters, set) }
@@ -216,19 +182,19 @@ func quorumOf(voters []int64, set map[int64]bool) bool { return members.IsQuorum
 // its acknowledgements do not count, it keeps serving its clients, and a
 // later reconfig can add it back without a restart. Its election keeps the
 // view it had, which lists it, so it can find the leader again.
-func (p *Peer) activateConfig(ms []Member, version int64, leader int64) (endRole bool) {
+func (p *Peer) activateConfig(ms []members.Member, version int64, leader int64) (endRole bool) {
 	if version <= p.cfgVersion {
 		return false
 	}
 	oldMe, wasMember := p.members[p.cfg.ID]
-	p.members = make(map[int64]Member, len(ms))
+	p.members = make(map[int64]members.Member, len(ms))
 	for _, m := range ms {
 		p.members[m.ID] = m
 	}
 	mb := membership(ms)
 	p.voters, p.observers = mb.Voters, mb.Observers
 	p.cfgVersion = version
-	p.configText = configText(ms, version)
+	p.configText = members.ConfigText(ms, version)
 	p.cfgMu.Lock()
 	p.activeVersion = version
 	if version >= p.lastSeenVersion {
@@ -264,7 +230,7 @@ func (p *Peer) activateConfig(ms []Member, version int64, leader int64) (endRole
 
 // loggedConfig is a reconfig's configuration found in the txn log.
 type loggedConfig struct {
-	members []Member
+	members []members.Member
 	version int64
 }
 
@@ -292,7 +258,7 @@ func (p *Peer) noteLogged(entries []zab.Entry) {
 		p.logged = &loggedConfig{members: ms, version: v}
 		p.elecNetAddMembers(ms)
 		if name := p.nextConfigFile(); name != "" {
-			if err := vfs.WriteFileAtomic(vfs.OS{}, name, nextFileText(ms, v)); err != nil {
+			if err := vfs.WriteFileAtomic(vfs.OS{}, name, members.NextFileText(ms, v)); err != nil {
 				p.log.Error("cannot write the next dynamic configuration", "file", name, "err", err)
 			}
 		}
@@ -330,10 +296,10 @@ func (p *Peer) nextConfigFile() string {
 // elecNetAddMembers makes the election network know every member of ms,
 // so this member can reach a configuration's new voters
 // (QuorumPeer.connectNewPeers).
-func (p *Peer) elecNetAddMembers(ms []Member) {
+func (p *Peer) elecNetAddMembers(ms []members.Member) {
 	for _, m := range ms {
 		if m.ID != p.cfg.ID {
-			p.elecNet.AddPeer(m.ID, net.JoinHostPort(m.Host, strconv.Itoa(m.ElectionPort)))
+			p.elecNet.AddPeer(m.ID, m.ElectionAddr())
 		}
 	}
 }
@@ -349,7 +315,7 @@ func (p *Peer) writeDynamicConfig() {
 		return
 	}
 	name := p.cfg.DynamicConfigPrefix + ".dynamic." + strconv.FormatInt(p.cfgVersion, 16)
-	if err := vfs.WriteFileAtomic(vfs.OS{}, name, dynamicFileText(p.memberList())); err != nil {
+	if err := vfs.WriteFileAtomic(vfs.OS{}, name, members.DynamicFileText(p.memberList())); err != nil {
 		p.log.Error("cannot write the dynamic configuration", "file", name, "err", err)
 		return
 	}
@@ -360,12 +326,3 @@ func (p *Peer) writeDynamicConfig() {
 		}
 	}
 }
-
-// nextFileText is the text of the .dynamic.next file
-// (QuorumPeerConfig.writeDynamicConfig with needKeepVersion).
-func nextFileText(ms []Member, version int64) []byte {
-	return members.NextFileText(toMembers(ms), version)
-}
-
-// dynamicFileText is QuorumPeerConfig.writeDynamicConfig's text.
-func dynamicFileText(ms []Member) []byte { return members.DynamicFileText(toMembers(ms)) }
