@@ -43,6 +43,10 @@
 //     in hash-set order).
 //   - the events of a close step are sorted: Java deletes a closing
 //     session's ephemerals in HashSet order, which is unspecified.
+//   - the events of a step that a waitGone follows are recorded with the
+//     waitGone: the background deletion it waits for (a container or TTL
+//     node reaped) may notify before that step's barrier or after, on
+//     either server.
 //   - a client-made session event (type None, when a connection ends) is
 //     not recorded.
 //   - a create2 inside a multi prints as "create2~ path" without its type

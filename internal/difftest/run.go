@@ -88,6 +88,12 @@ func Run(ctx context.Context, addr string, steps []Step) ([]Record, error) {
 	r.base = hdr.Zxid
 
 	out := make([]Record, 0, len(steps))
+	// carried holds the events of a step that a waitGone follows: the
+	// server's background deletion that waitGone waits for (a container
+	// or TTL node reaped) can notify before that step's events are
+	// flushed or after, on either server, so they are recorded with the
+	// waitGone.
+	var carried []string
 	for i, st := range steps {
 		rec := Record{Step: st.String()}
 		reply, err := r.exec(ctx, st)
@@ -99,10 +105,20 @@ func Run(ctx context.Context, addr string, steps []Step) ([]Record, error) {
 		if err != nil {
 			return out, fmt.Errorf("difftest: step %d (%s): events: %w", i, st, err)
 		}
+		if len(carried) > 0 {
+			evs = append(carried, evs...)
+			carried = nil
+			if steps[i-1].Op == OpClose {
+				sort.Strings(evs)
+			}
+		}
 		if st.Op == OpClose {
 			// A closing session's ephemerals are deleted in Java's HashSet
 			// order, which ZooKeeper leaves unspecified: compare them as a set.
 			sort.Strings(evs)
+		}
+		if i+1 < len(steps) && steps[i+1].Op == OpWaitGone && st.Op != OpWaitGone {
+			carried, evs = evs, nil
 		}
 		rec.Events = evs
 		out = append(out, rec)
