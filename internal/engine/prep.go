@@ -8,6 +8,7 @@ import (
 
 	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/statemachine"
 	"github.com/zkit-go/zkit/internal/zpath"
 )
 
@@ -134,9 +135,7 @@ func (e *Engine) prepLoop() {
 			}
 			e.prepRequest(r)
 			if e.cfg.Role == RoleLeader {
-				var enc jute.Encoder
-				proto.EncodeTxnEntry(&enc, &r.hdr, r.txn, nil)
-				e.cfg.Quorum.Propose(r.hdr.Zxid, enc.Bytes())
+				e.cfg.Quorum.Propose(statemachine.NewTxn(r.hdr, r.txn))
 				continue
 			}
 			select {

@@ -8,7 +8,12 @@ import (
 
 	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/statemachine"
 )
+
+// Txn is a prepped txn as it crosses the replication seam: typed, with
+// its log-entry encoding made once at prep (see statemachine.Txn).
+type Txn = statemachine.Txn
 
 // Role is the engine's part in its ensemble.
 type Role int
@@ -50,9 +55,10 @@ func (r Role) learner() bool { return r == RoleFollower || r == RoleObserver }
 // durable, in zxid order, on every member. A member completes its own
 // clients' requests when their txns commit, matched by (session, cxid).
 type Quorum interface {
-	// Propose (leader) hands a prepped txn, encoded as a txn log entry
-	// (TxnHeader, record), to Zab. zxids arrive in order.
-	Propose(zxid int64, entry []byte)
+	// Propose (leader) hands a prepped txn to Zab; zxids arrive in order.
+	// The driver keeps the typed txn with its proposal and hands that
+	// same value back to Commit.
+	Propose(t *Txn)
 	// Forward (learner) sends a client request to the leader: the REQUEST
 	// packet's data (long session, int cxid, int type, request body).
 	Forward(data []byte, auth []proto.ID)
@@ -104,17 +110,12 @@ func (e *Engine) ServeConn(nc net.Conn) { e.newConn(nc) }
 func (e *Engine) Role() Role { return e.cfg.Role }
 
 // Commit applies txns a quorum has made durable, in zxid order. It is
-// called by the peer driver's goroutine. A txn that does not decode is a
-// fatal error: the log and the tree would part ways.
-func (e *Engine) Commit(entries [][]byte) error {
-	for _, b := range entries {
-		hdr, rec, _, err := proto.DecodeTxnEntry(b)
-		if err != nil {
-			return fmt.Errorf("engine: committed txn does not decode: %w", err)
-		}
-		e.applyTxn(&hdr, rec, e.takeWaiting(hdr.ClientID, hdr.Cxid))
+// called by the peer driver's goroutine, with txns it decoded once (a
+// learner) or the ones Propose handed it (a leader).
+func (e *Engine) Commit(txns []*Txn) {
+	for _, t := range txns {
+		e.applyTxn(&t.Hdr, t.Record, e.takeWaiting(t.Hdr.ClientID, t.Hdr.Cxid))
 	}
-	return nil
 }
 
 func (e *Engine) addWaiting(r *request) {

@@ -20,6 +20,7 @@ import (
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/quorumnet"
 	"github.com/zkit-go/zkit/internal/snapshot"
+	"github.com/zkit-go/zkit/internal/statemachine"
 	"github.com/zkit-go/zkit/internal/storage"
 	"github.com/zkit-go/zkit/internal/txnlog"
 	"github.com/zkit-go/zkit/internal/zab"
@@ -137,6 +138,9 @@ type Peer struct {
 	// named the new leader: the loop takes it instead of electing.
 	designated *election.Decision
 	history    []zab.Entry // the committed log tail, for DIFF
+	// proposed holds a leader's proposals, typed, until they commit (see
+	// propose).
+	proposed map[int64]*engine.Txn
 	// heldRevals are learners' REVALIDATEs a leader got before its engine
 	// served; they are answered once it does.
 	heldRevals []zab.RevalidateRequest
@@ -182,7 +186,8 @@ type op struct {
 	auth    []proto.ID
 	session int64
 	timeout int32
-	from    int64 // opSync: the learner
+	from    int64       // opSync: the learner
+	txn     *engine.Txn // opPropose
 }
 
 // New checks the configuration and prepares a peer; it binds nothing.
@@ -633,6 +638,7 @@ func (p *Peer) startEngine(role engine.Role, zxidFloor int64, gen int64) (*engin
 }
 
 func (p *Peer) stopEngine() {
+	p.proposed = nil // a leader's proposals that never committed
 	p.mu.Lock()
 	eng := p.eng
 	p.eng = nil
@@ -685,61 +691,107 @@ func (p *Peer) commit(eng *engine.Engine, entries []zab.Entry) error {
 
 // commitLeader is commit for a role whose leader is leader.
 func (p *Peer) commitLeader(eng *engine.Engine, entries []zab.Entry, leader int64) (endRole bool, err error) {
-	var reconfigs []zab.Entry
-	for _, en := range entries {
-		if txnType(en.Data) == proto.OpReconfig {
-			reconfigs = append(reconfigs, en)
-		}
+	txns, err := p.committedTxns(entries)
+	if err != nil {
+		return false, err
 	}
 	// Activate before applying, as ZooKeeper does (Leader.tryToCommit and
 	// the learners' COMMITANDACTIVATE call processReconfig before the
 	// commit): applying answers the reconfig's client, and a reconfig the
 	// client sends next must not find this one still in progress.
-	for _, en := range reconfigs {
-		ms, v, err := reconfigConfig(en.Data)
+	for _, t := range txns {
+		if t.Hdr.Type != proto.OpReconfig {
+			continue
+		}
+		ms, v, err := txnConfig(t)
 		if err != nil {
-			p.log.Error("committed reconfig does not parse", "zxid", hexZxid(en.Zxid), "err", err)
+			p.log.Error("committed reconfig does not parse", "zxid", hexZxid(t.Hdr.Zxid), "err", err)
 			continue
 		}
 		if p.activateConfig(ms, v, leader) {
 			endRole = true
 		}
 	}
-	if err := p.applyCommitted(eng, entries); err != nil {
+	if err := p.applyCommitted(eng, entries, txns); err != nil {
 		return false, err
 	}
 	return endRole, nil
 }
 
-func (p *Peer) applyCommitted(eng *engine.Engine, entries []zab.Entry) error {
-	datas := make([][]byte, len(entries))
+// committedTxns returns committed entries typed: a leader's own proposals
+// as its engine handed them over (p.proposed), anything else (a learner's,
+// a logged tail) decoded here, once. A txn that does not decode is fatal:
+// the log and the tree would part ways.
+func (p *Peer) committedTxns(entries []zab.Entry) ([]*engine.Txn, error) {
+	txns := make([]*engine.Txn, len(entries))
 	for i, en := range entries {
-		datas[i] = en.Data
-		hdr, rec, _, err := proto.DecodeTxnEntry(en.Data)
-		if err != nil {
-			return fmt.Errorf("quorum: committed txn 0x%x: %w", en.Zxid, err)
+		if t, ok := p.proposed[en.Zxid]; ok {
+			delete(p.proposed, en.Zxid)
+			txns[i] = t
+			continue
 		}
+		t, err := statemachine.Decode(en.Data)
+		if err != nil {
+			return nil, fmt.Errorf("quorum: committed txn 0x%x: %w", en.Zxid, err)
+		}
+		txns[i] = t
+	}
+	return txns, nil
+}
+
+// applyCommitted applies committed txns (entries and their typed txns,
+// index for index), keeps the entries as history for DIFF syncs, and
+// records the committed sessions.
+func (p *Peer) applyCommitted(eng *engine.Engine, entries []zab.Entry, txns []*engine.Txn) error {
+	for _, t := range txns {
 		p.sessMu.Lock()
-		switch hdr.Type {
+		switch t.Hdr.Type {
 		case proto.OpCreateSession:
-			if cs, ok := rec.(*proto.CreateSessionTxn); ok {
-				p.sessions[hdr.ClientID] = cs.TimeOut
+			if cs, ok := t.Record.(*proto.CreateSessionTxn); ok {
+				p.sessions[t.Hdr.ClientID] = cs.TimeOut
 			}
 		case proto.OpCloseSession:
-			delete(p.sessions, hdr.ClientID)
+			delete(p.sessions, t.Hdr.ClientID)
 		}
 		p.sessMu.Unlock()
 		if eng == nil {
-			p.db.Tree.ProcessTxn(&hdr, rec)
+			p.db.Tree.ProcessTxn(&t.Hdr, t.Record)
 		}
-		p.history = append(p.history, en)
 	}
+	p.history = append(p.history, entries...)
 	if n := len(p.history) - commitLogCount; n > 0 {
 		p.history = append([]zab.Entry(nil), p.history[n:]...)
 	}
 	if eng != nil {
-		return eng.Commit(datas)
+		eng.Commit(txns)
 	}
+	return nil
+}
+
+// propose hands a leader engine's txn to the Zab leader, keeping the typed
+// txn until it commits (committedTxns), so the committed entry comes back
+// decoded. The map belongs to the peer loop, and to the role: stopEngine
+// drops what never committed. A reconfig is found from its typed header.
+func (p *Peer) propose(core *zab.Leader, t *engine.Txn) error {
+	var err error
+	if t.Hdr.Type == proto.OpReconfig {
+		var ms []Member
+		var v int64
+		if ms, v, err = txnConfig(t); err == nil {
+			next := membership(ms)
+			next.Text = configText(ms, v)
+			err = core.ProposeReconfig(t.Hdr.Zxid, t.Entry, next)
+		}
+	} else {
+		err = core.Propose(t.Hdr.Zxid, t.Entry)
+	}
+	if err != nil {
+		return err
+	}
+	if p.proposed == nil {
+		p.proposed = make(map[int64]*engine.Txn)
+	}
+	p.proposed[t.Hdr.Zxid] = t
 	return nil
 }
 
@@ -759,14 +811,20 @@ func (p *Peer) catchUp() error {
 		return fmt.Errorf("quorum: read logged txns after 0x%x: %w", applied, err)
 	}
 	entries := make([]zab.Entry, 0, len(es))
+	txns := make([]*engine.Txn, 0, len(es))
 	for _, e := range es {
 		entries = append(entries, zab.Entry{Zxid: e.Header.Zxid, Data: e.Raw})
+		t, err := statemachine.Decode(e.Raw)
+		if err != nil {
+			return fmt.Errorf("quorum: logged txn 0x%x: %w", e.Header.Zxid, err)
+		}
+		txns = append(txns, t)
 	}
 	if len(entries) > 0 {
 		p.log.Info("applying logged txns before the new role", "from", hexZxid(entries[0].Zxid), "to", hexZxid(entries[len(entries)-1].Zxid))
 	}
 	p.noteLogged(entries)
-	return p.applyCommitted(nil, entries)
+	return p.applyCommitted(nil, entries, txns)
 }
 
 // persist makes a Ready's entries and epochs durable, in zab's order.
@@ -897,8 +955,8 @@ func (q *roleQuorum) send(o op) {
 	}
 }
 
-func (q *roleQuorum) Propose(zxid int64, entry []byte) {
-	q.send(op{kind: opPropose, zxid: zxid, data: entry})
+func (q *roleQuorum) Propose(t *engine.Txn) {
+	q.send(op{kind: opPropose, zxid: t.Hdr.Zxid, txn: t})
 }
 
 func (q *roleQuorum) Forward(data []byte, auth []proto.ID) {

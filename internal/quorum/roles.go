@@ -164,23 +164,11 @@ func (p *Peer) lead() {
 		if o.kind != opPropose {
 			return true
 		}
-		var err error
-		if txnType(o.data) == proto.OpReconfig {
-			var ms []Member
-			var v int64
-			if ms, v, err = reconfigConfig(o.data); err == nil {
-				next := membership(ms)
-				next.Text = configText(ms, v)
-				err = core.ProposeReconfig(o.zxid, o.data, next)
-			}
-		} else {
-			err = core.Propose(o.zxid, o.data)
-		}
-		if err != nil {
+		if err := p.propose(core, o.txn); err != nil {
 			p.log.Error("proposal refused, leaving the leader role", "zxid", hexZxid(o.zxid), "err", err)
 			return false
 		}
-		p.stats.proposed(len(o.data))
+		p.stats.proposed(len(o.txn.Entry))
 		return true
 	}
 	for {
