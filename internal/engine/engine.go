@@ -33,6 +33,7 @@ type TxnLog interface {
 type MemLog struct{}
 
 func (MemLog) Append(*proto.TxnHeader, jute.Record, *proto.TxnDigest) error { return nil }
+func (MemLog) AppendRaw(int64, []byte) error                                { return nil }
 func (MemLog) Sync() error                                                  { return nil }
 
 // Config configures an Engine. Zero durations take ZooKeeper's defaults.
@@ -131,9 +132,11 @@ type Engine struct {
 	local    *session.Tracker // local sessions; nil unless LocalSessions
 	serverID int64
 	auth     *acl.Authenticator
-	txnlog   TxnLog
-	fourLW   map[string]bool
-	started  time.Time
+	// repl is where prep hands txns (see Replicator): the leader's
+	// Quorum, or standalone's local log; nil on a learner (no prep).
+	repl    Replicator
+	fourLW  map[string]bool
+	started time.Time
 
 	// treeMu orders apply against reads: apply write-locks it around one
 	// txn (and the watch events it fires); reads read-lock it while they
@@ -141,8 +144,6 @@ type Engine struct {
 	treeMu sync.RWMutex
 
 	prepCh   chan *request
-	logCh    chan *request
-	applyCh  chan []*request
 	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
@@ -318,11 +319,8 @@ func New(cfg Config) (*Engine, error) {
 		local:     local,
 		serverID:  serverID,
 		auth:      auth,
-		txnlog:    cfg.Log,
 		fourLW:    fourLetterWhitelist(cfg.FourLetterWords),
 		prepCh:    make(chan *request, 1024),
-		logCh:     make(chan *request, 1024),
-		applyCh:   make(chan []*request, 64),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 		conns:     make(map[*conn]struct{}),
@@ -347,7 +345,9 @@ func New(cfg Config) (*Engine, error) {
 // Close. The engine owns ln.
 func (e *Engine) Start(ln net.Listener) error {
 	e.started = time.Now()
-	if !e.goAttach(e.prepLoop) || !e.goAttach(e.logLoop) || !e.goAttach(e.applyLoop) ||
+	ll := newLocalLog(e, e.cfg.Log)
+	e.repl = ll
+	if !e.goAttach(e.prepLoop) || !e.goAttach(ll.logLoop) || !e.goAttach(ll.commitLoop) ||
 		!e.goAttach(e.expiryLoop) || !e.goAttach(e.containerLoop) {
 		return ErrClosed
 	}

@@ -21,7 +21,7 @@ import (
 // REVALIDATE (it stepped down, or the member's role ended first).
 type silentQuorum struct{ asked chan int64 }
 
-func (q *silentQuorum) Propose(*engine.Txn)          {}
+func (q *silentQuorum) Replicate(*engine.Txn)        {}
 func (q *silentQuorum) Forward([]byte, []proto.ID)   {}
 func (q *silentQuorum) Revalidate(id int64, _ int32) { q.asked <- id }
 func (q *silentQuorum) Touch(int64, int32)           {}

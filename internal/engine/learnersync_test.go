@@ -27,7 +27,7 @@ func (q *orderQuorum) note(s string) {
 	q.mu.Unlock()
 }
 
-func (q *orderQuorum) Propose(t *engine.Txn)      { q.note("propose " + t.Hdr.Type.String()) }
+func (q *orderQuorum) Replicate(t *engine.Txn)    { q.note("propose " + t.Hdr.Type.String()) }
 func (q *orderQuorum) Forward([]byte, []proto.ID) {}
 func (q *orderQuorum) Revalidate(int64, int32)    {}
 func (q *orderQuorum) Touch(int64, int32)         {}

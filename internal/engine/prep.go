@@ -134,15 +134,9 @@ func (e *Engine) prepLoop() {
 				continue
 			}
 			e.prepRequest(r)
-			if e.cfg.Role == RoleLeader {
-				e.cfg.Quorum.Propose(statemachine.NewTxn(r.hdr, r.txn))
-				continue
-			}
-			select {
-			case e.logCh <- r:
-			case <-e.stop:
-				return
-			}
+			t := statemachine.NewTxn(r.hdr, r.txn)
+			t.Origin = r
+			e.repl.Replicate(t)
 		case <-e.stop:
 			return
 		}

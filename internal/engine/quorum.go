@@ -49,16 +49,16 @@ func (r Role) learner() bool { return r == RoleFollower || r == RoleObserver }
 // driver that owns the Zab core. Its methods queue work for the driver's
 // goroutine and must not block for long.
 //
-// In an ensemble the engine does not log or apply by itself: the leader's
-// prep hands each txn to Propose, learners Forward client writes to the
+// In an ensemble the engine does not log by itself: the leader's prep
+// hands each txn to Replicate, learners Forward client writes to the
 // leader, and the driver calls Commit with every txn a quorum has made
-// durable, in zxid order, on every member. A member completes its own
+// durable, in zxid order, on every member. A learner completes its own
 // clients' requests when their txns commit, matched by (session, cxid).
 type Quorum interface {
-	// Propose (leader) hands a prepped txn to Zab; zxids arrive in order.
+	// Replicate (leader) proposes a prepped txn; zxids arrive in order.
 	// The driver keeps the typed txn with its proposal and hands that
-	// same value back to Commit.
-	Propose(t *Txn)
+	// same value back to Commit, once committed.
+	Replicator
 	// Forward (learner) sends a client request to the leader: the REQUEST
 	// packet's data (long session, int cxid, int type, request body).
 	Forward(data []byte, auth []proto.ID)
@@ -71,7 +71,7 @@ type Quorum interface {
 
 // LearnerSyncer is implemented by a leader's Quorum that answers a
 // learner's forwarded sync in order with the proposals: SyncLearner is
-// called after every txn prepped before the sync was handed to Propose, so
+// called after every txn prepped before the sync was handed to Replicate, so
 // the learner gets SYNC only after the COMMITs of the writes it forwarded
 // before it (Java's learners match a SYNC to the head of their queue of
 // local writes: an early one stalls every later write of theirs).
@@ -79,7 +79,8 @@ type LearnerSyncer interface {
 	SyncLearner(from int64)
 }
 
-// waitKey names a request by the session and cxid its txn will carry.
+// waitKey names a learner's request by the session and cxid its txn
+// will carry.
 type waitKey struct {
 	session int64
 	cxid    int32
@@ -93,6 +94,7 @@ func (e *Engine) StartServing() error {
 	}
 	e.started = time.Now()
 	if e.cfg.Role == RoleLeader {
+		e.repl = e.cfg.Quorum
 		if !e.goAttach(e.prepLoop) || !e.goAttach(e.expiryLoop) || !e.goAttach(e.containerLoop) {
 			return ErrClosed
 		}
@@ -108,15 +110,6 @@ func (e *Engine) ServeConn(nc net.Conn) { e.newConn(nc) }
 
 // Role returns the engine's role.
 func (e *Engine) Role() Role { return e.cfg.Role }
-
-// Commit applies txns a quorum has made durable, in zxid order. It is
-// called by the peer driver's goroutine, with txns it decoded once (a
-// learner) or the ones Propose handed it (a leader).
-func (e *Engine) Commit(txns []*Txn) {
-	for _, t := range txns {
-		e.applyTxn(&t.Hdr, t.Record, e.takeWaiting(t.Hdr.ClientID, t.Hdr.Cxid))
-	}
-}
 
 func (e *Engine) addWaiting(r *request) {
 	e.waitMu.Lock()

@@ -195,7 +195,7 @@ type txnEntry struct {
 	rec jute.Record
 }
 
-func (q *fakeQuorum) Propose(t *engine.Txn) {
+func (q *fakeQuorum) Replicate(t *engine.Txn) {
 	// What a learner would decode from the PROPOSAL: the entry bytes.
 	dec, err := statemachine.Decode(t.Entry)
 	if err != nil {

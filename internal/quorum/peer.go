@@ -955,7 +955,9 @@ func (q *roleQuorum) send(o op) {
 	}
 }
 
-func (q *roleQuorum) Propose(t *engine.Txn) {
+// Replicate (engine.Replicator) queues a leader engine's txn for the peer
+// loop to propose.
+func (q *roleQuorum) Replicate(t *engine.Txn) {
 	q.send(op{kind: opPropose, zxid: t.Hdr.Zxid, txn: t})
 }
 
