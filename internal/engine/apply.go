@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
 )
 
@@ -131,28 +130,24 @@ func (e *Engine) Commit(txns []*Txn) {
 		if r == nil && e.cfg.Role.learner() {
 			r = e.takeWaiting(t.Hdr.ClientID, t.Hdr.Cxid)
 		}
-		e.applyTxn(&t.Hdr, t.Record, r)
+		e.applyTxn(t, r)
 	}
 }
 
-// applyTxn applies one committed txn and completes the local request that
+// applyTxn applies one committed txn, through the committed state (which
+// also keeps the committed sessions), and completes the local request that
 // asked for it, if any (r may be nil: another member's client, or an
 // internal request such as an expiry).
-func (e *Engine) applyTxn(hdr *proto.TxnHeader, txn jute.Record, r *request) {
-	e.treeMu.Lock()
-	res := e.tree.ProcessTxn(hdr, txn)
-	switch hdr.Type {
-	case proto.OpCreateSession:
-		if cs, ok := txn.(*proto.CreateSessionTxn); ok {
-			e.committed[hdr.ClientID] = cs.TimeOut
-			if e.cfg.Role != RoleStandalone {
-				e.sessions.Add(hdr.ClientID, cs.TimeOut, time.Now().UnixMilli())
-			}
+func (e *Engine) applyTxn(t *Txn, r *request) {
+	hdr := &t.Hdr
+	res := e.state.Apply(t)
+	if hdr.Type == proto.OpCreateSession && e.cfg.Role != RoleStandalone {
+		// An ensemble member's live tracker learns a committed session
+		// here: a learner's only way (a leader's prep added it already).
+		if cs, ok := t.Record.(*proto.CreateSessionTxn); ok {
+			e.sessions.Add(hdr.ClientID, cs.TimeOut, time.Now().UnixMilli())
 		}
-	case proto.OpCloseSession:
-		delete(e.committed, hdr.ClientID)
 	}
-	e.treeMu.Unlock()
 	e.prep.applied(hdr.Zxid)
 	if hdr.Type == proto.OpCloseSession {
 		e.sessions.Remove(hdr.ClientID)
@@ -167,7 +162,7 @@ func (e *Engine) applyTxn(hdr *proto.TxnHeader, txn jute.Record, r *request) {
 		return
 	}
 	r.hdr = *hdr
-	r.txn = txn
+	r.txn = t.Record
 	r.result = res
 	if r.conn != nil {
 		r.conn.complete(r)

@@ -42,9 +42,16 @@
 //	    replies whose requests are done, running waiting reads when their
 //	    turn comes, batching writes to the socket.
 //
-// Lock order: conn.pendMu → Engine.treeMu → conn.outMu. Apply holds treeMu
-// for writing only around one txn; reads hold it for reading while they
-// read the tree and queue their reply.
+// Apply goes through the committed state, a statemachine.Machine: the
+// tree and the committed sessions (what a snapshot records), changed
+// together by one Apply per txn. A standalone engine builds its own; an
+// ensemble member's peer owns one across roles and lends it to each role's
+// engine (Config.State). The engine's live session tracker (expiry,
+// touches, owners) is its own.
+//
+// Lock order: conn.pendMu → Engine.treeMu (the Machine's lock) →
+// conn.outMu. Apply holds treeMu for writing only around one txn; reads
+// hold it for reading while they read the tree and queue their reply.
 //
 // # Quotas, local sessions, read-only mode
 //

@@ -15,6 +15,7 @@ import (
 	"github.com/zkit-go/zkit/internal/metrics"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/session"
+	"github.com/zkit-go/zkit/internal/statemachine"
 )
 
 // ErrClosed reports use of an engine after Close.
@@ -65,9 +66,13 @@ type Config struct {
 	// accepted (zookeeper.nio.sessionlessCnxnTimeout; zero means Java's
 	// 10s), so idle sockets cannot pile up even with MaxClientCnxns=0.
 	SessionlessCnxnTimeout time.Duration
-	// Tree and Sessions are the restored state; nil means empty.
+	// Tree and Sessions are the restored state; nil means empty. State,
+	// when set, is the committed state instead, shared with the caller
+	// (an ensemble member's peer, across roles): the engine applies
+	// committed txns through it and seeds its session tracker from it.
 	Tree     *datatree.Tree
 	Sessions map[int64]int32
+	State    *statemachine.Machine
 	Log      TxnLog
 	Logger   *slog.Logger
 	// Info is shown by the conf four-letter word.
@@ -138,10 +143,14 @@ type Engine struct {
 	fourLW  map[string]bool
 	started time.Time
 
-	// treeMu orders apply against reads: apply write-locks it around one
-	// txn (and the watch events it fires); reads read-lock it while they
-	// read and queue their reply. See the package doc for the lock order.
-	treeMu sync.RWMutex
+	// state is the committed state (tree and committed sessions) that
+	// Commit applies to; tree is its tree as of New.
+	state *statemachine.Machine
+	// treeMu is state's lock, ordering apply against reads: apply
+	// write-locks it around one txn (and the watch events it fires); reads
+	// read-lock it while they read and queue their reply. See the package
+	// doc for the lock order.
+	treeMu *sync.RWMutex
 
 	prepCh   chan *request
 	stop     chan struct{}
@@ -159,11 +168,6 @@ type Engine struct {
 	waiting      map[waitKey]*request
 	revalidating map[int64][]*conn
 	syncs        []*request
-
-	// committed holds the sessions whose createSession txn has been
-	// applied (and not their closeSession): what a snapshot records.
-	// Guarded by treeMu.
-	committed map[int64]int32
 
 	// connsMu guards conns, bySession and perIP.
 	connsMu   sync.Mutex
@@ -274,10 +278,15 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Info.Version == "" {
 		cfg.Info.Version = Version
 	}
-	tree := cfg.Tree
-	if tree == nil {
-		tree = datatree.New(datatree.WithExtendedTypes(cfg.ExtendedTypesEnabled))
+	state := cfg.State
+	if state == nil {
+		tree := cfg.Tree
+		if tree == nil {
+			tree = datatree.New(datatree.WithExtendedTypes(cfg.ExtendedTypesEnabled))
+		}
+		state = statemachine.New(tree, cfg.Sessions)
 	}
+	committed, _, tree := state.Snapshot()
 	auth, err := acl.New(cfg.Auth.aclConfig(acl.Config{SuperDigest: cfg.SuperDigest, SkipACL: cfg.SkipACL, X509: cfg.X509, Logger: cfg.Logger}))
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
@@ -299,7 +308,7 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	for id, to := range cfg.Sessions {
+	for id, to := range committed {
 		tracker.Add(id, to, now)
 	}
 	if cfg.Role == RoleReadOnly {
@@ -315,6 +324,8 @@ func New(cfg Config) (*Engine, error) {
 		cfg:       cfg,
 		log:       cfg.Logger,
 		tree:      tree,
+		state:     state,
+		treeMu:    state.Lock(),
 		sessions:  tracker,
 		local:     local,
 		serverID:  serverID,
@@ -326,10 +337,6 @@ func New(cfg Config) (*Engine, error) {
 		conns:     make(map[*conn]struct{}),
 		bySession: make(map[int64]*conn),
 		perIP:     make(map[string]int),
-	}
-	e.committed = make(map[int64]int32, len(cfg.Sessions))
-	for id, to := range cfg.Sessions {
-		e.committed[id] = to
 	}
 	e.waiting = make(map[waitKey]*request)
 	e.revalidating = make(map[int64][]*conn)
@@ -441,13 +448,8 @@ func (e *Engine) Sessions() *session.Tracker { return e.sessions }
 // applied txn, consistently; a snapshot records these, then walks the tree
 // (fuzzily) while writes go on.
 func (e *Engine) SnapshotState() (sessions map[int64]int32, zxid int64) {
-	e.treeMu.RLock()
-	defer e.treeMu.RUnlock()
-	sessions = make(map[int64]int32, len(e.committed))
-	for id, to := range e.committed {
-		sessions[id] = to
-	}
-	return sessions, e.tree.LastProcessedZxid()
+	sessions, zxid, _ = e.state.Snapshot()
+	return sessions, zxid
 }
 
 // LastZxid returns the zxid of the last applied txn.

@@ -150,10 +150,11 @@ type Peer struct {
 	// leader's sync needs a quorum of both configurations.
 	logged *loggedConfig
 
-	// sessMu guards sessions: the sessions of committed createSession
-	// txns, written by the peer loop, read by the snapshotter.
-	sessMu   sync.Mutex
-	sessions map[int64]int32
+	// sm is the committed state (tree and committed sessions), over
+	// db.Tree: applied through by each role's engine while one serves,
+	// by the peer loop otherwise; read by the snapshotter. A SNAP or TRUNC
+	// sync resets it (resetState).
+	sm *statemachine.Machine
 
 	stats *roleStats // quorum statistics, reported by each role's engine
 }
@@ -161,10 +162,7 @@ type Peer struct {
 // SnapshotState returns the committed sessions and the last applied zxid,
 // for a background snapshot.
 func (p *Peer) SnapshotState() (map[int64]int32, int64, *datatree.Tree) {
-	p.sessMu.Lock()
-	defer p.sessMu.Unlock()
-	t := p.db.Tree
-	return copySessions(p.sessions), t.LastProcessedZxid(), t
+	return p.sm.Snapshot()
 }
 
 // opKind says what an engine asked of the peer loop.
@@ -213,16 +211,16 @@ func New(cfg Config) (*Peer, error) {
 		}
 	}
 	p := &Peer{
-		stats:    newRoleStats(),
-		cfg:      cfg,
-		log:      cfg.Logger.With("myid", cfg.ID),
-		db:       cfg.DB,
-		members:  make(map[int64]Member),
-		ops:      make(chan op, 4096),
-		stop:     make(chan struct{}),
-		ready:    make(chan struct{}),
-		state:    "looking",
-		sessions: make(map[int64]int32),
+		stats:   newRoleStats(),
+		cfg:     cfg,
+		log:     cfg.Logger.With("myid", cfg.ID),
+		db:      cfg.DB,
+		members: make(map[int64]Member),
+		ops:     make(chan op, 4096),
+		stop:    make(chan struct{}),
+		ready:   make(chan struct{}),
+		state:   "looking",
+		sm:      statemachine.New(cfg.DB.Tree, cfg.DB.Sessions),
 	}
 	found := false
 	for _, m := range cfg.Members {
@@ -246,9 +244,6 @@ func New(cfg Config) (*Peer, error) {
 	p.lastSeenVersion, p.activeVersion = p.cfgVersion, p.cfgVersion
 	p.configText = configText(cfg.Members, p.cfgVersion)
 	p.initConfigNode()
-	for id, to := range cfg.DB.Sessions {
-		p.sessions[id] = to
-	}
 	p.lastLogged = cfg.DB.LastZxid
 	hist, err := cfg.DB.History(0, commitLogCount)
 	if err != nil {
@@ -601,10 +596,8 @@ func (p *Peer) newRole(state string) int64 {
 // startEngine creates and starts the engine of a role that is established.
 func (p *Peer) startEngine(role engine.Role, zxidFloor int64, gen int64) (*engine.Engine, error) {
 	ec := p.cfg.Engine
-	ec.Tree = p.db.Tree
-	p.sessMu.Lock()
-	ec.Sessions = copySessions(p.sessions)
-	p.sessMu.Unlock()
+	ec.Tree, ec.Sessions = nil, nil
+	ec.State = p.sm
 	ec.Log = nil
 	ec.Role = role
 	rq := &roleQuorum{p: p, gen: gen, done: make(chan struct{})}
@@ -659,12 +652,10 @@ func (p *Peer) stopEngine() {
 	}
 }
 
-func copySessions(m map[int64]int32) map[int64]int32 {
-	c := make(map[int64]int32, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
+// resetState makes the committed state the database's after a SNAP or
+// TRUNC sync replaced its tree and sessions (no engine serves then).
+func (p *Peer) resetState() {
+	p.sm.Reset(p.db.Tree, p.db.Sessions)
 }
 
 // designate records the leader a committed reconfig named, so the next
@@ -740,30 +731,21 @@ func (p *Peer) committedTxns(entries []zab.Entry) ([]*engine.Txn, error) {
 }
 
 // applyCommitted applies committed txns (entries and their typed txns,
-// index for index), keeps the entries as history for DIFF syncs, and
-// records the committed sessions.
+// index for index) to the committed state, which keeps the committed
+// sessions too: through the engine when one serves (it completes its
+// clients' requests), directly otherwise. It keeps the entries as history
+// for DIFF syncs.
 func (p *Peer) applyCommitted(eng *engine.Engine, entries []zab.Entry, txns []*engine.Txn) error {
-	for _, t := range txns {
-		p.sessMu.Lock()
-		switch t.Hdr.Type {
-		case proto.OpCreateSession:
-			if cs, ok := t.Record.(*proto.CreateSessionTxn); ok {
-				p.sessions[t.Hdr.ClientID] = cs.TimeOut
-			}
-		case proto.OpCloseSession:
-			delete(p.sessions, t.Hdr.ClientID)
-		}
-		p.sessMu.Unlock()
-		if eng == nil {
-			p.db.Tree.ProcessTxn(&t.Hdr, t.Record)
+	if eng != nil {
+		eng.Commit(txns)
+	} else {
+		for _, t := range txns {
+			p.sm.Apply(t)
 		}
 	}
 	p.history = append(p.history, entries...)
 	if n := len(p.history) - commitLogCount; n > 0 {
 		p.history = append([]zab.Entry(nil), p.history[n:]...)
-	}
-	if eng != nil {
-		eng.Commit(txns)
 	}
 	return nil
 }
@@ -858,9 +840,8 @@ func (p *Peer) persist(rd *zab.Ready) error {
 // snapshotSource is the applied state, consistent because the peer loop is
 // the only goroutine that applies.
 func (p *Peer) snapshotSource() *snapshot.Source {
-	p.sessMu.Lock()
-	defer p.sessMu.Unlock()
-	return &snapshot.Source{Tree: zkdb.SnapshotTree(p.db.Tree), Sessions: copySessions(p.sessions)}
+	sessions, _, tree := p.sm.Snapshot()
+	return &snapshot.Source{Tree: zkdb.SnapshotTree(tree), Sessions: sessions}
 }
 
 // snapshotSizeFactor is ZooKeeper's zookeeper.snapshotSizeFactor: a

@@ -589,9 +589,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			if err := p.db.InstallSnapshot(s.tree, s.sessions, rd.SnapshotZxid); err != nil {
 				return true, err
 			}
-			p.sessMu.Lock()
-			p.sessions = copySessions(s.sessions)
-			p.sessMu.Unlock()
+			p.resetState()
 			p.lastLogged = rd.SnapshotZxid
 			p.history = nil
 			*snap = nil
@@ -603,9 +601,7 @@ func (p *Peer) learnerReady(core *zab.Learner, c *quorumnet.PeerConn, eng **engi
 			if err := p.db.Truncate(rd.TruncateTo); err != nil {
 				return true, err
 			}
-			p.sessMu.Lock()
-			p.sessions = copySessions(p.db.Sessions)
-			p.sessMu.Unlock()
+			p.resetState()
 			p.log.Info("synced from the leader", "mode", "TRUNC", "from", hexZxid(p.lastLogged), "to", hexZxid(rd.TruncateTo))
 			p.lastLogged = p.db.LastZxid
 			p.initConfigNode()
