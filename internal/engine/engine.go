@@ -162,8 +162,8 @@ type Engine struct {
 
 	prep prepState // owned by the prep goroutine, outstanding shared with apply
 
-	// waitMu guards waiting, revalidating and syncs: an ensemble member's
-	// requests waiting for the leader.
+	// waitMu guards waiting, revalidating and syncs: a learner's requests
+	// waiting for the leader.
 	waitMu       sync.Mutex
 	waiting      map[waitKey]*request
 	revalidating map[int64][]*conn
