@@ -23,9 +23,30 @@ type Txn struct {
 
 // NewTxn builds a txn and its entry encoding.
 func NewTxn(hdr proto.TxnHeader, rec jute.Record) *Txn {
-	var enc jute.Encoder
-	proto.EncodeTxnEntry(&enc, &hdr, rec, nil)
+	enc := jute.NewEncoder(make([]byte, 0, entrySizeHint(rec)))
+	proto.EncodeTxnEntry(enc, &hdr, rec, nil)
 	return &Txn{Hdr: hdr, Record: rec, Entry: enc.Bytes()}
+}
+
+// entrySizeHint is about the size of a txn's entry (header 32 bytes, then
+// the record), so that it is encoded into one allocation, not grown into.
+func entrySizeHint(rec jute.Record) int {
+	n := 128
+	switch r := rec.(type) {
+	case *proto.SetDataTxn:
+		n += len(r.Path) + len(r.Data)
+	case *proto.CreateTxn:
+		n += len(r.Path) + len(r.Data) + 32*len(r.ACL)
+	case *proto.CreateContainerTxn:
+		n += len(r.Path) + len(r.Data) + 32*len(r.ACL)
+	case *proto.CreateTTLTxn:
+		n += len(r.Path) + len(r.Data) + 32*len(r.ACL)
+	case *proto.MultiTxn:
+		for _, t := range r.Txns {
+			n += 8 + len(t.Data)
+		}
+	}
+	return n
 }
 
 // Decode decodes a txn-log entry (a PROPOSAL's body, a logged txn). The
