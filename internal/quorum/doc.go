@@ -41,7 +41,9 @@
 // entry bytes and keeps the typed txn by zxid (Peer.proposed, the role's)
 // until it commits, so it comes back as the engine made it, with the
 // request it answers. A learner decodes each committed entry once, at
-// commit; a reconfig is recognised from the typed header. Committed txns
+// commit; a reconfig is recognised from the typed header, and a leader
+// takes the configuration its NextConfig built for it rather than parse
+// its text again (a learner parses it). Committed txns
 // are applied to the peer's statemachine.Machine, which owns the tree and
 // the committed sessions for the peer's lifetime: through the engine's
 // Commit while one serves (it completes its clients' requests), by the

@@ -694,7 +694,7 @@ func (p *Peer) commitLeader(eng *engine.Engine, entries []zab.Entry, leader int6
 		if t.Hdr.Type != proto.OpReconfig {
 			continue
 		}
-		ms, v, err := txnConfig(t)
+		ms, v, err := p.reconfigOf(t)
 		if err != nil {
 			p.log.Error("committed reconfig does not parse", "zxid", hexZxid(t.Hdr.Zxid), "err", err)
 			continue
@@ -759,7 +759,7 @@ func (p *Peer) propose(core *zab.Leader, t *engine.Txn) error {
 	if t.Hdr.Type == proto.OpReconfig {
 		var ms []Member
 		var v int64
-		if ms, v, err = txnConfig(t); err == nil {
+		if ms, v, err = p.reconfigOf(t); err == nil {
 			next := membership(ms)
 			next.Text = configText(ms, v)
 			err = core.ProposeReconfig(t.Hdr.Zxid, t.Entry, next)

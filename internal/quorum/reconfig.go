@@ -154,7 +154,22 @@ func reconfigConfig(data []byte) ([]Member, int64, error) {
 	return txnConfig(t)
 }
 
-// txnConfig returns the members and version a reconfig txn activates.
+// reconfigOf returns the members and version a reconfig txn activates.
+// The configuration this leader's NextConfig built for it (the last seen
+// one, versioned with the txn's zxid) is taken as built; any other
+// reconfig's text, a learner's, is parsed.
+func (p *Peer) reconfigOf(t *engine.Txn) ([]Member, int64, error) {
+	p.cfgMu.Lock()
+	ms, v := p.lastSeenMembers, p.lastSeenVersion
+	p.cfgMu.Unlock()
+	if v == t.Hdr.Zxid && v != 0 {
+		return ms, v, nil
+	}
+	return txnConfig(t)
+}
+
+// txnConfig returns the members and version a reconfig txn activates,
+// from the configuration text it carries.
 func txnConfig(t *engine.Txn) ([]Member, int64, error) {
 	sd, ok := t.Record.(*proto.SetDataTxn)
 	if !ok {
