@@ -431,11 +431,6 @@ func (c *conn) handshake(frame []byte) bool {
 			var body jute.Encoder
 			body.Int(int32(timeout))
 			e.cfg.Quorum.Forward(forwardData(id, 0, proto.OpCreateSession, body.Bytes()), nil)
-		case e.cfg.Role == RoleLeader:
-			e.addWaiting(r)
-			if !e.submit(r) {
-				return false
-			}
 		default:
 			if !e.submit(r) {
 				return false
@@ -695,11 +690,6 @@ func (c *conn) handlePacket(frame []byte) error {
 			e.addWaiting(r)
 			body := append([]byte(nil), frame[bodyStart:]...)
 			e.cfg.Quorum.Forward(forwardData(id, h.Xid, h.Type, body), r.authInfo)
-		case e.cfg.Role == RoleLeader:
-			e.addWaiting(r)
-			if !e.submit(r) {
-				return ErrClosed
-			}
 		default:
 			if !e.submit(r) {
 				return ErrClosed

@@ -1,15 +1,17 @@
 // Package engine is the request engine of a zkit server: client
 // connections, the prep stage that turns writes into transactions, the
-// write path that logs them, and the apply loop that changes the tree.
+// replication seam that makes them durable, and the one apply owner that
+// changes the tree.
 //
 // The pipeline, one path for standalone and ensemble:
 //
-//		conn reader ──► prep ──► log (group commit) ──► apply ──► conn writer
-//		 per conn       one       one goroutine         one        per conn
-//		                goroutine                       goroutine
+//		conn reader ──► prep ──► Replicator ──► Commit (apply) ──► conn writer
+//		 per conn       one       standalone: group-commit log    per conn
+//		                goroutine ensemble leader: the Zab peer
 //
 //	  - A connection's reader goroutine decodes requests. Writes go to prep in
-//	    arrival order. Reads run at once when the session has no write in
+//	    arrival order (a learner forwards them to its leader instead). Reads
+//	    run at once when the session has no write in
 //	    flight, otherwise they wait in the connection's queue behind that
 //	    write, so a session always reads its own writes (ZooKeeper's
 //	    per-session FIFO). A client that resumes its session on a new
@@ -21,20 +23,35 @@
 //	    and builds a deterministic txn with the next zxid, the wall-clock time,
 //	    sequence numbers and the ephemeral owner. A write that fails prep
 //	    still becomes a txn (an error txn) and takes a zxid, as in ZooKeeper.
-//	  - The log stage appends every txn that arrived meanwhile and syncs once
-//	    (group commit). Nothing is applied, and so nothing acknowledged,
-//	    before its txn is durable.
-//	  - Apply (one goroutine) applies txns in zxid order under the tree's
-//	    write lock; watch events are queued on the watchers' connections
-//	    inside that lock, so an event always precedes any reply that reflects
-//	    its change.
+//	    The txn is typed (Txn: header, record, and its log-entry encoding,
+//	    made here once) and carries its request (Txn.Origin).
+//	  - Prep hands every txn to one Replicator (apply.go), whatever the
+//	    role. Standalone's is the local log: it appends every txn that
+//	    arrived meanwhile and syncs once (group commit). An ensemble
+//	    leader's is its Quorum: the peer driver proposes the txn, keeping
+//	    it typed, and commits it once a quorum has it durable. Nothing is
+//	    applied, and so nothing acknowledged, before its txn is durable.
+//	  - Commit, the one apply owner, gets committed txns in zxid order
+//	    from either (standalone's commit goroutine, or the peer driver's on
+//	    every member) and applies them under the tree's write lock; watch
+//	    events are queued on the watchers' connections inside that lock, so
+//	    an event always precedes any reply that reflects its change. A
+//	    txn's request comes back with it; a learner finds its own clients'
+//	    forwarded writes by (session, cxid).
 //	  - Each connection's writer goroutine sends, in request order, the
 //	    replies whose requests are done, running waiting reads when their
 //	    turn comes, batching writes to the socket.
 //
-// Lock order: conn.pendMu → Engine.treeMu → conn.outMu. Apply holds treeMu
-// for writing only around one txn; reads hold it for reading while they
-// read the tree and queue their reply.
+// Apply goes through the committed state, a statemachine.Machine: the
+// tree and the committed sessions (what a snapshot records), changed
+// together by one Apply per txn. A standalone engine builds its own; an
+// ensemble member's peer owns one across roles and lends it to each role's
+// engine (Config.State). The engine's live session tracker (expiry,
+// touches, owners) is its own.
+//
+// Lock order: conn.pendMu → Engine.treeMu (the Machine's lock) →
+// conn.outMu. Apply holds treeMu for writing only around one txn; reads
+// hold it for reading while they read the tree and queue their reply.
 //
 // # Quotas, local sessions, read-only mode
 //

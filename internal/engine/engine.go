@@ -15,6 +15,7 @@ import (
 	"github.com/zkit-go/zkit/internal/metrics"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/session"
+	"github.com/zkit-go/zkit/internal/statemachine"
 )
 
 // ErrClosed reports use of an engine after Close.
@@ -33,6 +34,7 @@ type TxnLog interface {
 type MemLog struct{}
 
 func (MemLog) Append(*proto.TxnHeader, jute.Record, *proto.TxnDigest) error { return nil }
+func (MemLog) AppendRaw(int64, []byte) error                                { return nil }
 func (MemLog) Sync() error                                                  { return nil }
 
 // Config configures an Engine. Zero durations take ZooKeeper's defaults.
@@ -64,9 +66,13 @@ type Config struct {
 	// accepted (zookeeper.nio.sessionlessCnxnTimeout; zero means Java's
 	// 10s), so idle sockets cannot pile up even with MaxClientCnxns=0.
 	SessionlessCnxnTimeout time.Duration
-	// Tree and Sessions are the restored state; nil means empty.
+	// Tree and Sessions are the restored state; nil means empty. State,
+	// when set, is the committed state instead, shared with the caller
+	// (an ensemble member's peer, across roles): the engine applies
+	// committed txns through it and seeds its session tracker from it.
 	Tree     *datatree.Tree
 	Sessions map[int64]int32
+	State    *statemachine.Machine
 	Log      TxnLog
 	Logger   *slog.Logger
 	// Info is shown by the conf four-letter word.
@@ -131,18 +137,22 @@ type Engine struct {
 	local    *session.Tracker // local sessions; nil unless LocalSessions
 	serverID int64
 	auth     *acl.Authenticator
-	txnlog   TxnLog
-	fourLW   map[string]bool
-	started  time.Time
+	// repl is where prep hands txns (see Replicator): the leader's
+	// Quorum, or standalone's local log; nil on a learner (no prep).
+	repl    Replicator
+	fourLW  map[string]bool
+	started time.Time
 
-	// treeMu orders apply against reads: apply write-locks it around one
-	// txn (and the watch events it fires); reads read-lock it while they
-	// read and queue their reply. See the package doc for the lock order.
-	treeMu sync.RWMutex
+	// state is the committed state (tree and committed sessions) that
+	// Commit applies to; tree is its tree as of New.
+	state *statemachine.Machine
+	// treeMu is state's lock, ordering apply against reads: apply
+	// write-locks it around one txn (and the watch events it fires); reads
+	// read-lock it while they read and queue their reply. See the package
+	// doc for the lock order.
+	treeMu *sync.RWMutex
 
 	prepCh   chan *request
-	logCh    chan *request
-	applyCh  chan []*request
 	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
@@ -152,17 +162,12 @@ type Engine struct {
 
 	prep prepState // owned by the prep goroutine, outstanding shared with apply
 
-	// waitMu guards waiting, revalidating and syncs: an ensemble member's
-	// requests waiting for the leader.
+	// waitMu guards waiting, revalidating and syncs: a learner's requests
+	// waiting for the leader.
 	waitMu       sync.Mutex
 	waiting      map[waitKey]*request
 	revalidating map[int64][]*conn
 	syncs        []*request
-
-	// committed holds the sessions whose createSession txn has been
-	// applied (and not their closeSession): what a snapshot records.
-	// Guarded by treeMu.
-	committed map[int64]int32
 
 	// connsMu guards conns, bySession and perIP.
 	connsMu   sync.Mutex
@@ -273,10 +278,15 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Info.Version == "" {
 		cfg.Info.Version = Version
 	}
-	tree := cfg.Tree
-	if tree == nil {
-		tree = datatree.New(datatree.WithExtendedTypes(cfg.ExtendedTypesEnabled))
+	state := cfg.State
+	if state == nil {
+		tree := cfg.Tree
+		if tree == nil {
+			tree = datatree.New(datatree.WithExtendedTypes(cfg.ExtendedTypesEnabled))
+		}
+		state = statemachine.New(tree, cfg.Sessions)
 	}
+	committed, _, tree := state.Snapshot()
 	auth, err := acl.New(cfg.Auth.aclConfig(acl.Config{SuperDigest: cfg.SuperDigest, SkipACL: cfg.SkipACL, X509: cfg.X509, Logger: cfg.Logger}))
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
@@ -298,7 +308,7 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	for id, to := range cfg.Sessions {
+	for id, to := range committed {
 		tracker.Add(id, to, now)
 	}
 	if cfg.Role == RoleReadOnly {
@@ -314,24 +324,19 @@ func New(cfg Config) (*Engine, error) {
 		cfg:       cfg,
 		log:       cfg.Logger,
 		tree:      tree,
+		state:     state,
+		treeMu:    state.Lock(),
 		sessions:  tracker,
 		local:     local,
 		serverID:  serverID,
 		auth:      auth,
-		txnlog:    cfg.Log,
 		fourLW:    fourLetterWhitelist(cfg.FourLetterWords),
 		prepCh:    make(chan *request, 1024),
-		logCh:     make(chan *request, 1024),
-		applyCh:   make(chan []*request, 64),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 		conns:     make(map[*conn]struct{}),
 		bySession: make(map[int64]*conn),
 		perIP:     make(map[string]int),
-	}
-	e.committed = make(map[int64]int32, len(cfg.Sessions))
-	for id, to := range cfg.Sessions {
-		e.committed[id] = to
 	}
 	e.waiting = make(map[waitKey]*request)
 	e.revalidating = make(map[int64][]*conn)
@@ -347,7 +352,9 @@ func New(cfg Config) (*Engine, error) {
 // Close. The engine owns ln.
 func (e *Engine) Start(ln net.Listener) error {
 	e.started = time.Now()
-	if !e.goAttach(e.prepLoop) || !e.goAttach(e.logLoop) || !e.goAttach(e.applyLoop) ||
+	ll := newLocalLog(e, e.cfg.Log)
+	e.repl = ll
+	if !e.goAttach(e.prepLoop) || !e.goAttach(ll.logLoop) || !e.goAttach(ll.commitLoop) ||
 		!e.goAttach(e.expiryLoop) || !e.goAttach(e.containerLoop) {
 		return ErrClosed
 	}
@@ -441,13 +448,8 @@ func (e *Engine) Sessions() *session.Tracker { return e.sessions }
 // applied txn, consistently; a snapshot records these, then walks the tree
 // (fuzzily) while writes go on.
 func (e *Engine) SnapshotState() (sessions map[int64]int32, zxid int64) {
-	e.treeMu.RLock()
-	defer e.treeMu.RUnlock()
-	sessions = make(map[int64]int32, len(e.committed))
-	for id, to := range e.committed {
-		sessions[id] = to
-	}
-	return sessions, e.tree.LastProcessedZxid()
+	sessions, zxid, _ = e.state.Snapshot()
+	return sessions, zxid
 }
 
 // LastZxid returns the zxid of the last applied txn.

@@ -21,7 +21,7 @@ import (
 // REVALIDATE (it stepped down, or the member's role ended first).
 type silentQuorum struct{ asked chan int64 }
 
-func (q *silentQuorum) Propose(int64, []byte)        {}
+func (q *silentQuorum) Replicate(*engine.Txn)        {}
 func (q *silentQuorum) Forward([]byte, []proto.ID)   {}
 func (q *silentQuorum) Revalidate(id int64, _ int32) { q.asked <- id }
 func (q *silentQuorum) Touch(int64, int32)           {}
@@ -79,7 +79,7 @@ func TestHandoverWritesRepliesAlreadyDue(t *testing.T) {
 		select {
 		case data := <-q.forwarded:
 			zxid++
-			require.NoError(t, e.Commit([][]byte{txnOfForwarded(t, data, zxid)}))
+			e.Commit([]*engine.Txn{txnOfForwarded(t, data, zxid)})
 		case <-ctx.Done():
 			t.Fatal("nothing forwarded")
 		}

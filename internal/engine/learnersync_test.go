@@ -27,13 +27,7 @@ func (q *orderQuorum) note(s string) {
 	q.mu.Unlock()
 }
 
-func (q *orderQuorum) Propose(zxid int64, entry []byte) {
-	hdr, _, _, err := proto.DecodeTxnEntry(entry)
-	if err != nil {
-		panic(err)
-	}
-	q.note("propose " + hdr.Type.String())
-}
+func (q *orderQuorum) Replicate(t *engine.Txn)    { q.note("propose " + t.Hdr.Type.String()) }
 func (q *orderQuorum) Forward([]byte, []proto.ID) {}
 func (q *orderQuorum) Revalidate(int64, int32)    {}
 func (q *orderQuorum) Touch(int64, int32)         {}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/statemachine"
 	"github.com/zkit-go/zkit/internal/zpath"
 )
 
@@ -133,17 +134,9 @@ func (e *Engine) prepLoop() {
 				continue
 			}
 			e.prepRequest(r)
-			if e.cfg.Role == RoleLeader {
-				var enc jute.Encoder
-				proto.EncodeTxnEntry(&enc, &r.hdr, r.txn, nil)
-				e.cfg.Quorum.Propose(r.hdr.Zxid, enc.Bytes())
-				continue
-			}
-			select {
-			case e.logCh <- r:
-			case <-e.stop:
-				return
-			}
+			t := statemachine.NewTxn(r.hdr, r.txn)
+			t.Origin = r
+			e.repl.Replicate(t)
 		case <-e.stop:
 			return
 		}

@@ -8,7 +8,12 @@ import (
 
 	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/statemachine"
 )
+
+// Txn is a prepped txn as it crosses the replication seam: typed, with
+// its log-entry encoding made once at prep (see statemachine.Txn).
+type Txn = statemachine.Txn
 
 // Role is the engine's part in its ensemble.
 type Role int
@@ -44,15 +49,16 @@ func (r Role) learner() bool { return r == RoleFollower || r == RoleObserver }
 // driver that owns the Zab core. Its methods queue work for the driver's
 // goroutine and must not block for long.
 //
-// In an ensemble the engine does not log or apply by itself: the leader's
-// prep hands each txn to Propose, learners Forward client writes to the
+// In an ensemble the engine does not log by itself: the leader's prep
+// hands each txn to Replicate, learners Forward client writes to the
 // leader, and the driver calls Commit with every txn a quorum has made
-// durable, in zxid order, on every member. A member completes its own
+// durable, in zxid order, on every member. A learner completes its own
 // clients' requests when their txns commit, matched by (session, cxid).
 type Quorum interface {
-	// Propose (leader) hands a prepped txn, encoded as a txn log entry
-	// (TxnHeader, record), to Zab. zxids arrive in order.
-	Propose(zxid int64, entry []byte)
+	// Replicate (leader) proposes a prepped txn; zxids arrive in order.
+	// The driver keeps the typed txn with its proposal and hands that
+	// same value back to Commit, once committed.
+	Replicator
 	// Forward (learner) sends a client request to the leader: the REQUEST
 	// packet's data (long session, int cxid, int type, request body).
 	Forward(data []byte, auth []proto.ID)
@@ -65,7 +71,7 @@ type Quorum interface {
 
 // LearnerSyncer is implemented by a leader's Quorum that answers a
 // learner's forwarded sync in order with the proposals: SyncLearner is
-// called after every txn prepped before the sync was handed to Propose, so
+// called after every txn prepped before the sync was handed to Replicate, so
 // the learner gets SYNC only after the COMMITs of the writes it forwarded
 // before it (Java's learners match a SYNC to the head of their queue of
 // local writes: an early one stalls every later write of theirs).
@@ -73,7 +79,8 @@ type LearnerSyncer interface {
 	SyncLearner(from int64)
 }
 
-// waitKey names a request by the session and cxid its txn will carry.
+// waitKey names a learner's request by the session and cxid its txn
+// will carry.
 type waitKey struct {
 	session int64
 	cxid    int32
@@ -87,6 +94,7 @@ func (e *Engine) StartServing() error {
 	}
 	e.started = time.Now()
 	if e.cfg.Role == RoleLeader {
+		e.repl = e.cfg.Quorum
 		if !e.goAttach(e.prepLoop) || !e.goAttach(e.expiryLoop) || !e.goAttach(e.containerLoop) {
 			return ErrClosed
 		}
@@ -102,20 +110,6 @@ func (e *Engine) ServeConn(nc net.Conn) { e.newConn(nc) }
 
 // Role returns the engine's role.
 func (e *Engine) Role() Role { return e.cfg.Role }
-
-// Commit applies txns a quorum has made durable, in zxid order. It is
-// called by the peer driver's goroutine. A txn that does not decode is a
-// fatal error: the log and the tree would part ways.
-func (e *Engine) Commit(entries [][]byte) error {
-	for _, b := range entries {
-		hdr, rec, _, err := proto.DecodeTxnEntry(b)
-		if err != nil {
-			return fmt.Errorf("engine: committed txn does not decode: %w", err)
-		}
-		e.applyTxn(&hdr, rec, e.takeWaiting(hdr.ClientID, hdr.Cxid))
-	}
-	return nil
-}
 
 func (e *Engine) addWaiting(r *request) {
 	e.waitMu.Lock()

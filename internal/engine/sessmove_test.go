@@ -19,6 +19,7 @@ import (
 	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/session"
+	"github.com/zkit-go/zkit/internal/statemachine"
 	zktesting "github.com/zkit-go/zkit/testing"
 )
 
@@ -186,7 +187,7 @@ type fakeQuorum struct {
 	// hold (set before use) makes a leader's proposals wait in held for
 	// the test to commit, instead of committing at once.
 	hold bool
-	held chan []byte
+	held chan *engine.Txn
 }
 
 type txnEntry struct {
@@ -194,21 +195,20 @@ type txnEntry struct {
 	rec jute.Record
 }
 
-func (q *fakeQuorum) Propose(zxid int64, entry []byte) {
-	hdr, rec, _, err := proto.DecodeTxnEntry(entry)
+func (q *fakeQuorum) Replicate(t *engine.Txn) {
+	// What a learner would decode from the PROPOSAL: the entry bytes.
+	dec, err := statemachine.Decode(t.Entry)
 	if err != nil {
 		panic(err) // a test bug: the engine encoded it
 	}
 	q.mu.Lock()
-	q.proposed = append(q.proposed, txnEntry{hdr, rec})
+	q.proposed = append(q.proposed, txnEntry{dec.Hdr, dec.Record})
 	q.mu.Unlock()
 	if q.hold {
-		q.held <- entry
+		q.held <- t
 		return
 	}
-	if err := q.e.Commit([][]byte{entry}); err != nil {
-		panic(err)
-	}
+	q.e.Commit([]*engine.Txn{t})
 }
 
 func (q *fakeQuorum) Forward(data []byte, _ []proto.ID) {
@@ -240,7 +240,7 @@ func (q *fakeQuorum) proposal(t *testing.T, session int64, cxid int32) txnEntry 
 
 func startMember(t *testing.T, role engine.Role) (*engine.Engine, *fakeQuorum) {
 	t.Helper()
-	q := &fakeQuorum{forwarded: make(chan []byte, 64), held: make(chan []byte, 64)}
+	q := &fakeQuorum{forwarded: make(chan []byte, 64), held: make(chan *engine.Txn, 64)}
 	e, err := engine.New(engine.Config{
 		Role:     role,
 		Quorum:   q,
@@ -390,9 +390,7 @@ func TestLearnerClosesMovedConnection(t *testing.T) {
 		zxid++
 		hdr.Zxid = zxid
 		hdr.Time = time.Now().UnixMilli()
-		var enc jute.Encoder
-		proto.EncodeTxnEntry(&enc, &hdr, rec, nil)
-		require.NoError(t, e.Commit([][]byte{enc.Bytes()}))
+		e.Commit([]*engine.Txn{statemachine.NewTxn(hdr, rec)})
 	}
 	forwarded := func() (int64, int32, proto.OpCode) {
 		select {
@@ -448,7 +446,7 @@ func TestLearnerClosesMovedConnection(t *testing.T) {
 
 // txnOfForwarded turns a forwarded createSession, create or setData into
 // the txn a leader would commit for it, as the leader's prep would.
-func txnOfForwarded(t *testing.T, data []byte, zxid int64) []byte {
+func txnOfForwarded(t *testing.T, data []byte, zxid int64) *engine.Txn {
 	t.Helper()
 	d := jute.NewDecoder(data)
 	hdr := proto.TxnHeader{ClientID: d.Long(), Cxid: d.Int(), Zxid: zxid, Time: time.Now().UnixMilli()}
@@ -469,9 +467,7 @@ func txnOfForwarded(t *testing.T, data []byte, zxid int64) []byte {
 		t.Fatalf("unexpected forwarded op %v", hdr.Type)
 	}
 	require.NoError(t, d.Err())
-	var enc jute.Encoder
-	proto.EncodeTxnEntry(&enc, &hdr, rec, nil)
-	return enc.Bytes()
+	return statemachine.NewTxn(hdr, rec)
 }
 
 // On an ensemble member too, a client that resumes on another connection
@@ -488,7 +484,7 @@ func TestResumeOnMemberWaitsForOldWrites(t *testing.T) {
 			var zxid int64
 			// next returns the next write the member sent towards the
 			// quorum, as a committable txn entry.
-			next := func() []byte {
+			next := func() *engine.Txn {
 				zxid++
 				select {
 				case entry := <-q.held:
@@ -500,7 +496,7 @@ func TestResumeOnMemberWaitsForOldWrites(t *testing.T) {
 				}
 				return nil
 			}
-			commit := func(entry []byte) { require.NoError(t, e.Commit([][]byte{entry})) }
+			commit := func(t *engine.Txn) { e.Commit([]*engine.Txn{t}) }
 
 			type dialed struct {
 				c   *client.Conn

@@ -50,6 +50,23 @@
 // history, as ZooKeeper's leader takes one as it starts leading, so that a
 // restart on its dataDir (Java's too) replays only the log since.
 //
+// Committed txns cross to the engine typed, decoded once. A leader's
+// engine hands each prepped txn (engine.Txn: header, record, log entry) to
+// its roleQuorum (engine.Replicator); the loop proposes the entry bytes
+// and keeps the typed txn by zxid (Peer.proposed, the role's) until it
+// commits, so it comes back as the engine made it, with the request it
+// answers. A learner decodes each committed entry once, at commit (a
+// reconfig it logs is also read when logged, to note its configuration
+// before it commits: noteLogged). A committed reconfig is recognised from
+// its typed header; a leader takes the configuration its NextConfig built
+// for it rather than parse the text back (a learner parses it). Committed
+// txns are applied to the peer's statemachine.Machine, which owns the tree
+// and the committed sessions for the peer's lifetime: through the engine's
+// Commit while one serves (it completes its clients' requests), by the
+// loop itself otherwise (catching up before a role, syncing). The same
+// Machine seeds each role's engine and every snapshot; a SNAP or TRUNC
+// sync resets it.
+//
 // Read-only mode (Config.ReadOnlyMode, readonlymode.enabled): a peer that
 // has looked for a leader for max(2 s, tickTime) starts a read-only engine
 // over the applied tree (not the logged but uncommitted tail), as

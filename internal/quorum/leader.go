@@ -232,23 +232,11 @@ func (r *leaderRole) handleOp(o op) bool {
 	if o.kind != opPropose {
 		return true
 	}
-	var err error
-	if txnType(o.data) == proto.OpReconfig {
-		var ms []members.Member
-		var v int64
-		if ms, v, err = reconfigConfig(o.data); err == nil {
-			next := membership(ms)
-			next.Text = members.ConfigText(ms, v)
-			err = r.core.ProposeReconfig(o.zxid, o.data, next)
-		}
-	} else {
-		err = r.core.Propose(o.zxid, o.data)
-	}
-	if err != nil {
+	if err := p.propose(r.core, o.txn); err != nil {
 		p.log.Error("proposal refused, leaving the leader role", "zxid", hexZxid(o.zxid), "err", err)
 		return false
 	}
-	p.stats.proposed(len(o.data))
+	p.stats.proposed(len(o.txn.Entry))
 	return true
 }
 

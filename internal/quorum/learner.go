@@ -323,9 +323,7 @@ func (r *learnerRole) installSnapshot(zxid int64) error {
 	if err := p.db.InstallSnapshot(s.tree, s.sessions, zxid); err != nil {
 		return err
 	}
-	p.sessMu.Lock()
-	p.sessions = copySessions(s.sessions)
-	p.sessMu.Unlock()
+	p.resetState()
 	p.lastLogged = zxid
 	p.history = nil
 	r.snap = nil
@@ -341,9 +339,7 @@ func (r *learnerRole) truncate(to int64) error {
 	if err := p.db.Truncate(to); err != nil {
 		return err
 	}
-	p.sessMu.Lock()
-	p.sessions = copySessions(p.db.Sessions)
-	p.sessMu.Unlock()
+	p.resetState()
 	p.log.Info("synced from the leader", "mode", "TRUNC", "from", hexZxid(p.lastLogged), "to", hexZxid(to))
 	p.lastLogged = p.db.LastZxid
 	p.initConfigNode()

@@ -17,6 +17,7 @@ import (
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/quorumnet"
 	"github.com/zkit-go/zkit/internal/snapshot"
+	"github.com/zkit-go/zkit/internal/statemachine"
 	"github.com/zkit-go/zkit/internal/storage"
 	"github.com/zkit-go/zkit/internal/txnlog"
 	"github.com/zkit-go/zkit/internal/zab"
@@ -123,16 +124,20 @@ type Peer struct {
 	// named the new leader: the loop takes it instead of electing.
 	designated *election.Decision
 	history    []zab.Entry // the committed log tail, for DIFF
+	// proposed holds a leader's proposals, typed, until they commit (see
+	// propose).
+	proposed map[int64]*engine.Txn
 	// logged is the newest configuration of a reconfig in this member's
 	// log that it has not activated (ZooKeeper's lastSeenQuorumVerifier
 	// when newer than the active one), or nil. While it is set, a new
 	// leader's sync needs a quorum of both configurations.
 	logged *loggedConfig
 
-	// sessMu guards sessions: the sessions of committed createSession
-	// txns, written by the peer loop, read by the snapshotter.
-	sessMu   sync.Mutex
-	sessions map[int64]int32
+	// sm is the committed state (tree and committed sessions), over
+	// db.Tree: applied through by each role's engine while one serves,
+	// by the peer loop otherwise; read by the snapshotter. A SNAP or TRUNC
+	// sync resets it (resetState).
+	sm *statemachine.Machine
 
 	stats *roleStats // quorum statistics, reported by each role's engine
 }
@@ -140,10 +145,7 @@ type Peer struct {
 // SnapshotState returns the committed sessions and the last applied zxid,
 // for a background snapshot.
 func (p *Peer) SnapshotState() (map[int64]int32, int64, *datatree.Tree) {
-	p.sessMu.Lock()
-	defer p.sessMu.Unlock()
-	t := p.db.Tree
-	return copySessions(p.sessions), t.LastProcessedZxid(), t
+	return p.sm.Snapshot()
 }
 
 // opKind says what an engine asked of the peer loop.
@@ -165,7 +167,8 @@ type op struct {
 	auth    []proto.ID
 	session int64
 	timeout int32
-	from    int64 // opSync: the learner
+	from    int64       // opSync: the learner
+	txn     *engine.Txn // opPropose
 }
 
 // New checks the configuration and prepares a peer; it binds nothing.
@@ -191,16 +194,16 @@ func New(cfg Config) (*Peer, error) {
 		}
 	}
 	p := &Peer{
-		stats:    newRoleStats(),
-		cfg:      cfg,
-		log:      cfg.Logger.With("myid", cfg.ID),
-		db:       cfg.DB,
-		members:  make(map[int64]members.Member),
-		ops:      make(chan op, 4096),
-		stop:     make(chan struct{}),
-		ready:    make(chan struct{}),
-		state:    Looking,
-		sessions: make(map[int64]int32),
+		stats:   newRoleStats(),
+		cfg:     cfg,
+		log:     cfg.Logger.With("myid", cfg.ID),
+		db:      cfg.DB,
+		members: make(map[int64]members.Member),
+		ops:     make(chan op, 4096),
+		stop:    make(chan struct{}),
+		ready:   make(chan struct{}),
+		state:   Looking,
+		sm:      statemachine.New(cfg.DB.Tree, cfg.DB.Sessions),
 	}
 	for _, m := range cfg.Members {
 		p.members[m.ID] = m
@@ -217,9 +220,6 @@ func New(cfg Config) (*Peer, error) {
 	p.lastSeenVersion, p.activeVersion = p.cfgVersion, p.cfgVersion
 	p.configText = members.ConfigText(cfg.Members, p.cfgVersion)
 	p.initConfigNode()
-	for id, to := range cfg.DB.Sessions {
-		p.sessions[id] = to
-	}
 	p.lastLogged = cfg.DB.LastZxid
 	hist, err := cfg.DB.History(0, commitLogCount)
 	if err != nil {
@@ -383,10 +383,8 @@ func (p *Peer) newRole(state State) int64 {
 // startEngine creates and starts the engine of a role that is established.
 func (p *Peer) startEngine(role engine.Role, zxidFloor int64, gen int64) (*engine.Engine, error) {
 	ec := p.cfg.Engine
-	ec.Tree = p.db.Tree
-	p.sessMu.Lock()
-	ec.Sessions = copySessions(p.sessions)
-	p.sessMu.Unlock()
+	ec.Tree, ec.Sessions = nil, nil
+	ec.State = p.sm
 	ec.Log = nil
 	ec.Role = role
 	rq := &roleQuorum{p: p, gen: gen, done: make(chan struct{})}
@@ -420,6 +418,7 @@ func (p *Peer) startEngine(role engine.Role, zxidFloor int64, gen int64) (*engin
 }
 
 func (p *Peer) stopEngine() {
+	p.proposed = nil // a leader's proposals that never committed
 	p.mu.Lock()
 	eng := p.eng
 	p.eng = nil
@@ -440,12 +439,10 @@ func (p *Peer) stopEngine() {
 	}
 }
 
-func copySessions(m map[int64]int32) map[int64]int32 {
-	c := make(map[int64]int32, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
+// resetState makes the committed state the database's after a SNAP or
+// TRUNC sync replaced its tree and sessions (no engine serves then).
+func (p *Peer) resetState() {
+	p.sm.Reset(p.db.Tree, p.db.Sessions)
 }
 
 // commit applies committed txns: through the engine when one serves (it
@@ -461,61 +458,98 @@ func (p *Peer) commit(eng *engine.Engine, entries []zab.Entry) error {
 
 // commitLeader is commit for a role whose leader is leader.
 func (p *Peer) commitLeader(eng *engine.Engine, entries []zab.Entry, leader int64) (endRole bool, err error) {
-	var reconfigs []zab.Entry
-	for _, en := range entries {
-		if txnType(en.Data) == proto.OpReconfig {
-			reconfigs = append(reconfigs, en)
-		}
+	txns, err := p.committedTxns(entries)
+	if err != nil {
+		return false, err
 	}
 	// Activate before applying, as ZooKeeper does (Leader.tryToCommit and
 	// the learners' COMMITANDACTIVATE call processReconfig before the
 	// commit): applying answers the reconfig's client, and a reconfig the
 	// client sends next must not find this one still in progress.
-	for _, en := range reconfigs {
-		ms, v, err := reconfigConfig(en.Data)
+	for _, t := range txns {
+		if t.Hdr.Type != proto.OpReconfig {
+			continue
+		}
+		ms, v, err := p.reconfigOf(t)
 		if err != nil {
-			p.log.Error("committed reconfig does not parse", "zxid", hexZxid(en.Zxid), "err", err)
+			p.log.Error("committed reconfig does not parse", "zxid", hexZxid(t.Hdr.Zxid), "err", err)
 			continue
 		}
 		if p.activateConfig(ms, v, leader) {
 			endRole = true
 		}
 	}
-	if err := p.applyCommitted(eng, entries); err != nil {
+	if err := p.applyCommitted(eng, entries, txns); err != nil {
 		return false, err
 	}
 	return endRole, nil
 }
 
-func (p *Peer) applyCommitted(eng *engine.Engine, entries []zab.Entry) error {
-	datas := make([][]byte, len(entries))
+// committedTxns returns committed entries typed: a leader's own proposals
+// as its engine handed them over (p.proposed), anything else (a learner's,
+// a logged tail) decoded here, once. A txn that does not decode is fatal:
+// the log and the tree would part ways.
+func (p *Peer) committedTxns(entries []zab.Entry) ([]*engine.Txn, error) {
+	txns := make([]*engine.Txn, len(entries))
 	for i, en := range entries {
-		datas[i] = en.Data
-		hdr, rec, _, err := proto.DecodeTxnEntry(en.Data)
+		if t, ok := p.proposed[en.Zxid]; ok {
+			delete(p.proposed, en.Zxid)
+			txns[i] = t
+			continue
+		}
+		t, err := statemachine.Decode(en.Data)
 		if err != nil {
-			return fmt.Errorf("quorum: committed txn 0x%x: %w", en.Zxid, err)
+			return nil, fmt.Errorf("quorum: committed txn 0x%x: %w", en.Zxid, err)
 		}
-		p.sessMu.Lock()
-		switch hdr.Type {
-		case proto.OpCreateSession:
-			if cs, ok := rec.(*proto.CreateSessionTxn); ok {
-				p.sessions[hdr.ClientID] = cs.TimeOut
-			}
-		case proto.OpCloseSession:
-			delete(p.sessions, hdr.ClientID)
-		}
-		p.sessMu.Unlock()
-		if eng == nil {
-			p.db.Tree.ProcessTxn(&hdr, rec)
-		}
-		p.history = append(p.history, en)
+		txns[i] = t
 	}
+	return txns, nil
+}
+
+// applyCommitted applies committed txns (entries and their typed txns,
+// index for index) to the committed state, which keeps the committed
+// sessions too: through the engine when one serves (it completes its
+// clients' requests), directly otherwise. It keeps the entries as history
+// for DIFF syncs.
+func (p *Peer) applyCommitted(eng *engine.Engine, entries []zab.Entry, txns []*engine.Txn) error {
+	if eng != nil {
+		eng.Commit(txns)
+	} else {
+		for _, t := range txns {
+			p.sm.Apply(t)
+		}
+	}
+	p.history = append(p.history, entries...)
 	if n := len(p.history) - commitLogCount; n > 0 {
 		p.history = append([]zab.Entry(nil), p.history[n:]...)
 	}
-	if eng != nil {
-		return eng.Commit(datas)
+	return nil
+}
+
+// propose hands a leader engine's txn to the Zab leader, keeping the typed
+// txn until it commits (committedTxns), so the committed entry comes back
+// decoded. The map belongs to the peer loop, and to the role: stopEngine
+// drops what never committed. A reconfig is found from its typed header.
+func (p *Peer) propose(core *zab.Leader, t *engine.Txn) error {
+	var err error
+	if t.Hdr.Type == proto.OpReconfig {
+		var ms []members.Member
+		var v int64
+		if ms, v, err = p.reconfigOf(t); err == nil {
+			next := membership(ms)
+			next.Text = members.ConfigText(ms, v)
+			err = core.ProposeReconfig(t.Hdr.Zxid, t.Entry, next)
+		}
+	} else {
+		err = core.Propose(t.Hdr.Zxid, t.Entry)
 	}
+	if err != nil {
+		return err
+	}
+	if p.proposed == nil {
+		p.proposed = make(map[int64]*engine.Txn)
+	}
+	p.proposed[t.Hdr.Zxid] = t
 	return nil
 }
 
@@ -535,14 +569,20 @@ func (p *Peer) catchUp() error {
 		return fmt.Errorf("quorum: read logged txns after 0x%x: %w", applied, err)
 	}
 	entries := make([]zab.Entry, 0, len(es))
+	txns := make([]*engine.Txn, 0, len(es))
 	for _, e := range es {
 		entries = append(entries, zab.Entry{Zxid: e.Header.Zxid, Data: e.Raw})
+		t, err := statemachine.Decode(e.Raw)
+		if err != nil {
+			return fmt.Errorf("quorum: logged txn 0x%x: %w", e.Header.Zxid, err)
+		}
+		txns = append(txns, t)
 	}
 	if len(entries) > 0 {
 		p.log.Info("applying logged txns before the new role", "from", hexZxid(entries[0].Zxid), "to", hexZxid(entries[len(entries)-1].Zxid))
 	}
 	p.noteLogged(entries)
-	return p.applyCommitted(nil, entries)
+	return p.applyCommitted(nil, entries, txns)
 }
 
 // persist makes a Ready's entries and epochs durable, in zab's order.
@@ -576,9 +616,8 @@ func (p *Peer) persist(rd *zab.Ready) error {
 // snapshotSource is the applied state, consistent because the peer loop is
 // the only goroutine that applies.
 func (p *Peer) snapshotSource() *snapshot.Source {
-	p.sessMu.Lock()
-	defer p.sessMu.Unlock()
-	return &snapshot.Source{Tree: zkdb.SnapshotTree(p.db.Tree), Sessions: copySessions(p.sessions)}
+	sessions, _, tree := p.sm.Snapshot()
+	return &snapshot.Source{Tree: zkdb.SnapshotTree(tree), Sessions: sessions}
 }
 
 // snapshotSizeFactor is ZooKeeper's zookeeper.snapshotSizeFactor: a
@@ -673,8 +712,10 @@ func (q *roleQuorum) send(o op) {
 	}
 }
 
-func (q *roleQuorum) Propose(zxid int64, entry []byte) {
-	q.send(op{kind: opPropose, zxid: zxid, data: entry})
+// Replicate (engine.Replicator) queues a leader engine's txn for the peer
+// loop to propose.
+func (q *roleQuorum) Replicate(t *engine.Txn) {
+	q.send(op{kind: opPropose, zxid: t.Hdr.Zxid, txn: t})
 }
 
 func (q *roleQuorum) Forward(data []byte, auth []proto.ID) {

@@ -10,8 +10,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/zkit-go/zkit/internal/engine"
 	"github.com/zkit-go/zkit/internal/members"
 	"github.com/zkit-go/zkit/internal/proto"
+	"github.com/zkit-go/zkit/internal/statemachine"
 	"github.com/zkit-go/zkit/internal/zab"
 
 	"github.com/zkit-go/zkit/internal/vfs"
@@ -92,8 +94,10 @@ func nextMembers(cur []members.Member, req *proto.ReconfigRequest) ([]members.Me
 	return members.Sorted(ms), nil
 }
 
-// txnType reads the type of a PROPOSAL body's TxnHeader (clientId 8,
-// cxid 4, zxid 8, time 8, type 4) without decoding the txn.
+// txnType reads the type of a logged PROPOSAL body's TxnHeader (clientId
+// 8, cxid 4, zxid 8, time 8, type 4) without decoding the txn: noteLogged
+// looks for a reconfig in a learner's logged tail, which is decoded only
+// when it commits. Committed txns are typed (commitLeader).
 func txnType(data []byte) proto.OpCode {
 	if len(data) < 32 {
 		return 0
@@ -101,13 +105,35 @@ func txnType(data []byte) proto.OpCode {
 	return proto.OpCode(int32(binary.BigEndian.Uint32(data[28:])))
 }
 
-// reconfigConfig returns the members and version a reconfig txn activates.
+// reconfigConfig returns the members and version a logged reconfig txn
+// activates, from its entry bytes (noteLogged: a learner's logged tail is
+// not decoded until it commits).
 func reconfigConfig(data []byte) ([]members.Member, int64, error) {
-	_, rec, _, err := proto.DecodeTxnEntry(data)
+	t, err := statemachine.Decode(data)
 	if err != nil {
 		return nil, 0, err
 	}
-	sd, ok := rec.(*proto.SetDataTxn)
+	return txnConfig(t)
+}
+
+// reconfigOf returns the members and version a reconfig txn activates.
+// The configuration this leader's NextConfig built for it (the last seen
+// one, versioned with the txn's zxid) is taken as built; any other
+// reconfig's text, a learner's, is parsed.
+func (p *Peer) reconfigOf(t *engine.Txn) ([]members.Member, int64, error) {
+	p.cfgMu.Lock()
+	ms, v := p.lastSeenMembers, p.lastSeenVersion
+	p.cfgMu.Unlock()
+	if v == t.Hdr.Zxid && v != 0 {
+		return ms, v, nil
+	}
+	return txnConfig(t)
+}
+
+// txnConfig returns the members and version a reconfig txn activates,
+// from the configuration text it carries.
+func txnConfig(t *engine.Txn) ([]members.Member, int64, error) {
+	sd, ok := t.Record.(*proto.SetDataTxn)
 	if !ok {
 		return nil, 0, fmt.Errorf("%w: reconfig txn is not a setData", ErrBadConfigText)
 	}
