@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/zkit-go/zkit/internal/datatree"
+	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
 )
 
@@ -50,15 +51,22 @@ func (m *Machine) Apply(t *Txn) datatree.Result {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	res := m.tree.ProcessTxn(&t.Hdr, t.Record)
-	switch t.Hdr.Type {
+	TrackSession(m.sessions, &t.Hdr, t.Record)
+	return res
+}
+
+// TrackSession records in sessions (id → timeout) what a committed txn
+// does to the set of sessions: a createSession adds one, a closeSession
+// removes one. A log replay (package zkdb) keeps its set with it too.
+func TrackSession(sessions map[int64]int32, hdr *proto.TxnHeader, rec jute.Record) {
+	switch hdr.Type {
 	case proto.OpCreateSession:
-		if cs, ok := t.Record.(*proto.CreateSessionTxn); ok {
-			m.sessions[t.Hdr.ClientID] = cs.TimeOut
+		if cs, ok := rec.(*proto.CreateSessionTxn); ok {
+			sessions[hdr.ClientID] = cs.TimeOut
 		}
 	case proto.OpCloseSession:
-		delete(m.sessions, t.Hdr.ClientID)
+		delete(sessions, hdr.ClientID)
 	}
-	return res
 }
 
 // Lock is the lock Apply takes: readers hold it for reading.

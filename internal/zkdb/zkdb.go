@@ -13,6 +13,7 @@ import (
 	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
 	"github.com/zkit-go/zkit/internal/snapshot"
+	"github.com/zkit-go/zkit/internal/statemachine"
 	"github.com/zkit-go/zkit/internal/storage"
 	"github.com/zkit-go/zkit/internal/txnlog"
 	"github.com/zkit-go/zkit/internal/vfs"
@@ -184,14 +185,7 @@ func (db *DB) restore() error {
 		if err := finishOK(); err != nil {
 			return err
 		}
-		switch e.Header.Type {
-		case proto.OpCreateSession:
-			if cs, ok := e.Record.(*proto.CreateSessionTxn); ok {
-				sk.sessions[e.Header.ClientID] = cs.TimeOut
-			}
-		case proto.OpCloseSession:
-			delete(sk.sessions, e.Header.ClientID)
-		}
+		statemachine.TrackSession(sk.sessions, &e.Header, e.Record)
 		tree.ProcessTxn(&e.Header, e.Record)
 		return nil
 	}
