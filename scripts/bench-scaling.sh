@@ -5,7 +5,9 @@
 # each count; the ensembles start once and serve every count.
 #
 # usage: scripts/bench-scaling.sh [-w write] [-c "1 8 32 128"] [-d 5s]
-#                                 [-r 5] [-s 1024]
+#                                 [-r 5] [-s 1024] [-p 3s]
+#   -p  untimed mixed run on each target before the first count (warms
+#       the JVM's JIT; 3 s does not finish it: use 30s to compare warm)
 #
 # Java runs with forceSync=yes and JAVA_FLAGS (default -Xmx1g
 # -XX:+UseParallelGC, as bench-ensemble.sh). KEEP=1 keeps the members'
@@ -17,14 +19,16 @@ counts="1 8 32 128"
 duration=5s
 rounds=5
 size=1024
-while getopts "w:c:d:r:s:" opt; do
+prime=3s
+while getopts "w:c:d:r:s:p:" opt; do
 	case $opt in
 	w) workload=$OPTARG ;;
 	c) counts=$OPTARG ;;
 	d) duration=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	s) size=$OPTARG ;;
-	*) sed -n '2,12p' "$0"; exit 2 ;;
+	p) prime=$OPTARG ;;
+	*) sed -n '2,14p' "$0"; exit 2 ;;
 	esac
 done
 
@@ -36,7 +40,6 @@ bench_init bench-scaling
 declare -A CPORT MPID
 start_ensemble zkit
 start_ensemble java
-prime=3s
 for c in $counts; do
 	echo "== $workload, $c clients; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 	"$ZKIT" bench -target "zkit=$(connect_string zkit)" -target "java=$(connect_string java)" \
