@@ -49,6 +49,10 @@ Runs a ZooKeeper-compatible server. Without a zoo.cfg (argument or -config)
 it serves standalone on 127.0.0.1:2181 with its data in ./data. Flags
 override the file's clientPort and dataDir.
 
+ZKIT_PPROF_ADDR=127.0.0.1:PORT in the environment serves Go's pprof
+handlers (/debug/pprof/) on that loopback address, for profiling; port 0
+picks one and logs it. Unset (the default), nothing listens.
+
 flags:
 `
 
@@ -222,6 +226,12 @@ func runServer(args []string, stdout, stderr io.Writer) int {
 		source = "(none: zero-config default)"
 	}
 	logger.Info("zkit starting", "version", in.Module, "revision", in.ShortRevision(), "go", in.GoVersion, "config", source)
+	prof, err := startPprof(os.Getenv(pprofEnv), logger)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	defer prof.stop()
 	return serve(cfg, logger, stderr)
 }
 
