@@ -260,7 +260,7 @@ func (r *learnerRole) handleReady() (bool, error) {
 			return true, fmt.Errorf("persist: %w", err)
 		}
 		p.stats.logged(rd.Entries)
-		// The batch's ACKs (one per proposal, one flush) leave as soon as
+		// The batch's ACKs (one per proposal, one write) leave as soon as
 		// it is durable, before applying the commits, as Java's
 		// SendAckRequestProcessor does not wait for its CommitProcessor.
 		if err := r.sendToLeader(rd.Messages); err != nil {
@@ -298,6 +298,9 @@ func (r *learnerRole) handleReady() (bool, error) {
 			if err := r.serve(); err != nil {
 				return true, err
 			}
+		}
+		if rd.Done != nil || endRole {
+			p.flushLast(r.conn)
 		}
 		if rd.Done != nil {
 			p.log.Warn("leaving the "+r.role.String()+" role: this member stops serving clients and looks for a leader",
@@ -354,15 +357,14 @@ func (r *learnerRole) truncate(to int64) error {
 	return nil
 }
 
-// sendToLeader writes messages in order with one flush.
+// sendToLeader queues messages in order and does not wait for them: the
+// connection's writer sends what is queued together in one write, and a
+// write error closes the socket, so the reader reports it to the loop.
 func (r *learnerRole) sendToLeader(msgs []zab.Message) error {
 	for _, m := range msgs {
 		if err := r.conn.Send(m.Packet); err != nil {
 			return err
 		}
-	}
-	if len(msgs) > 0 {
-		return r.conn.Flush()
 	}
 	return nil
 }

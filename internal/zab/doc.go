@@ -31,7 +31,9 @@
 // Forward/Revalidate/Touch on a learner. Then, while HasReady:
 //
 //  1. rd := Ready(). Leader: send Early (broadcast PROPOSALs of
-//     rd.Entries) and flush those connections, before persisting.
+//     rd.Entries), before persisting. Sending queues: nothing waits for
+//     the network (a write error closes the connection, and its reader
+//     reports it).
 //  2. Persist, in this order, and stop the server if any step fails:
 //     a. HasSnapshot: write the snapshot received after SNAP (held in memory
 //     since the SNAP packet; the driver reads the stream and checks
@@ -92,7 +94,7 @@
 // Batching: the driver takes every queued packet and request before each
 // Ready, so one Ready is one fsync for a batch. A learner's ACKs for the
 // batch (one per proposal, as a Java leader expects) and a leader's
-// COMMITs for every zxid a batch of ACKs committed go out in one flush per
+// COMMITs for every zxid a batch of ACKs committed go out in one write per
 // connection; client replies are batched the same way by the engine's
 // per-connection writer.
 //
