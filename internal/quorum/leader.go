@@ -299,22 +299,21 @@ func (r *leaderRole) handleReady() (bool, error) {
 	}()
 	for core.HasReady() {
 		rd := core.Ready()
-		// Broadcast PROPOSALs go out before this leader's own fsync, so the
-		// followers' fsyncs run while it runs (zab doc: "Sending before the
-		// leader's fsync"). Its own ACK counts at Advance, once durable.
+		// Broadcast PROPOSALs, and the COMMITs of entries durable at a
+		// quorum, go out before this leader's own fsync, so the followers'
+		// fsyncs run while it runs and a commit does not wait for the
+		// fsync of newer proposals (zab doc: "Sending before the leader's
+		// fsync"). Its own ACK counts at Advance, once durable.
 		r.sendToLearners(rd.Early)
+		if err := r.apply(rd.Committed[:rd.CommittedEarly]); err != nil {
+			return true, err
+		}
 		if err := p.persist(&rd); err != nil {
 			return true, fmt.Errorf("persist: %w", err)
 		}
 		p.stats.logged(rd.Entries)
-		if len(rd.Committed) > 0 {
-			if r.eng != nil {
-				p.stats.commits.Add(int64(len(rd.Committed)))
-				p.stats.quorumAcked(rd.Committed)
-			}
-			if err := p.commit(r.eng, rd.Committed); err != nil {
-				return true, err
-			}
+		if err := r.apply(rd.Committed[rd.CommittedEarly:]); err != nil {
+			return true, err
 		}
 		r.sendToLearners(rd.Messages)
 		for _, sid := range rd.Disconnect {
@@ -362,6 +361,19 @@ func (r *leaderRole) handleReady() (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// apply applies committed entries (durable at a quorum, this leader
+// included), answering their clients.
+func (r *leaderRole) apply(committed []zab.Entry) error {
+	if len(committed) == 0 {
+		return nil
+	}
+	if r.eng != nil {
+		r.p.stats.commits.Add(int64(len(committed)))
+		r.p.stats.quorumAcked(committed)
+	}
+	return r.p.commit(r.eng, committed)
 }
 
 // submitRequests hands the learners' forwarded requests and session

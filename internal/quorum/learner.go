@@ -246,6 +246,12 @@ func (r *learnerRole) handleReady() (bool, error) {
 	p, core := r.p, r.core
 	for core.HasReady() {
 		rd := core.Ready()
+		// Commits of entries logged durably in an earlier Ready are
+		// applied first: they do not wait for this Ready's fsync.
+		endRole, err := r.apply(rd.Committed[:rd.CommittedEarly], rd.Designated)
+		if err != nil {
+			return true, err
+		}
 		if rd.HasSnapshot {
 			if err := r.installSnapshot(rd.SnapshotZxid); err != nil {
 				return true, err
@@ -266,19 +272,11 @@ func (r *learnerRole) handleReady() (bool, error) {
 		if err := r.sendToLeader(rd.Messages); err != nil {
 			return true, err
 		}
-		if r.eng != nil {
-			p.stats.commitPropagated(rd.Committed)
+		end, err := r.apply(rd.Committed[rd.CommittedEarly:], rd.Designated)
+		if err != nil {
+			return true, err
 		}
-		endRole := false
-		if len(rd.Committed) > 0 {
-			var err error
-			if endRole, err = p.commitLeader(r.eng, rd.Committed, r.leader); err != nil {
-				return true, err
-			}
-			if endRole && rd.Designated != 0 {
-				p.designate(rd.Designated)
-			}
-		}
+		endRole = endRole || end
 		if rd.Established && len(rd.LeaderConfig) > 0 && p.cfg.ReconfigEnabled {
 			changed, err := r.takeLeaderConfig(rd.LeaderConfig)
 			if err != nil {
@@ -315,6 +313,25 @@ func (r *learnerRole) handleReady() (bool, error) {
 		core.Advance()
 	}
 	return false, nil
+}
+
+// apply applies committed entries; it reports whether a reconfig among
+// them ends the role (then designated, if set, is the leader to follow).
+func (r *learnerRole) apply(committed []zab.Entry, designated int64) (endRole bool, err error) {
+	if len(committed) == 0 {
+		return false, nil
+	}
+	p := r.p
+	if r.eng != nil {
+		p.stats.commitPropagated(committed)
+	}
+	if endRole, err = p.commitLeader(r.eng, committed, r.leader); err != nil {
+		return false, err
+	}
+	if endRole && designated != 0 {
+		p.designate(designated)
+	}
+	return endRole, nil
 }
 
 // installSnapshot replaces the database with a SNAP's snapshot.
