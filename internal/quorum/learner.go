@@ -246,8 +246,12 @@ func (r *learnerRole) handleReady() (bool, error) {
 	p, core := r.p, r.core
 	for core.HasReady() {
 		rd := core.Ready()
-		// Commits of entries logged durably in an earlier Ready are
-		// applied first: they do not wait for this Ready's fsync.
+		// Forwarded requests leave first, and commits of entries logged
+		// durably in an earlier Ready are applied: neither waits for
+		// this Ready's fsync.
+		if err := r.sendToLeader(rd.Early); err != nil {
+			return true, err
+		}
 		endRole, err := r.apply(rd.Committed[:rd.CommittedEarly], rd.Designated)
 		if err != nil {
 			return true, err

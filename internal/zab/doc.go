@@ -34,7 +34,10 @@
 //     rd.Entries, and the COMMITs and INFORMs of the early committed
 //     entries), before persisting. Sending queues: nothing waits for
 //     the network (a write error closes the connection, and its reader
-//     reports it). Then apply Committed[:CommittedEarly] in order: entries
+//     reports it). Learner: send Early (forwarded REQUESTs and
+//     REVALIDATEs: they depend on nothing persisted, and the leader
+//     handles them apart from the ACKs they overtake). Then apply
+//     Committed[:CommittedEarly] in order: entries
 //     this member held durably before this Ready (see "Commits before the
 //     fsync of newer proposals").
 //  2. Persist, in this order, and stop the server if any step fails:

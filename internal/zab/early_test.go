@@ -148,3 +148,20 @@ func TestLearnerAppliesDurableCommitsEarly(t *testing.T) {
 	rd = f.Ready()
 	require.Equal(t, 1, rd.CommittedEarly)
 }
+
+// TestLearnerForwardsEarly: a serving learner's forwarded request goes in
+// Early, ahead of the ACKs that wait for its fsync, in the order forwarded.
+func TestLearnerForwardsEarly(t *testing.T) {
+	l, p := established(t)
+	f := p.learners[2]
+	f.Step(proto.QuorumPacket{Type: Proposal, Zxid: l.NextZxid(), Data: []byte("a")})
+	f.Forward([]byte("r1"), nil)
+	f.Revalidate(7, 3000)
+	f.Forward([]byte("r2"), nil)
+	rd := f.Ready()
+	require.Len(t, rd.Messages, 1)
+	require.Equal(t, Ack, rd.Messages[0].Packet.Type)
+	require.Len(t, rd.Early, 3)
+	require.Equal(t, []int32{Request, Revalidate, Request}, []int32{rd.Early[0].Packet.Type, rd.Early[1].Packet.Type, rd.Early[2].Packet.Type})
+	require.Equal(t, []byte("r2"), rd.Early[2].Packet.Data)
+}

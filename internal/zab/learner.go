@@ -45,8 +45,10 @@ type Learner struct {
 	// activated: zxids committed by COMMITANDACTIVATE/INFORMANDACTIVATE
 	// in this Ready (a reconfig: never applied early).
 	activated []int64
-	pending   []Entry // logged (or held in sync), not yet committed
-	commits   []int64 // COMMITs received before UPTODATE
+	// lateRequests: a REQUEST or REVALIDATE of this Ready is in Messages.
+	lateRequests bool
+	pending      []Entry // logged (or held in sync), not yet committed
+	commits      []int64 // COMMITs received before UPTODATE
 
 	// sync-phase state, made durable at NEWLEADER
 	mode     int32 // Diff, Trunc or Snap
@@ -332,14 +334,29 @@ func (l *Learner) Touch(sessionID int64, timeout int32) {
 // Forward sends a client request to the leader (REQUEST): data is
 // sessionId, cxid, type and the request body; auth the connection's ids.
 func (l *Learner) Forward(data []byte, auth []proto.ID) {
-	l.rd.Messages = append(l.rd.Messages, Message{To: l.cfg.Leader,
-		Packet: proto.QuorumPacket{Type: Request, Zxid: -1, Data: data, AuthInfo: auth}})
+	l.sendRequest(proto.QuorumPacket{Type: Request, Zxid: -1, Data: data, AuthInfo: auth})
 }
 
 // Revalidate asks the leader whether a session is valid.
 func (l *Learner) Revalidate(sessionID int64, timeout int32) {
 	b := binary.BigEndian.AppendUint64(nil, uint64(sessionID))
-	l.send(Revalidate, -1, binary.BigEndian.AppendUint32(b, uint32(timeout)))
+	l.sendRequest(proto.QuorumPacket{Type: Revalidate, Zxid: -1, Data: binary.BigEndian.AppendUint32(b, uint32(timeout))})
+}
+
+// sendRequest queues a REQUEST or REVALIDATE. Once serving, it goes in
+// Early, ahead of the Ready's persist and its ACKs: it depends on
+// nothing persisted, and the leader handles it apart from ACKs, so a
+// forwarded write does not wait for this learner's fsync of other
+// proposals. Requests keep their order: once one is in Messages (before
+// UPTODATE), the rest of the Ready's follow it there.
+func (l *Learner) sendRequest(p proto.QuorumPacket) {
+	m := Message{To: l.cfg.Leader, Packet: p}
+	if l.stage == lBroadcast && !l.lateRequests {
+		l.rd.Early = append(l.rd.Early, m)
+		return
+	}
+	l.lateRequests = true
+	l.rd.Messages = append(l.rd.Messages, m)
 }
 
 // Disconnected ends the role: the leader connection is gone.
@@ -392,4 +409,5 @@ func (l *Learner) Advance() {
 	l.rd = Ready{}
 	l.durable = l.lastLogged
 	l.activated = l.activated[:0]
+	l.lateRequests = false
 }

@@ -147,13 +147,15 @@ type Ready struct {
 	// fsync of newer entries. The rest are applied after persisting.
 	CommittedEarly int
 
-	// Early (leader only) are broadcast-phase messages that depend on
-	// nothing this Ready persists, to send before persisting anything:
+	// Early are broadcast-phase messages that depend on nothing this
+	// Ready persists, to send before persisting anything. Leader:
 	// PROPOSALs of this Ready's Entries (the learners' fsyncs run while
 	// the leader's does) and the COMMITs and INFORMs of the early
-	// Committed entries (durable at a quorum already). Each goes to a
+	// Committed entries (durable at a quorum already); each goes to a
 	// learner no message of Messages goes to ahead of it, so every
-	// connection keeps its order.
+	// connection keeps its order. Learner: forwarded REQUESTs and
+	// REVALIDATEs, which the leader handles apart from the ACKs they may
+	// overtake.
 	Early []Message
 	// Messages are sent after persisting and applying.
 	Messages []Message

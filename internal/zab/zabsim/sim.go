@@ -377,7 +377,8 @@ func (s *Sim) handle(m *member, rd zab.Ready) bool {
 	earlyCommit := false
 	for _, x := range rd.Early {
 		p := x.Packet
-		ok := m.leader != nil && p.Type == zab.Proposal
+		ok := m.leader != nil && p.Type == zab.Proposal ||
+			m.learner != nil && (p.Type == zab.Request || p.Type == zab.Revalidate)
 		if m.leader != nil && (p.Type == zab.Commit || p.Type == zab.Inform) {
 			ok = slices.ContainsFunc(early, func(e zab.Entry) bool { return e.Zxid == p.Zxid })
 			earlyCommit = true
@@ -386,7 +387,9 @@ func (s *Sim) handle(m *member, rd zab.Ready) bool {
 			s.violate("member %d sends %s %#x ahead of persisting", m.id, zab.PacketName(p.Type), p.Zxid)
 			continue
 		}
-		if c, ok := s.leaderConn[m.id][x.To]; ok {
+		if m.learner != nil {
+			s.send(m.id, x.To, nil, &p, m.conn, nil)
+		} else if c, ok := s.leaderConn[m.id][x.To]; ok {
 			s.tracef("%d->%d %s %#x early", m.id, x.To, zab.PacketName(p.Type), p.Zxid)
 			s.send(m.id, x.To, nil, &p, c, nil)
 		}
