@@ -43,10 +43,14 @@
 // share. Member lines and configuration text are package members'.
 //
 // Each Zab Ready is handled in the order package zab requires: a leader's
-// broadcast PROPOSALs first (Ready.Early, so its followers fsync while it
-// does), then persist (snapshot, truncation, log entries with one fsync,
-// epoch files), apply the committed txns, send, then Advance. Nothing is
-// acknowledged before it is durable. A leader asks for a snapshot once a quorum has its
+// broadcast PROPOSALs and the COMMITs of entries a quorum holds durably
+// first (Ready.Early, so its followers fsync while it does), then the
+// commits of entries durable here before this Ready
+// (Ready.CommittedEarly: they wait for no fsync of newer proposals), then
+// persist (snapshot, truncation, log entries with one fsync, epoch files),
+// apply the other committed txns, send, then Advance. Sends queue on the
+// connection's writer; the loop never waits for the network but to flush
+// a role's last packets. Nothing is acknowledged before it is durable. A leader asks for a snapshot once a quorum has its
 // history, as ZooKeeper's leader takes one as it starts leading, so that a
 // restart on its dataDir (Java's too) replays only the log since.
 //

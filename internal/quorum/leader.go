@@ -170,7 +170,7 @@ func (r *leaderRole) run() {
 			return
 		}
 		// Take whatever else is queued (ACKs, proposals) before doing the
-		// work, so one Ready (one fsync, one flush per learner) serves a
+		// work, so one Ready (one fsync, one write per learner) serves a
 		// batch: the group commit ZooKeeper's SyncRequestProcessor does.
 	drain:
 		for i := 0; i < maxBatch; i++ {
@@ -299,26 +299,28 @@ func (r *leaderRole) handleReady() (bool, error) {
 	}()
 	for core.HasReady() {
 		rd := core.Ready()
-		// Broadcast PROPOSALs go out before this leader's own fsync, so the
-		// followers' fsyncs run while it runs (zab doc: "Sending before the
-		// leader's fsync"). Its own ACK counts at Advance, once durable.
+		// Broadcast PROPOSALs, and the COMMITs of entries durable at a
+		// quorum, go out before this leader's own fsync, so the followers'
+		// fsyncs run while it runs and a commit does not wait for the
+		// fsync of newer proposals (zab doc: "Sending before the leader's
+		// fsync"). Its own ACK counts at Advance, once durable.
 		r.sendToLearners(rd.Early)
+		if err := r.apply(rd.Committed[:rd.CommittedEarly]); err != nil {
+			return true, err
+		}
 		if err := p.persist(&rd); err != nil {
 			return true, fmt.Errorf("persist: %w", err)
 		}
 		p.stats.logged(rd.Entries)
-		if len(rd.Committed) > 0 {
-			if r.eng != nil {
-				p.stats.commits.Add(int64(len(rd.Committed)))
-				p.stats.quorumAcked(rd.Committed)
-			}
-			if err := p.commit(r.eng, rd.Committed); err != nil {
-				return true, err
-			}
+		if err := r.apply(rd.Committed[rd.CommittedEarly:]); err != nil {
+			return true, err
 		}
 		r.sendToLearners(rd.Messages)
 		for _, sid := range rd.Disconnect {
 			if c := r.conns[sid]; c != nil {
+				// Its last packets (a COMMITANDACTIVATE that changes its
+				// role) leave before the close, which drops the queue.
+				r.p.flushLast(c)
 				c.Close()
 				delete(r.conns, sid)
 			}
@@ -333,6 +335,11 @@ func (r *leaderRole) handleReady() (bool, error) {
 		if rd.Done != nil {
 			if rd.Designated != 0 {
 				p.designate(rd.Designated)
+			}
+			// The role's last packets (COMMITANDACTIVATE naming the
+			// designated leader) leave before close drops the queues.
+			for _, c := range r.conns {
+				p.flushLast(c)
 			}
 			p.log.Warn("leader role over: clients are disconnected while the members elect a leader",
 				"reason", rd.Done)
@@ -354,6 +361,19 @@ func (r *leaderRole) handleReady() (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// apply applies committed entries (durable at a quorum, this leader
+// included), answering their clients.
+func (r *leaderRole) apply(committed []zab.Entry) error {
+	if len(committed) == 0 {
+		return nil
+	}
+	if r.eng != nil {
+		r.p.stats.commits.Add(int64(len(committed)))
+		r.p.stats.quorumAcked(committed)
+	}
+	return r.p.commit(r.eng, committed)
 }
 
 // submitRequests hands the learners' forwarded requests and session
@@ -421,14 +441,13 @@ func (r *leaderRole) establish(rd *zab.Ready) error {
 	return nil
 }
 
-// sendToLearners writes messages in order and flushes each connection once:
-// the PROPOSALs and COMMITs of a batch leave in one write per learner.
+// sendToLearners queues messages in order on each learner's connection
+// and does not wait for them: each connection's writer writes what is
+// queued together in one write, and a write error closes the socket, so
+// the learner's reader reports it to the loop. The loop goes on to its
+// fsync while the packets leave.
 func (r *leaderRole) sendToLearners(msgs []zab.Message) {
-	if len(msgs) == 0 {
-		return
-	}
 	p := r.p
-	touched := make(map[int64]*quorumnet.PeerConn)
 	for _, m := range msgs {
 		p.stats.sentToLearner(m)
 		c := r.conns[m.To]
@@ -441,11 +460,6 @@ func (r *leaderRole) sendToLearners(msgs []zab.Message) {
 		}
 		if err != nil {
 			c.Close()
-			continue
 		}
-		touched[m.To] = c
-	}
-	for _, c := range touched {
-		c.Flush()
 	}
 }

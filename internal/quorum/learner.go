@@ -246,6 +246,16 @@ func (r *learnerRole) handleReady() (bool, error) {
 	p, core := r.p, r.core
 	for core.HasReady() {
 		rd := core.Ready()
+		// Forwarded requests leave first, and commits of entries logged
+		// durably in an earlier Ready are applied: neither waits for
+		// this Ready's fsync.
+		if err := r.sendToLeader(rd.Early); err != nil {
+			return true, err
+		}
+		endRole, err := r.apply(rd.Committed[:rd.CommittedEarly], rd.Designated)
+		if err != nil {
+			return true, err
+		}
 		if rd.HasSnapshot {
 			if err := r.installSnapshot(rd.SnapshotZxid); err != nil {
 				return true, err
@@ -260,25 +270,17 @@ func (r *learnerRole) handleReady() (bool, error) {
 			return true, fmt.Errorf("persist: %w", err)
 		}
 		p.stats.logged(rd.Entries)
-		// The batch's ACKs (one per proposal, one flush) leave as soon as
+		// The batch's ACKs (one per proposal, one write) leave as soon as
 		// it is durable, before applying the commits, as Java's
 		// SendAckRequestProcessor does not wait for its CommitProcessor.
 		if err := r.sendToLeader(rd.Messages); err != nil {
 			return true, err
 		}
-		if r.eng != nil {
-			p.stats.commitPropagated(rd.Committed)
+		end, err := r.apply(rd.Committed[rd.CommittedEarly:], rd.Designated)
+		if err != nil {
+			return true, err
 		}
-		endRole := false
-		if len(rd.Committed) > 0 {
-			var err error
-			if endRole, err = p.commitLeader(r.eng, rd.Committed, r.leader); err != nil {
-				return true, err
-			}
-			if endRole && rd.Designated != 0 {
-				p.designate(rd.Designated)
-			}
-		}
+		endRole = endRole || end
 		if rd.Established && len(rd.LeaderConfig) > 0 && p.cfg.ReconfigEnabled {
 			changed, err := r.takeLeaderConfig(rd.LeaderConfig)
 			if err != nil {
@@ -299,6 +301,9 @@ func (r *learnerRole) handleReady() (bool, error) {
 				return true, err
 			}
 		}
+		if rd.Done != nil || endRole {
+			p.flushLast(r.conn)
+		}
 		if rd.Done != nil {
 			p.log.Warn("leaving the "+r.role.String()+" role: this member stops serving clients and looks for a leader",
 				"leader", r.leader, "reason", rd.Done)
@@ -312,6 +317,25 @@ func (r *learnerRole) handleReady() (bool, error) {
 		core.Advance()
 	}
 	return false, nil
+}
+
+// apply applies committed entries; it reports whether a reconfig among
+// them ends the role (then designated, if set, is the leader to follow).
+func (r *learnerRole) apply(committed []zab.Entry, designated int64) (endRole bool, err error) {
+	if len(committed) == 0 {
+		return false, nil
+	}
+	p := r.p
+	if r.eng != nil {
+		p.stats.commitPropagated(committed)
+	}
+	if endRole, err = p.commitLeader(r.eng, committed, r.leader); err != nil {
+		return false, err
+	}
+	if endRole && designated != 0 {
+		p.designate(designated)
+	}
+	return endRole, nil
 }
 
 // installSnapshot replaces the database with a SNAP's snapshot.
@@ -354,15 +378,14 @@ func (r *learnerRole) truncate(to int64) error {
 	return nil
 }
 
-// sendToLeader writes messages in order with one flush.
+// sendToLeader queues messages in order and does not wait for them: the
+// connection's writer sends what is queued together in one write, and a
+// write error closes the socket, so the reader reports it to the loop.
 func (r *learnerRole) sendToLeader(msgs []zab.Message) error {
 	for _, m := range msgs {
 		if err := r.conn.Send(m.Packet); err != nil {
 			return err
 		}
-	}
-	if len(msgs) > 0 {
-		return r.conn.Flush()
 	}
 	return nil
 }

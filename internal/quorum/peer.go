@@ -594,9 +594,11 @@ func (p *Peer) persist(rd *zab.Ready) error {
 		p.lastLogged = en.Zxid
 	}
 	if len(rd.Entries) > 0 {
+		start := time.Now()
 		if err := p.db.SyncRaw(); err != nil {
 			return err
 		}
+		p.stats.logSynced(len(rd.Entries), time.Since(start))
 		p.noteLogged(rd.Entries)
 	}
 	st := p.db.Store()

@@ -15,6 +15,14 @@ import (
 // loop takes before doing the cores' work.
 const maxBatch = 1000
 
+// flushLast waits, at most a tick, for a connection's queued packets to
+// be written: the last packets of a role, before Close drops the queue.
+// Nothing else waits for the network; a learner that stopped reading
+// does not hold the role's end.
+func (p *Peer) flushLast(c *quorumnet.PeerConn) {
+	_ = c.FlushWithin(p.cfg.TickTime)
+}
+
 // inbound is a quorum packet (or a connection event) for the peer loop.
 type inbound struct {
 	from     int64

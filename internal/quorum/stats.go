@@ -35,6 +35,11 @@ type roleStats struct {
 	diffs, snaps                     metrics.Counter // leader: learners synced by DIFF, by SNAP
 
 	electionTime, followerSyncTime, observerSyncTime *metrics.Summary // ms
+	// The log's group commit, as standalone's log loop reports it
+	// (SyncRequestProcessor, in every mode): fsync time in ms, entries
+	// per fsync, and entries queued to the log.
+	fsyncTime, syncBatch *metrics.Summary
+	syncQueued           metrics.Counter
 	// unavailableTime and leaderUnavailableTime: from a role's end (or
 	// the start) until the next role serves (QuorumPeer's
 	// unavailableStartTime, recorded at ZabState BROADCAST), in ms.
@@ -57,6 +62,8 @@ func newRoleStats() *roleStats {
 		electionTime:     metrics.NewSummary(metrics.Basic),
 		followerSyncTime: metrics.NewSummary(metrics.Basic),
 		observerSyncTime: metrics.NewSummary(metrics.Basic),
+		fsyncTime:        metrics.NewSummary(metrics.Basic),
+		syncBatch:        metrics.NewSummary(metrics.Basic),
 
 		unavailableTime:       metrics.NewSummary(metrics.Basic),
 		leaderUnavailableTime: metrics.NewSummary(metrics.Basic),
@@ -163,6 +170,13 @@ func (s *roleStats) learnerReceived(p proto.QuorumPacket) {
 	}
 }
 
+// logSynced: the peer loop appended n entries and fsync'd them in d.
+func (s *roleStats) logSynced(n int, d time.Duration) {
+	s.fsyncTime.Observe(d.Milliseconds())
+	s.syncBatch.Observe(int64(n))
+	s.syncQueued.Add(int64(n))
+}
+
 // logged: entries are durable in the log and acknowledged
 // (SendAckRequestProcessor, AckRequestProcessor).
 func (s *roleStats) logged(entries []zab.Entry) {
@@ -220,11 +234,13 @@ func (s *roleStats) attach(eng *engine.Engine, role engine.Role) {
 		"proposal_count": &s.proposals, "commit_count": &s.commits,
 		"learner_proposal_received_count": &s.learnerProposals, "learner_commit_received_count": &s.learnerCommits,
 		"looking_count": &s.looking, "diff_count": &s.diffs, "snap_count": &s.snaps,
-		"revalidate_count": &s.revalidations,
+		"revalidate_count": &s.revalidations, "sync_processor_request_queued": &s.syncQueued,
 	} {
 		m.AttachCounter(name, c)
 	}
 	m.AttachSummary("election_time", s.electionTime)
+	m.AttachSummary("fsynctime", s.fsyncTime)
+	m.AttachSummary("sync_processor_batch_size", s.syncBatch)
 	m.AttachSummary("follower_sync_time", s.followerSyncTime)
 	m.AttachSummary("observer_sync_time", s.observerSyncTime)
 	m.AttachSummary("unavailable_time", s.unavailableTime)

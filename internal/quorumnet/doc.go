@@ -68,8 +68,12 @@
 //     applies to each blocking socket read, like SO_TIMEOUT.
 //  3. Send never waits for the network; packets queued together are
 //     written in one batch. There is no write timeout (Java has none):
-//     the leader's ping check closes a stuck learner. Flush waits until
-//     everything sent so far is written.
+//     the leader's ping check closes a stuck learner. A write error
+//     closes the socket, so the next Send and the reader's Recv report
+//     it. Flush waits until everything sent so far is written (order
+//     needs no Flush: every Send, SNAP stream included, is written in
+//     queue order); FlushWithin bounds the wait, for a role's last
+//     packets before Close, which drops what is still queued.
 //  4. SendSnapshot walks the tree on the writer goroutine while the caller
 //     waits: keep the tree unchanged until it returns. Send the SNAP packet
 //     first.

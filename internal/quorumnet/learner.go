@@ -36,6 +36,8 @@ var (
 	ErrPacketSize = errors.New("quorumnet: unreasonable length in quorum packet")
 	// ErrBadSignature reports a SNAP stream not ending in "BenWasHere".
 	ErrBadSignature = errors.New("quorumnet: missing snapshot signature")
+	// ErrFlushTimeout: FlushWithin gave up before the queue was written.
+	ErrFlushTimeout = errors.New("quorumnet: flush timed out")
 )
 
 // LearnerListener is the leader's quorum port (Leader.LearnerCnxAcceptor).
@@ -208,6 +210,25 @@ func (p *PeerConn) Flush() error {
 	return p.wait(witem{})
 }
 
+// FlushWithin is Flush that gives up after d with ErrFlushTimeout (the
+// packets stay queued): for a role's last packets before Close, which
+// drops what is still queued, without hanging on a learner that stopped
+// reading.
+func (p *PeerConn) FlushWithin(d time.Duration) error {
+	done, err := p.enqueue(witem{})
+	if err != nil {
+		return err
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		return ErrFlushTimeout
+	}
+}
+
 // SendSnapshot queues the SNAP stream after the packets sent so far: the
 // snapshot body of src (no header, seal or digest) and the jute string
 // "BenWasHere". It waits until the stream is written, so src's tree must
@@ -222,21 +243,28 @@ func (p *PeerConn) SendSnapshot(src *snapshot.Source) error {
 
 // wait queues it with a done channel and waits for its result.
 func (p *PeerConn) wait(it witem) error {
+	done, err := p.enqueue(it)
+	if err != nil {
+		return err
+	}
+	return <-done
+}
+
+// enqueue queues it with a done channel (buffered: the writer never
+// blocks on it, so a caller may stop waiting) and returns the channel.
+func (p *PeerConn) enqueue(it witem) (<-chan error, error) {
 	it.done = make(chan error, 1)
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.closed {
-		p.mu.Unlock()
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	if p.werr != nil {
-		err := p.werr
-		p.mu.Unlock()
-		return err
+		return nil, p.werr
 	}
 	p.queue = append(p.queue, it)
 	p.signal()
-	p.mu.Unlock()
-	return <-it.done
+	return it.done, nil
 }
 
 // signal wakes the writer. Needs p.mu.

@@ -300,3 +300,26 @@ func BenchmarkPeerConnSendRecv(b *testing.B) {
 	}
 	<-done
 }
+
+// TestPeerConnFlushWithin: packets need no Flush to leave (the writer
+// writes whenever its queue is not empty); FlushWithin reports a written
+// queue, and gives up on a peer that stopped reading instead of hanging.
+func TestPeerConnFlushWithin(t *testing.T) {
+	leader, learner := pair(t)
+	learner.SetReadTimeout(scale(10 * time.Second))
+	require.NoError(t, leader.Send(proto.QuorumPacket{Type: typeCommit, Zxid: 7}))
+	got, err := learner.Recv() // no Flush: the writer sent it anyway
+	require.NoError(t, err)
+	assert.Equal(t, int64(7), got.Zxid)
+	require.NoError(t, leader.FlushWithin(scale(10*time.Second)))
+
+	// The learner reads nothing more: the socket buffers fill and the
+	// writer blocks, so the flush cannot complete.
+	big := make([]byte, 512<<10)
+	for i := 0; i < 128; i++ {
+		require.NoError(t, leader.Send(proto.QuorumPacket{Type: typeProposal, Zxid: int64(i), Data: big}))
+	}
+	require.ErrorIs(t, leader.FlushWithin(50*time.Millisecond), ErrFlushTimeout)
+	require.NoError(t, leader.Close()) // does not wait for the stuck queue
+	require.ErrorIs(t, leader.FlushWithin(time.Second), ErrClosed)
+}

@@ -31,7 +31,15 @@
 // Forward/Revalidate/Touch on a learner. Then, while HasReady:
 //
 //  1. rd := Ready(). Leader: send Early (broadcast PROPOSALs of
-//     rd.Entries) and flush those connections, before persisting.
+//     rd.Entries, and the COMMITs and INFORMs of the early committed
+//     entries), before persisting. Sending queues: nothing waits for
+//     the network (a write error closes the connection, and its reader
+//     reports it). Learner: send Early (forwarded REQUESTs and
+//     REVALIDATEs: they depend on nothing persisted, and the leader
+//     handles them apart from the ACKs they overtake). Then apply
+//     Committed[:CommittedEarly] in order: entries
+//     this member held durably before this Ready (see "Commits before the
+//     fsync of newer proposals").
 //  2. Persist, in this order, and stop the server if any step fails:
 //     a. HasSnapshot: write the snapshot received after SNAP (held in memory
 //     since the SNAP packet; the driver reads the stream and checks
@@ -42,11 +50,11 @@
 //     c. Entries: append to the txn log and fsync (group commit is fine).
 //     d. HasAcceptedEpoch / HasCurrentEpoch: write the epoch files
 //     atomically (tmp + rename), after the log is durable.
-//  3. Apply Committed in order to the data tree (they are durable already).
-//     On a leader this is before sending so a SNAP message streams a tree
-//     that holds exactly the commits up to its zxid. A learner may send
-//     first (its messages never carry the tree): its ACKs then do not wait
-//     for the apply.
+//  3. Apply the rest of Committed (Committed[CommittedEarly:]) in order
+//     to the data tree. On a leader this is before sending so a SNAP
+//     message streams a tree that holds every commit so far. A learner
+//     may send first (its messages never carry the tree): its ACKs then
+//     do not wait for the apply.
 //  4. Send Messages in order on each peer's connection (a Snapshot message:
 //     the SNAP packet, then the snapshot body, then "BenWasHere"). Close the
 //     connections in Disconnect. Hand Requests to prep, Touches to the session
@@ -59,8 +67,10 @@
 // Advance is what tells the leader that its own proposals and its
 // currentEpoch are durable; only then do they count as its own ACKs. The
 // driver Steps nothing between Ready and Advance, so every ACK it hands
-// the leader arrives after the leader's own copy of that Ready is durable,
-// and Committed is always durable at the leader too.
+// the leader arrives after the leader's own copy of that Ready is durable.
+// The core also checks it: a proposal commits only once its own ACK is
+// in (tryCommit), so Committed is always durable at the leader, from an
+// earlier Ready than the one that reports it.
 //
 // # Sending before the leader's fsync
 //
@@ -82,17 +92,53 @@
 //     leader without it is elected and sends TRUNC (or SNAP) to those that
 //     hold it; the txn was never acknowledged to a client, as no quorum had
 //     it. The restarted old leader syncs like any follower.
-//   - Only broadcast-phase PROPOSALs move ahead, and only to a learner that
-//     has no earlier message in the same Ready, so each connection's order
-//     is the core's order. Discovery and sync (LEADERINFO, DIFF, TRUNC,
-//     SNAP, the sync proposals, NEWLEADER, UPTODATE), COMMIT and INFORM
-//     stay in Messages, after persisting and applying; epochs are written
-//     before anything that depends on them is sent, as before.
+//   - Only broadcast-phase PROPOSALs, COMMITs and INFORMs move ahead, and
+//     only to a learner that has no earlier message in the same Ready, so
+//     each connection's order is the core's order. Discovery and sync
+//     (LEADERINFO, DIFF, TRUNC, SNAP, the sync proposals, NEWLEADER,
+//     UPTODATE), a reconfig's COMMITANDACTIVATE/INFORMANDACTIVATE, SYNC
+//     and PING stay in Messages, after persisting and applying; epochs are
+//     written before anything that depends on them is sent, as before.
+//
+// # Commits before the fsync of newer proposals
+//
+// A Ready can hold both new entries to log and commits of older ones (the
+// driver batches). Without care a commit would wait for the fsync of
+// proposals newer than it: on a follower a write would wait on four
+// fsyncs in series (leader's and follower's for its proposal, then the
+// next batch's at the leader before the COMMIT leaves, and at the follower
+// before it applies) where Zab needs two in parallel. So:
+//
+//   - Leader: every entry of Committed was durable here before this Ready
+//     (the invariant above) and at a quorum (the ACKs), so its COMMITs
+//     and INFORMs go in Early and it is applied (CommittedEarly) before
+//     this Ready's persist. A committed reconfig and what follows it in
+//     the Ready keep the old order: activating a configuration may drop
+//     learners or end the role. Epoch work never shares a Ready with a
+//     commit (commits happen only in broadcast), and the core does not
+//     apply early in one that has it.
+//   - Learner: a COMMIT for an entry logged durably in an earlier Ready is
+//     applied before this Ready's persist (CommittedEarly counts them); an
+//     entry logged in this same Ready is applied after its fsync, as
+//     before (Java's follower applies without waiting for its own fsync;
+//     this keeps the conservative rule), and so is everything after it, a
+//     reconfig, and every commit of a Ready that truncates, installs a
+//     snapshot or writes an epoch.
+//
+// Nothing here counts an ACK early: a learner ACKs after its fsync, the
+// leader counts itself at Advance. A crash after the early COMMITs and
+// before the fsync loses only this Ready's new entries, which were never
+// acknowledged by this member; the COMMITs it sent are for entries a
+// quorum holds durably, which any elected leader has (election prefers
+// the highest epoch and zxid, and a quorum of voters intersects every
+// electing quorum). The simulator (zabsim) runs this order with crashes
+// between the early sends and the fsync, and checks at each leader apply
+// that a quorum of voters logged the entry.
 //
 // Batching: the driver takes every queued packet and request before each
 // Ready, so one Ready is one fsync for a batch. A learner's ACKs for the
 // batch (one per proposal, as a Java leader expects) and a leader's
-// COMMITs for every zxid a batch of ACKs committed go out in one flush per
+// COMMITs for every zxid a batch of ACKs committed go out in one write per
 // connection; client replies are batched the same way by the engine's
 // per-connection writer.
 //

@@ -195,15 +195,17 @@ func (l *Leader) queue(m Message) {
 	l.inMessages[m.To] = true
 }
 
-// propose queues a broadcast PROPOSAL: in Early, sent before the leader's
-// own fsync, unless the learner has messages in this Ready already (then
-// after them, to keep its connection's order).
-func (l *Leader) propose(to int64, zxid int64, data []byte) {
+// sendEarly queues a broadcast packet that depends on nothing this Ready
+// persists (a PROPOSAL, or the COMMIT or INFORM of an entry durable at a
+// quorum): in Early, sent before the leader's own fsync, unless the
+// learner has messages in this Ready already (then after them, to keep
+// its connection's order).
+func (l *Leader) sendEarly(to int64, typ int32, zxid int64, data []byte) {
 	if l.inMessages[to] {
-		l.send(to, Proposal, zxid, data)
+		l.send(to, typ, zxid, data)
 		return
 	}
-	l.rd.Early = append(l.rd.Early, Message{To: to, Packet: proto.QuorumPacket{Type: Proposal, Zxid: zxid, Data: data}})
+	l.rd.Early = append(l.rd.Early, Message{To: to, Packet: proto.QuorumPacket{Type: typ, Zxid: zxid, Data: data}})
 }
 
 func (l *Leader) fail(err error) {
@@ -476,7 +478,7 @@ func (l *Leader) Propose(zxid int64, data []byte) error {
 	l.unpersisted = append(l.unpersisted, zxid)
 	for _, h := range l.sorted() {
 		if !h.observer && h.stage >= stageSynced {
-			l.propose(h.sid, zxid, data)
+			l.sendEarly(h.sid, Proposal, zxid, data)
 		}
 	}
 	return nil
@@ -607,14 +609,30 @@ func (l *Leader) switchTo(next *Membership, designated int64) {
 	}
 }
 
+// tryCommit commits the outstanding proposals a quorum has acked, in
+// order. Invariant: a proposal commits only once this leader's own copy is
+// durable (its own ACK, added at the Advance of the Ready that persisted
+// it), even if the followers' ACKs alone make a quorum. So every entry of
+// Ready.Committed was durable here before that Ready, and its COMMITs
+// and its apply need not wait for the Ready's persist (CommittedEarly):
+// only a reconfig, which changes the configuration and may end the role,
+// and what follows it in the Ready wait, as before.
 func (l *Leader) tryCommit() {
 	for len(l.outstanding) > 0 && l.outstanding[0].committable(l.cfg.Voters) {
 		o := l.outstanding[0]
+		if !o.acks[l.cfg.ID] {
+			break // not durable here yet: Advance adds the ACK and retries
+		}
 		l.outstanding = l.outstanding[1:]
 		l.lastProcessed = o.Zxid
 		l.committed = append(l.committed, o.Entry)
 		if len(l.committed) > l.cfg.CommitLogCount {
 			l.committed = slices.Delete(l.committed, 0, len(l.committed)-l.cfg.CommitLogCount)
+		}
+		early := !o.reconfig && l.rd.CommittedEarly == len(l.rd.Committed) &&
+			!l.rd.HasAcceptedEpoch && !l.rd.HasCurrentEpoch
+		if early {
+			l.rd.CommittedEarly++
 		}
 		l.rd.Committed = append(l.rd.Committed, o.Entry)
 		if o.reconfig {
@@ -628,10 +646,14 @@ func (l *Leader) tryCommit() {
 			if h.stage < stageSynced {
 				continue
 			}
+			typ, data := Commit, []byte(nil)
 			if h.observer {
-				l.send(h.sid, Inform, o.Zxid, o.Data)
+				typ, data = Inform, o.Data
+			}
+			if early {
+				l.sendEarly(h.sid, typ, o.Zxid, data)
 			} else {
-				l.send(h.sid, Commit, o.Zxid, nil)
+				l.send(h.sid, typ, o.Zxid, data)
 			}
 		}
 	}

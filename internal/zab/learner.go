@@ -2,6 +2,7 @@ package zab
 
 import (
 	"encoding/binary"
+	"slices"
 
 	"github.com/zkit-go/zkit/internal/jute"
 	"github.com/zkit-go/zkit/internal/proto"
@@ -39,9 +40,15 @@ type Learner struct {
 	accepted int64
 	silent   int
 
-	lastLogged int64   // last zxid made durable or handed out to persist
-	pending    []Entry // logged (or held in sync), not yet committed
-	commits    []int64 // COMMITs received before UPTODATE
+	lastLogged int64 // last zxid made durable or handed out to persist
+	durable    int64 // last zxid durable: lastLogged at the last Advance
+	// activated: zxids committed by COMMITANDACTIVATE/INFORMANDACTIVATE
+	// in this Ready (a reconfig: never applied early).
+	activated []int64
+	// lateRequests: a REQUEST or REVALIDATE of this Ready is in Messages.
+	lateRequests bool
+	pending      []Entry // logged (or held in sync), not yet committed
+	commits      []int64 // COMMITs received before UPTODATE
 
 	// sync-phase state, made durable at NEWLEADER
 	mode     int32 // Diff, Trunc or Snap
@@ -64,7 +71,7 @@ func NewLearner(cfg LearnerConfig) *Learner {
 	if cfg.SyncLimit <= 0 {
 		cfg.SyncLimit = 5
 	}
-	l := &Learner{cfg: cfg, accepted: cfg.AcceptedEpoch, lastLogged: cfg.LastZxid, epoch: -1}
+	l := &Learner{cfg: cfg, accepted: cfg.AcceptedEpoch, lastLogged: cfg.LastZxid, durable: cfg.LastZxid, epoch: -1}
 	typ := FollowerInfo
 	if cfg.Observer {
 		typ = ObserverInfo
@@ -105,6 +112,10 @@ func (l *Learner) Step(p proto.QuorumPacket) {
 	// itself (type reconfig) tells the driver the new configuration, so
 	// the core treats them as COMMIT and INFORM, and reports a designated
 	// leader other than the current one (Ready.Designated).
+	switch p.Type {
+	case CommitAndActivate, InformAndActivate:
+		l.activated = append(l.activated, p.Zxid)
+	}
 	switch p.Type {
 	case CommitAndActivate:
 		if len(p.Data) >= 8 && l.stage == lBroadcast {
@@ -323,14 +334,29 @@ func (l *Learner) Touch(sessionID int64, timeout int32) {
 // Forward sends a client request to the leader (REQUEST): data is
 // sessionId, cxid, type and the request body; auth the connection's ids.
 func (l *Learner) Forward(data []byte, auth []proto.ID) {
-	l.rd.Messages = append(l.rd.Messages, Message{To: l.cfg.Leader,
-		Packet: proto.QuorumPacket{Type: Request, Zxid: -1, Data: data, AuthInfo: auth}})
+	l.sendRequest(proto.QuorumPacket{Type: Request, Zxid: -1, Data: data, AuthInfo: auth})
 }
 
 // Revalidate asks the leader whether a session is valid.
 func (l *Learner) Revalidate(sessionID int64, timeout int32) {
 	b := binary.BigEndian.AppendUint64(nil, uint64(sessionID))
-	l.send(Revalidate, -1, binary.BigEndian.AppendUint32(b, uint32(timeout)))
+	l.sendRequest(proto.QuorumPacket{Type: Revalidate, Zxid: -1, Data: binary.BigEndian.AppendUint32(b, uint32(timeout))})
+}
+
+// sendRequest queues a REQUEST or REVALIDATE. Once serving, it goes in
+// Early, ahead of the Ready's persist and its ACKs: it depends on
+// nothing persisted, and the leader handles it apart from ACKs, so a
+// forwarded write does not wait for this learner's fsync of other
+// proposals. Requests keep their order: once one is in Messages (before
+// UPTODATE), the rest of the Ready's follow it there.
+func (l *Learner) sendRequest(p proto.QuorumPacket) {
+	m := Message{To: l.cfg.Leader, Packet: p}
+	if l.stage == lBroadcast && !l.lateRequests {
+		l.rd.Early = append(l.rd.Early, m)
+		return
+	}
+	l.lateRequests = true
+	l.rd.Messages = append(l.rd.Messages, m)
 }
 
 // Disconnected ends the role: the leader connection is gone.
@@ -356,7 +382,32 @@ func (l *Learner) Tick() {
 func (l *Learner) HasReady() bool { return !l.rd.empty() }
 
 // Ready returns the output accumulated since the last Advance.
-func (l *Learner) Ready() Ready { return l.rd }
+//
+// CommittedEarly counts the committed entries that were logged durably in
+// an earlier Ready: they may be applied before this Ready's persist. An
+// entry logged in this Ready is applied after it (Java's follower does
+// not wait for its own fsync; this keeps the conservative rule), and so
+// is a reconfig and what follows it. A Ready that truncates, installs a
+// snapshot or writes an epoch applies nothing early.
+func (l *Learner) Ready() Ready {
+	rd := l.rd
+	if rd.HasTruncate || rd.HasSnapshot || rd.HasAcceptedEpoch || rd.HasCurrentEpoch {
+		return rd
+	}
+	for _, e := range rd.Committed {
+		if e.Zxid > l.durable || slices.Contains(l.activated, e.Zxid) {
+			break
+		}
+		rd.CommittedEarly++
+	}
+	return rd
+}
 
-// Advance tells the learner the last Ready was done.
-func (l *Learner) Advance() { l.rd = Ready{} }
+// Advance tells the learner the last Ready was done: its entries are
+// durable.
+func (l *Learner) Advance() {
+	l.rd = Ready{}
+	l.durable = l.lastLogged
+	l.activated = l.activated[:0]
+	l.lateRequests = false
+}

@@ -138,13 +138,24 @@ type Ready struct {
 	HasCurrentEpoch  bool
 	CurrentEpoch     int64
 
-	// Committed txns to apply, in zxid order (already durable).
+	// Committed txns to apply, in zxid order (already durable at a quorum,
+	// this member included).
 	Committed []Entry
+	// CommittedEarly is how many of Committed (a prefix) were durable here
+	// before this Ready: the driver applies them right after sending
+	// Early, before persisting, so their commit does not wait for the
+	// fsync of newer entries. The rest are applied after persisting.
+	CommittedEarly int
 
-	// Early (leader only) are broadcast-phase PROPOSALs of this Ready's
-	// Entries, to send before persisting anything: the learners' fsyncs
-	// run while the leader's does. Each goes to a learner no message of
-	// Messages goes to ahead of it, so every connection keeps its order.
+	// Early are broadcast-phase messages that depend on nothing this
+	// Ready persists, to send before persisting anything. Leader:
+	// PROPOSALs of this Ready's Entries (the learners' fsyncs run while
+	// the leader's does) and the COMMITs and INFORMs of the early
+	// Committed entries (durable at a quorum already); each goes to a
+	// learner no message of Messages goes to ahead of it, so every
+	// connection keeps its order. Learner: forwarded REQUESTs and
+	// REVALIDATEs, which the leader handles apart from the ACKs they may
+	// overtake.
 	Early []Message
 	// Messages are sent after persisting and applying.
 	Messages []Message

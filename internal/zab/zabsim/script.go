@@ -15,6 +15,8 @@ import (
 //	crash-after-ack ID  crash ID right after it sends its NEWLEADER ACK
 //	crash-before-fsync ID  crash leader ID after it sends its next PROPOSALs, before its fsync
 //	crash-after-proposal-ack ID  crash learner ID right after it ACKs a PROPOSAL
+//	crash-after-early-commit ID  crash ID in a Ready with entries to log, after its
+//	                    early COMMITs are sent (leader) or applied, before its fsync
 //	restart ID          restart a crashed member
 //	cut A B / heal      partition / heal the network
 //	isolate ID          cut ID from every other member
@@ -63,7 +65,7 @@ func (s *Sim) Run(line string) (string, error) {
 			}
 		}
 		return out + s.stabilize(200), nil
-	case "crash", "restart", "crash-after-ack", "crash-before-fsync", "crash-after-proposal-ack", "log", "isolate":
+	case "crash", "restart", "crash-after-ack", "crash-before-fsync", "crash-after-proposal-ack", "crash-after-early-commit", "log", "isolate":
 		v, err := id(1)
 		if err != nil {
 			return "", err
@@ -81,6 +83,8 @@ func (s *Sim) Run(line string) (string, error) {
 			m.crashBeforeFsync = true
 		case "crash-after-proposal-ack":
 			m.crashOnProposalAck = true
+		case "crash-after-early-commit":
+			m.crashAfterEarlyCommit = true
 		case "isolate":
 			for _, o := range s.members {
 				if o.id != v {

@@ -69,6 +69,8 @@ func parseSim(t *testing.T, line string) Options {
 			o.CommitLog = n
 		case "disksync":
 			o.DiskSync = v == "true"
+		case "batch":
+			o.Batch = v == "true"
 		case "seed":
 			o.Seed = uint64(n)
 		default:

@@ -33,9 +33,14 @@ type Options struct {
 	TickEvery     int // steps per tick
 	CommitLog     int // leader's in-memory committed log size
 	DiskSync      bool
-	InitLimit     int
-	SyncLimit     int
-	Trace         bool
+	// Batch: members do their cores' work once per step, after every
+	// delivery and write of the step, as the driver batches what is
+	// queued into one Ready (so a Ready mixes new entries with commits of
+	// older ones).
+	Batch     bool
+	InitLimit int
+	SyncLimit int
+	Trace     bool
 }
 
 type msg struct {
@@ -75,6 +80,10 @@ type member struct {
 	// crashOnProposalAck (scripted, learner): crash right after sending
 	// the ACK of a broadcast PROPOSAL.
 	crashOnProposalAck bool
+	// crashAfterEarlyCommit (scripted): crash in a Ready that has new
+	// entries to log, after sending its early COMMITs (leader) or applying
+	// its early commits, before the fsync.
+	crashAfterEarlyCommit bool
 }
 
 // Sim is one simulated ensemble.
@@ -362,29 +371,64 @@ func (s *Sim) handle(m *member, rd zab.Ready) bool {
 		s.crash(m, "before persisting")
 		return false
 	}
-	// 0. The leader's broadcast PROPOSALs go out before its own fsync.
+	// 0. The leader's broadcast PROPOSALs, and the COMMITs and INFORMs of
+	// entries a quorum holds durably, go out before its own fsync.
+	early := rd.Committed[:rd.CommittedEarly]
+	earlyCommit := false
 	for _, x := range rd.Early {
 		p := x.Packet
-		if m.leader == nil || p.Type != zab.Proposal {
-			s.violate("member %d sends %s ahead of persisting", m.id, zab.PacketName(p.Type))
+		ok := m.leader != nil && p.Type == zab.Proposal ||
+			m.learner != nil && (p.Type == zab.Request || p.Type == zab.Revalidate)
+		if m.leader != nil && (p.Type == zab.Commit || p.Type == zab.Inform) {
+			ok = slices.ContainsFunc(early, func(e zab.Entry) bool { return e.Zxid == p.Zxid })
+			earlyCommit = true
+		}
+		if !ok {
+			s.violate("member %d sends %s %#x ahead of persisting", m.id, zab.PacketName(p.Type), p.Zxid)
 			continue
 		}
-		if c, ok := s.leaderConn[m.id][x.To]; ok {
+		if m.learner != nil {
+			s.send(m.id, x.To, nil, &p, m.conn, nil)
+		} else if c, ok := s.leaderConn[m.id][x.To]; ok {
 			s.tracef("%d->%d %s %#x early", m.id, x.To, zab.PacketName(p.Type), p.Zxid)
 			s.send(m.id, x.To, nil, &p, c, nil)
 		}
 	}
-	if len(rd.Early) > 0 && (crashAt == crashAfterEarly || m.crashBeforeFsync) {
+	// 1. Commits of entries durable here before this Ready are applied
+	// before its persist (they wait for no fsync of newer entries).
+	if len(early) > 0 && (rd.HasSnapshot || rd.HasTruncate || rd.HasAcceptedEpoch || rd.HasCurrentEpoch) {
+		s.violate("member %d applies commits ahead of a snapshot, truncation or epoch", m.id)
+	}
+	if len(early) > 0 && len(rd.Entries) > 0 {
+		s.Stats["early-apply-before-fsync"]++
+	}
+	for _, e := range early {
+		if !logged(m.log, e) {
+			s.violate("member %d applies %#x early, before logging it", m.id, e.Zxid)
+		}
+		s.commit(m, e)
+	}
+	if len(rd.Entries) > 0 && (earlyCommit || len(early) > 0) && m.crashAfterEarlyCommit {
+		m.crashAfterEarlyCommit = false
+		s.Stats["crash-after-early-commit"]++
+		s.crash(m, "sent or applied commits early, before its fsync")
+		m.downUntil = 0 // down until the script restarts it
+		return false
+	}
+	if (len(rd.Early) > 0 || len(early) > 0) && (crashAt == crashAfterEarly || m.crashBeforeFsync) {
 		scripted := m.crashBeforeFsync
 		m.crashBeforeFsync = false
 		s.Stats["crash-before-fsync"]++
+		if earlyCommit || len(early) > 0 {
+			s.Stats["crash-after-early-commit"]++
+		}
 		s.crash(m, "sent PROPOSALs, before its fsync")
 		if scripted {
 			m.downUntil = 0 // down until the script restarts it
 		}
 		return false
 	}
-	// 1. Persist: snapshot, truncation, entries (fsync), then epochs.
+	// 2. Persist: snapshot, truncation, entries (fsync), then epochs.
 	if rd.HasSnapshot {
 		m.log = nil
 		for _, e := range m.pendingSnap {
@@ -425,15 +469,16 @@ func (s *Sim) handle(m *member, rd zab.Ready) bool {
 		s.crash(m, "persisted, before sending")
 		return false
 	}
-	// 2. Apply (a leader before sending, so a SNAP streams what it applied;
-	// a learner after sending its ACKs, as the driver does).
+	// 3. Apply the rest (a leader before sending, so a SNAP streams what
+	// it applied; a learner after sending its ACKs, as the driver does).
+	late := rd.Committed[rd.CommittedEarly:]
 	isLeader := m.leader != nil
 	if isLeader {
-		for _, e := range rd.Committed {
+		for _, e := range late {
 			s.commit(m, e)
 		}
 	}
-	// 3. Send.
+	// 4. Send.
 	ackedNewLeader, ackedProposal := false, false
 	for _, x := range rd.Messages {
 		p := x.Packet
@@ -470,7 +515,7 @@ func (s *Sim) handle(m *member, rd zab.Ready) bool {
 		}
 	}
 	if !isLeader {
-		for _, e := range rd.Committed {
+		for _, e := range late {
 			s.commit(m, e)
 		}
 	}
@@ -522,12 +567,28 @@ func (s *Sim) commit(m *member, e zab.Entry) {
 	}
 	m.lastApplied = e.Zxid
 	if m.leader != nil {
+		// Nothing is applied before a quorum of voters has it durable.
+		n := 0
+		for _, v := range s.voters {
+			if logged(s.byID[v].log, e) {
+				n++
+			}
+		}
+		if n <= len(s.voters)/2 {
+			s.violate("leader %d commits %#x durable at %d of %d voters", m.id, e.Zxid, n, len(s.voters))
+		}
 		s.addHistory(e, m.id)
 	} else if d, ok := s.hIndex[e.Zxid]; !ok || !bytes.Equal(d, e.Data) {
 		s.violate("member %d applies %#x not committed by a leader", m.id, e.Zxid)
 	}
 	s.checkPrefix(m, e.Zxid)
 	s.Commits++
+}
+
+// logged reports whether log holds e durably.
+func logged(log []zab.Entry, e zab.Entry) bool {
+	i := sort.Search(len(log), func(i int) bool { return log[i].Zxid >= e.Zxid })
+	return i < len(log) && log[i].Zxid == e.Zxid && bytes.Equal(log[i].Data, e.Data)
 }
 
 func (s *Sim) addHistory(e zab.Entry, by int64) {
@@ -605,7 +666,9 @@ func (s *Sim) deliver(x *msg) {
 	}
 	if x.election != nil {
 		m.el.Step(x.from, *x.election)
-		s.drain(m)
+		if !s.opt.Batch {
+			s.drain(m)
+		}
 		return
 	}
 	var p proto.QuorumPacket
@@ -631,7 +694,9 @@ func (s *Sim) deliver(x *msg) {
 	} else {
 		return
 	}
-	s.drain(m)
+	if !s.opt.Batch {
+		s.drain(m)
+	}
 }
 
 // Step advances the simulation by one time unit.
@@ -673,6 +738,19 @@ func (s *Sim) Step() {
 	s.faults()
 	if s.opt.WriteRate > 0 && s.rng.Float64() < s.opt.WriteRate {
 		s.Write()
+	}
+	s.drainBatched()
+}
+
+// drainBatched does, with Batch, every member's work queued this step.
+func (s *Sim) drainBatched() {
+	if !s.opt.Batch {
+		return
+	}
+	for _, m := range s.members {
+		if m.up {
+			s.drain(m)
+		}
 	}
 }
 
@@ -743,7 +821,9 @@ func (s *Sim) Write() bool {
 			if err := m.leader.Propose(z, data); err == nil {
 				s.tracef("%d proposes %#x", m.id, z)
 			}
-			s.drain(m)
+			if !s.opt.Batch {
+				s.drain(m)
+			}
 			return true
 		}
 	}

@@ -15,7 +15,8 @@ var seedFlag = flag.Int64("seed", -1, "replay one simulator seed (with -v for a 
 // randomOptions derives a run's shape from its seed.
 func randomOptions(seed uint64) Options {
 	o := Options{Seed: seed, Voters: 3 + 2*int(seed%2), Observers: int(seed/2) % 2,
-		MaxDelay: 1 + int(seed%5), WriteRate: 0.3, CommitLog: 4 + int(seed%7), DiskSync: seed%3 == 0}
+		MaxDelay: 1 + int(seed%5), WriteRate: 0.3, CommitLog: 4 + int(seed%7), DiskSync: seed%3 == 0,
+		Batch: (seed/4)%2 == 0}
 	o.CrashRate = []float64{0, 0.001, 0.003}[seed%3]
 	o.PartitionRate = []float64{0, 0.002, 0.005}[(seed/3)%3]
 	o.DropRate = []float64{0, 0.01, 0.03}[(seed/9)%3]
