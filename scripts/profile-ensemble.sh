@@ -103,9 +103,9 @@ wait $c1 $c2
 wait $bp || true
 {
 	echo "== leader"
-	go tool trace -d=parsed "$OUT/leader.trace" | python3 "$REPO/scripts/trace-summary.py" 'quorum.(*Peer).leaderReady'
+	go tool trace -d=parsed "$OUT/leader.trace" | python3 "$REPO/scripts/trace-summary.py" 'quorum.(*leaderRole).handleReady'
 	echo "== follower"
-	go tool trace -d=parsed "$OUT/follower.trace" | python3 "$REPO/scripts/trace-summary.py" 'quorum.(*Peer).learnerReady'
+	go tool trace -d=parsed "$OUT/follower.trace" | python3 "$REPO/scripts/trace-summary.py" 'quorum.(*learnerRole).handleReady'
 } >"$OUT/trace-summary.txt"
 cat "$OUT/trace-summary.txt"
 tail -2 "$OUT/bench.txt"

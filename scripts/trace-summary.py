@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """trace-summary.py FUNC: reads `go tool trace -d=parsed TRACE` on stdin and
 prints (1) where the goroutine that runs FUNC (the one whose stacks name it
-most often, e.g. 'quorum.(*Peer).leaderReady') spent the trace: running,
+most often, e.g. 'quorum.(*leaderRole).handleReady') spent the trace: running,
 runnable, in which syscall, waiting on what; and (2) every syscall's
 count and duration (enter to exit, as the Go tracer saw it) in the whole
 process. Used by scripts/profile-ensemble.sh; see docs/performance.md."""
