@@ -175,14 +175,7 @@ func TestLeaderOutsideLastSeenConfigurationStepsDown(t *testing.T) {
 // in flight, a leader whose new voters have no synced quorum gives up the
 // role, as Java's checks its last seen configuration each tick.
 func TestLeaderStepsDownWithoutNewConfigurationQuorum(t *testing.T) {
-	l, err := NewLeader(LeaderConfig{ID: 1, Voters: []int64{1, 2, 3}})
-	require.NoError(t, err)
-	p := &pump{leader: l, learners: map[int64]*Learner{
-		2: NewLearner(LearnerConfig{ID: 2, Leader: 1}),
-		3: NewLearner(LearnerConfig{ID: 3, Leader: 1}),
-	}, newLeader: map[int64][]byte{}, upToDate: map[int64][]byte{}}
-	p.run(t)
-	require.True(t, l.Established())
+	l, p := established(t)
 	l.Tick()
 	require.Nil(t, l.Ready().Done, "the old configuration is synced")
 
